@@ -1,0 +1,143 @@
+"""kiosk.toml -> a frozen, validated Config with defaults that run out of the box.
+
+Every key is optional. Unknown keys and wrong types are errors that name the file and the key,
+because a silently ignored typo ("idle_second = 30") would leave a lobby kiosk misconfigured.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError, field_validator
+
+from kiosk.contentfile import ContentError, Frozen, describe_validation_error, read_toml
+
+APP_NAME = "clinic-kiosk"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONTENT_DIR = PROJECT_ROOT / "resources" / "content"
+ENV_DATA_DIR = "KIOSK_DATA_DIR"
+ENV_CONFIG = "KIOSK_CONFIG"
+SUPPORTED_LANGUAGES = ("en", "es")
+
+
+class ConfigError(ContentError):
+    """The config file is missing, unreadable or has a wrong key or value."""
+
+
+class ClinicConfig(Frozen):
+    name: StrictStr = Field("Resilience Behavioral Health", min_length=1)
+    # Printed on the summary and shown on the safety screen; empty hides it.
+    phone: StrictStr = ""
+    timezone: StrictStr = "America/New_York"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use a name like America/New_York)") from None
+        return value
+
+
+class KioskConfig(Frozen):
+    languages: list[Literal["en", "es"]] = Field(default_factory=lambda: ["en", "es"], min_length=1)
+    fullscreen: StrictBool = False
+    idle_seconds: Annotated[StrictInt, Field(ge=5, le=3600)] = 90
+    idle_countdown_seconds: Annotated[StrictInt, Field(ge=3, le=600)] = 30
+
+    @field_validator("languages")
+    @classmethod
+    def _no_duplicates(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a language is listed twice")
+        return value
+
+
+class PrintingConfig(Frozen):
+    # CUPS queue name; "" = the system default queue; "none" = keep the PDF only.
+    printer: StrictStr = ""
+    paper: Literal["letter", "a4"] = "letter"
+    # Seconds to follow a job before calling it failed (a jammed printer must not hang the visit).
+    timeout_seconds: Annotated[StrictInt, Field(ge=5, le=600)] = 60
+
+
+class StorageConfig(Frozen):
+    data_dir: StrictStr = ""
+    retention_days: Annotated[StrictInt, Field(ge=1, le=3650)] = 90
+
+
+class ConfigFile(Frozen):
+    clinic: ClinicConfig = Field(default_factory=ClinicConfig)
+    kiosk: KioskConfig = Field(default_factory=KioskConfig)
+    printing: PrintingConfig = Field(default_factory=PrintingConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+
+
+class Config(Frozen):
+    """The settings in force: the file's values plus where things live."""
+
+    clinic: ClinicConfig = Field(default_factory=ClinicConfig)
+    kiosk: KioskConfig = Field(default_factory=KioskConfig)
+    printing: PrintingConfig = Field(default_factory=PrintingConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    data_dir: Path
+    content_dir: Path = DEFAULT_CONTENT_DIR
+    source: Path | None = None  # the config file read, if any
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic.timezone)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.kiosk.languages)
+
+
+def default_data_dir() -> Path:
+    # Imported lazily: platformdirs is only needed when no folder was given.
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def resolve_data_dir(cli_value: str | os.PathLike[str] | None, file_value: str) -> Path:
+    """--data-dir, then $KIOSK_DATA_DIR, then the config file, then the per-user data folder."""
+    for candidate in (cli_value, os.environ.get(ENV_DATA_DIR), file_value):
+        if candidate:
+            return Path(candidate).expanduser()
+    return default_data_dir()
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    content_dir: str | os.PathLike[str] | None = None,
+) -> Config:
+    """Read kiosk.toml (or $KIOSK_CONFIG, or nothing: defaults) and settle the data folder."""
+    if path is None and os.environ.get(ENV_CONFIG):
+        path = os.environ[ENV_CONFIG]
+    source = Path(path) if path is not None else None
+    raw: dict[str, object] = {}
+    if source is not None:
+        try:
+            raw = read_toml(source)
+        except ContentError as exc:
+            raise ConfigError(str(exc)) from None
+    try:
+        parsed = ConfigFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(source or Path("kiosk.toml"), exc)) from None
+    return Config(
+        clinic=parsed.clinic,
+        kiosk=parsed.kiosk,
+        printing=parsed.printing,
+        storage=parsed.storage,
+        data_dir=resolve_data_dir(data_dir, parsed.storage.data_dir),
+        content_dir=Path(content_dir) if content_dir is not None else DEFAULT_CONTENT_DIR,
+        source=source,
+    )

@@ -1,0 +1,213 @@
+"""Loads and validates everything in resources/content before any window opens.
+
+Per language: `programs.toml` (the program explainers), `ui.toml` (every visitor-facing string of
+the screens and the printed summary) and the screening files (see kiosk.screening_content).
+Language-neutral: `guidance.toml` (the "which program fits" rules). A broken file raises
+ContentError naming the file and the field; a language that lacks a key another language has is an
+error too, so a Spanish screen can never fall back to English.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from kiosk.contentfile import ContentError, Frozen, load_model, read_toml
+from kiosk.guidance import GuidanceRules, load_rules
+from kiosk.screening_content import ScreeningContent, check_languages_match, load_screening
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+PROGRAM_PAGE_IDS = ("outpatient", "iop", "differ", "choose", "paying")
+
+
+class Meta(Frozen):
+    language: Text
+    source: Text
+
+
+class Block(Frozen):
+    kind: Literal["paragraph", "bullets", "table"]
+    heading: Text | None = None
+    text: Text | None = None
+    items: list[Text] | None = None
+    columns: list[str] | None = None
+    rows: list[list[Text]] | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Block:
+        if self.kind == "paragraph" and not self.text:
+            raise ValueError("a paragraph block needs 'text'")
+        if self.kind == "bullets" and not self.items:
+            raise ValueError("a bullets block needs a non-empty 'items' list")
+        if self.kind == "table":
+            if not self.columns or len(self.columns) < 2 or not self.rows:
+                raise ValueError("a table block needs 'columns' (2 or more) and 'rows'")
+            for number, row in enumerate(self.rows, start=1):
+                if len(row) != len(self.columns):
+                    raise ValueError(
+                        f"row {number} has {len(row)} cells but there are {len(self.columns)} columns"
+                    )
+        return self
+
+
+class ProgramPage(Frozen):
+    id: Literal["outpatient", "iop", "differ", "choose", "paying"]
+    title: Text
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]
+    blocks: list[Block] = Field(min_length=1)
+
+
+class ProgramMenu(Frozen):
+    title: Text
+    intro: Text
+
+
+class ProgramsContent(Frozen):
+    meta: Meta
+    menu: ProgramMenu
+    pages: list[ProgramPage]
+
+    @model_validator(mode="after")
+    def _all_pages(self) -> ProgramsContent:
+        ids = tuple(page.id for page in self.pages)
+        if ids != PROGRAM_PAGE_IDS:
+            raise ValueError(f"pages must be, in this order: {', '.join(PROGRAM_PAGE_IDS)}")
+        if not any(block.kind == "table" for block in self.page("differ").blocks):
+            raise ValueError("the 'differ' page needs a side-by-side table block")
+        return self
+
+    def page(self, page_id: str) -> ProgramPage:
+        for page in self.pages:
+            if page.id == page_id:
+                return page
+        raise KeyError(page_id)
+
+
+_FIELD = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Strings:
+    """Visitor-facing strings of one language, looked up as "section.key"."""
+
+    language: str
+    path: Path
+    values: Mapping[str, str]
+
+    def __call__(self, key: str, /, **params: object) -> str:
+        text = self.values[key]
+        return text.format(**params) if params else text
+
+    def has(self, key: str) -> bool:
+        return key in self.values
+
+
+def placeholders(text: str) -> frozenset[str]:
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
+
+
+def load_strings(path: Path, language: str) -> Strings:
+    data = read_toml(path)
+    values: dict[str, str] = {}
+    for section, table in data.items():
+        if not isinstance(table, dict):
+            raise ContentError(f"{path}: {section}: expected a [{section}] table of strings")
+        for key, value in table.items():
+            if not _FIELD.match(key):
+                raise ContentError(f"{path}: {section}.{key}: keys are lower_case_with_underscores")
+            if not isinstance(value, str) or not value.strip():
+                raise ContentError(f"{path}: {section}.{key}: expected a non-empty string")
+            try:
+                placeholders(value)
+            except ValueError as exc:
+                raise ContentError(f"{path}: {section}.{key}: broken {{placeholder}}: {exc}") from None
+            values[f"{section}.{key}"] = value.strip()
+    return Strings(language=language, path=path, values=values)
+
+
+def check_same_keys(reference: Strings, other: Strings) -> None:
+    """Every language must carry the same keys with the same {placeholders}."""
+    problems = [f"{other.path}: {k}: missing (present in {reference.path.parent.name})"
+                for k in reference.values if k not in other.values]
+    problems += [f"{other.path}: {k}: not in {reference.path} (typo or stale key?)"
+                 for k in other.values if k not in reference.values]
+    for key, text in reference.values.items():
+        if key in other.values and placeholders(text) != placeholders(other.values[key]):
+            problems.append(
+                f"{other.path}: {key}: placeholders {sorted(placeholders(other.values[key]))} "
+                f"differ from {sorted(placeholders(text))}"
+            )
+    if problems:
+        raise ContentError("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class LanguageContent:
+    language: str
+    programs: ProgramsContent
+    strings: Strings
+    screening: ScreeningContent
+
+
+@dataclass(frozen=True)
+class Content:
+    root: Path
+    languages: Mapping[str, LanguageContent]
+    rules: GuidanceRules
+
+    def __getitem__(self, language: str) -> LanguageContent:
+        return self.languages[language]
+
+    @property
+    def default_language(self) -> str:
+        return next(iter(self.languages))
+
+
+def _check_language_meta(path: Path, meta: Meta, language: str) -> None:
+    if meta.language != language:
+        raise ContentError(f"{path}: meta.language: says {meta.language!r} but the folder is {language!r}")
+
+
+def load_language(root: Path, language: str) -> LanguageContent:
+    folder = root / language
+    if not folder.is_dir():
+        raise ContentError(f"{folder}: content folder for language {language!r} is missing")
+    programs_path = folder / "programs.toml"
+    programs = load_model(programs_path, ProgramsContent)
+    _check_language_meta(programs_path, programs.meta, language)
+    strings = load_strings(folder / "ui.toml", language)
+    screening = load_screening(root, language)
+    return LanguageContent(language, programs, strings, screening)
+
+
+def load_content(root: Path, languages: Iterable[str]) -> Content:
+    """Load and cross-check every file; the first language is the reference for keys."""
+    loaded: dict[str, LanguageContent] = {}
+    for language in languages:
+        loaded[language] = load_language(root, language)
+    if not loaded:
+        raise ContentError(f"{root}: no languages configured")
+    reference = next(iter(loaded.values()))
+    for other in list(loaded.values())[1:]:
+        check_same_keys(reference.strings, other.strings)
+        check_languages_match(reference.screening, other.screening)
+        ref_shape = [[b.kind for b in p.blocks] for p in reference.programs.pages]
+        other_shape = [[b.kind for b in p.blocks] for p in other.programs.pages]
+        if ref_shape != other_shape:
+            raise ContentError(
+                f"{root / other.language / 'programs.toml'}: pages: blocks differ from "
+                f"{reference.language} (each language needs the same pages and block kinds)"
+            )
+    rules = load_rules(root / "guidance.toml", reference.screening.fit)
+    return Content(root=root, languages=loaded, rules=rules)
+
+
+def raw_keys(path: Path) -> list[str]:
+    """Section.key names in a ui.toml, for tools and tests."""
+    return [f"{s}.{k}" for s, t in read_toml(path).items() if isinstance(t, dict) for k in t]

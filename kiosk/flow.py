@@ -1,0 +1,307 @@
+"""The visit as a pure state machine: what comes next, and what is recorded on the way.
+
+No Qt here. The UI calls one method per visitor intent and shows the returned FlowState.
+Every answer is committed through the store *before* the next state is returned, so a crash
+after any tap loses nothing the visitor saw acknowledged.
+
+Safety (CLINICAL.md): a PHQ-9 item 9 answer > 0, or "I need to talk to someone now", marks the
+visit urgent in the store first and then shows the safety screen before any further question.
+Urgent is never cleared: skips, back-navigation, abandonment and restarts keep it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from kiosk.content import Content
+from kiosk.guidance import evaluate
+from kiosk.model import INSTRUMENTS, Guidance, InstrumentId, SectionId
+from kiosk.scoring import DIFFICULTY_ITEM, SCORED_ITEMS, ScoreResult, is_safety_trigger, score
+from kiosk.store import Store
+
+FIT_QUESTIONS = 5
+
+
+class Step(enum.Enum):
+    PRIVACY = "privacy"
+    NAME = "name"
+    QUESTION = "question"
+    SAFETY = "safety"
+    RESULTS = "results"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class QuestionRef:
+    section: SectionId
+    item: int  # 1-based; PHQ-9 item 10 and GAD-7 item 8 are the unscored difficulty questions
+
+    @property
+    def is_difficulty(self) -> bool:
+        return self.section in DIFFICULTY_ITEM and self.item == DIFFICULTY_ITEM[self.section]
+
+
+@dataclass(frozen=True)
+class Results:
+    scores: Mapping[InstrumentId, ScoreResult]
+    guidance: Guidance
+    urgent: bool
+
+
+@dataclass(frozen=True)
+class FlowState:
+    step: Step
+    language: str
+    code: str | None = None
+    urgent: bool = False
+    question: QuestionRef | None = None
+    answer: int | None = None  # the current question's earlier answer, to show it selected
+    section_position: int = 0  # "Question n of total" within the current section
+    section_total: int = 0
+    overall_position: int = 0  # for the progress bar across the whole check-in
+    overall_total: int = 0
+    results: Results | None = None
+    name: str | None = None
+
+
+@dataclass
+class _Answers:
+    by_section: dict[SectionId, dict[int, int | None]] = field(
+        default_factory=lambda: {"phq9": {}, "gad7": {}, "fit": {}}
+    )
+
+    def any_positive(self, section: SectionId) -> bool:
+        scored = SCORED_ITEMS.get(section, 0)
+        return any((v or 0) > 0 for k, v in self.by_section[section].items() if k <= scored)
+
+
+class VisitFlow:
+    """One visitor's check-in. Create a new one for each visit; `abandon()` when idle resets."""
+
+    def __init__(self, store: Store, content: Content, language: str) -> None:
+        self._store = store
+        self._content = content
+        self._language = language
+        self._step = Step.PRIVACY
+        self._code: str | None = None
+        self._urgent = False
+        self._name: str | None = None
+        self._answers = _Answers()
+        self._current: QuestionRef | None = None
+        # Where "Continue the check-in" returns to after the safety screen.
+        self._resume: QuestionRef | None = None
+        self._results: Results | None = None
+
+    # -- what the UI asks -------------------------------------------------------------------
+
+    @property
+    def code(self) -> str | None:
+        return self._code
+
+    @property
+    def urgent(self) -> bool:
+        return self._urgent
+
+    @property
+    def language(self) -> str:
+        return self._language
+
+    def answers(self) -> Mapping[SectionId, Mapping[int, int | None]]:
+        return {k: dict(v) for k, v in self._answers.by_section.items()}
+
+    def sequence(self) -> list[QuestionRef]:
+        """Every question the visitor will be asked, given the answers so far."""
+        refs: list[QuestionRef] = []
+        for instrument in INSTRUMENTS:
+            refs += [QuestionRef(instrument, i) for i in range(1, SCORED_ITEMS[instrument] + 1)]
+            # CLINICAL.md: the difficulty question only when any scored item is above 0.
+            if self._answers.any_positive(instrument):
+                refs.append(QuestionRef(instrument, DIFFICULTY_ITEM[instrument]))
+        refs += [QuestionRef("fit", i) for i in range(1, FIT_QUESTIONS + 1)]
+        return refs
+
+    def state(self) -> FlowState:
+        base = FlowState(
+            step=self._step,
+            language=self._language,
+            code=self._code,
+            urgent=self._urgent,
+            name=self._name,
+            results=self._results,
+        )
+        if self._step is not Step.QUESTION or self._current is None:
+            return base
+        seq = self.sequence()
+        current = self._current
+        in_section = [r for r in seq if r.section == current.section]
+        return FlowState(
+            step=self._step,
+            language=self._language,
+            code=self._code,
+            urgent=self._urgent,
+            name=self._name,
+            question=current,
+            answer=self._answers.by_section[current.section].get(current.item),
+            section_position=in_section.index(current) + 1,
+            section_total=len(in_section),
+            overall_position=seq.index(current) + 1,
+            overall_total=len(seq),
+        )
+
+    # -- visitor intents --------------------------------------------------------------------
+
+    def set_language(self, language: str) -> FlowState:
+        self._language = language
+        if self._code is not None:
+            self._store.set_language(self._code, language)
+        return self.state()
+
+    def agree(self) -> FlowState:
+        """Consent given: the visit exists in the store from here on."""
+        self._require(Step.PRIVACY)
+        visit = self._store.create_visit(self._language)
+        self._code = visit.code
+        self._step = Step.NAME
+        return self.state()
+
+    def decline(self) -> FlowState:
+        self._require(Step.PRIVACY)
+        self._step = Step.ENDED
+        return self.state()
+
+    def set_name(self, name: str | None) -> FlowState:
+        self._require(Step.NAME)
+        cleaned = " ".join((name or "").split())[:40] or None
+        self._name = cleaned
+        self._store.set_name(self._visit_code(), cleaned)
+        self._step = Step.QUESTION
+        self._current = self.sequence()[0]
+        return self.state()
+
+    def answer(self, value: int) -> FlowState:
+        return self._record(value)
+
+    def skip(self) -> FlowState:
+        return self._record(None)
+
+    def back(self) -> FlowState:
+        """One question back; from the first question, back to the name screen."""
+        if self._step is Step.QUESTION and self._current is not None:
+            seq = self.sequence()
+            index = seq.index(self._current)
+            if index == 0:
+                self._step = Step.NAME
+                self._current = None
+            else:
+                self._current = seq[index - 1]
+        elif self._step is Step.RESULTS:
+            self._step = Step.QUESTION
+            self._current = self.sequence()[-1]
+        return self.state()
+
+    def talk_now(self) -> FlowState:
+        """'I need to talk to someone now': urgent at once, then the safety screen."""
+        code = self._visit_code()
+        self._mark_urgent(code, "talk_now")
+        if self._step is Step.QUESTION:
+            self._resume = self._current
+        self._step = Step.SAFETY
+        return self.state()
+
+    def continue_after_safety(self) -> FlowState:
+        self._require(Step.SAFETY)
+        if self._resume is None:
+            return self._finish()
+        self._step = Step.QUESTION
+        self._current = self._resume
+        self._resume = None
+        return self.state()
+
+    def stop(self) -> FlowState:
+        """'Stop here': results for what was answered so far."""
+        self._resume = None
+        return self._finish()
+
+    def abandon(self) -> None:
+        """Idle reset or power-down: keep every answer, mark unfinished visits abandoned."""
+        if self._code is not None and self._step is not Step.RESULTS:
+            self._store.abandon_visit(self._code)
+        self._step = Step.ENDED
+
+    def finish(self) -> FlowState:
+        self._step = Step.ENDED
+        return self.state()
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _record(self, value: int | None) -> FlowState:
+        self._require(Step.QUESTION)
+        current = self._current
+        assert current is not None
+        self._validate_value(current, value)
+        code = self._visit_code()
+        # Committed before anything moves on: the visitor's tap is durable once we return.
+        self._store.record_answer(code, current.section, current.item, value)
+        self._answers.by_section[current.section][current.item] = value
+        seq = self.sequence()
+        index = seq.index(current)
+        following = seq[index + 1] if index + 1 < len(seq) else None
+        if is_safety_trigger(current.section, current.item, value):
+            self._mark_urgent(code, "phq9_item9")
+            self._step = Step.SAFETY
+            self._resume = following
+            return self.state()
+        if following is None:
+            return self._finish()
+        self._current = following
+        return self.state()
+
+    def _validate_value(self, ref: QuestionRef, value: int | None) -> None:
+        if value is None:
+            return
+        if ref.section == "fit":
+            count = len(self._content[self._language].screening.fit.questions[ref.item - 1].options)
+        else:
+            count = 4
+        if not 0 <= value < count:
+            raise ValueError(f"{ref.section} item {ref.item}: value {value} out of range")
+
+    def _mark_urgent(self, code: str, reason: str) -> None:
+        self._store.mark_urgent(code, reason)
+        self._urgent = True
+
+    def _finish(self) -> FlowState:
+        code = self._visit_code()
+        scores = {
+            instrument: score(instrument, self._answers.by_section[instrument])
+            for instrument in INSTRUMENTS
+        }
+        # Urgency may also come from an earlier session of this visit; the store is the truth.
+        urgent = self._urgent or any(s.urgent for s in scores.values())
+        guidance = evaluate(
+            self._content.rules,
+            urgent=urgent,
+            scores=scores,
+            fit_answers=self._answers.by_section["fit"],
+            fit=self._content[self._language].screening.fit,
+        )
+        self._store.complete_visit(
+            code,
+            {instrument: result.to_stored(instrument) for instrument, result in scores.items()},
+            guidance,
+        )
+        self._results = Results(scores=scores, guidance=guidance, urgent=urgent)
+        self._step = Step.RESULTS
+        self._current = None
+        return self.state()
+
+    def _visit_code(self) -> str:
+        if self._code is None:
+            raise RuntimeError("no visit yet: the visitor has not agreed to the privacy notice")
+        return self._code
+
+    def _require(self, step: Step) -> None:
+        if self._step is not step:
+            raise RuntimeError(f"expected step {step.value}, but the visit is at {self._step.value}")

@@ -1,0 +1,66 @@
+"""Plain value types shared by the domain modules (store, flow, report, export).
+
+They carry no behaviour and no I/O so that every layer can exchange them freely.
+Times are timezone-aware UTC datetimes; the clinic timezone is applied only when showing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+InstrumentId = Literal["phq9", "gad7"]
+# "fit" holds the five "which program fits" questions; values there are option indexes (0-based).
+SectionId = Literal["phq9", "gad7", "fit"]
+SECTIONS: tuple[SectionId, ...] = ("phq9", "gad7", "fit")
+INSTRUMENTS: tuple[InstrumentId, ...] = ("phq9", "gad7")
+
+VisitStatus = Literal["in_progress", "completed", "abandoned"]
+Guidance = Literal["staff_today", "ask_iop", "outpatient"]
+PrintState = Literal["pending", "submitted", "completed", "failed", "saved"]
+
+
+@dataclass(frozen=True)
+class StoredScore:
+    """One instrument's result as kept with the visit."""
+
+    instrument: InstrumentId
+    total: int | None  # None when incomplete
+    band: str | None  # None when incomplete
+    complete: bool
+    skipped: int  # scored items skipped (or never answered)
+    urgent: bool
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    id: int
+    queue: str
+    state: PrintState
+    cups_job_id: int | None
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Visit:
+    """Everything recorded about one visit, as read back from the store."""
+
+    id: int
+    code: str
+    language: str
+    started_at: datetime
+    completed_at: datetime | None
+    status: VisitStatus
+    urgent: bool
+    name: str | None
+    # section -> item number (1-based) -> value; None means the visitor skipped that item.
+    answers: Mapping[SectionId, Mapping[int, int | None]] = field(default_factory=dict)
+    scores: Mapping[InstrumentId, StoredScore] = field(default_factory=dict)
+    guidance: Guidance | None = None
+    printed: bool = False
+    seen: bool = False
+    print_jobs: tuple[PrintJob, ...] = ()

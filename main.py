@@ -1,0 +1,92 @@
+"""Entry point: parse arguments, load config and content, hand over to ui.app.
+
+python main.py [--config FILE] [--data-dir DIR] [--fullscreen] [--self-check]
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()
+
+import argparse  # noqa: E402 - the start time is taken before anything else is imported
+import os  # noqa: E402
+import sys  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Clinic lobby kiosk")
+    parser.add_argument("--config", metavar="FILE", help="kiosk.toml (default: $KIOSK_CONFIG or built-in defaults)")
+    parser.add_argument("--data-dir", metavar="DIR", help="data folder (default: $KIOSK_DATA_DIR or the user data folder)")
+    parser.add_argument("--fullscreen", action="store_true", help="locked-down fullscreen kiosk mode")
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="build the real window with real content and database, show it, print 'ready in N ms', exit",
+    )
+    return parser.parse_args(argv)
+
+
+def has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform != "linux":
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not has_display():
+        if args.self_check:
+            # The self-check proves the window builds; it needs no screen to look at.
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        else:
+            print(
+                "No display found: start the kiosk from a desktop session, or try "
+                "`xvfb-run -a python main.py` (or `python main.py --self-check` to test it).",
+                file=sys.stderr,
+            )
+            return 2
+
+    from kiosk.config import load_config
+    from kiosk.contentfile import ContentError
+
+    try:
+        config = load_config(args.config, args.data_dir)
+        if args.fullscreen:
+            config = config.model_copy(update={"kiosk": config.kiosk.model_copy(update={"fullscreen": True})})
+        from kiosk.content import load_content
+
+        # Validated before any window opens: a broken file names file and field, and stops here.
+        content = load_content(config.content_dir, config.languages)
+    except ContentError as exc:
+        print(f"Cannot start the kiosk:\n{exc}", file=sys.stderr)
+        return 1
+
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import create_main_window
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("clinic-kiosk")
+    window = create_main_window(config, content=content)
+    if args.self_check:
+        window.show()
+        app.processEvents()
+        if window.store is None:
+            print("self-check failed: the database cannot be opened (run `python -m kiosk check`)", file=sys.stderr)
+            window.allow_close = True
+            window.close()
+            return 1
+        elapsed_ms = round((time.perf_counter() - STARTED) * 1000)
+        print(f"ready in {elapsed_ms} ms", flush=True)
+        window.allow_close = True
+        window.close()
+        return 0
+    window.show_kiosk()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""UI fixtures: a real main window over a real SQLite store in a tmp folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from kiosk.config import Config
+from kiosk.content import Content
+from ui.app import MainWindow, create_main_window
+
+MakeWindow = Callable[..., MainWindow]
+
+
+@pytest.fixture
+def make_window(qtbot: QtBot, content: Content) -> Iterator[MakeWindow]:
+    windows: list[MainWindow] = []
+
+    def _make(config: Config, size: tuple[int, int] = (1280, 800)) -> MainWindow:
+        window = create_main_window(config, content=content)
+        qtbot.addWidget(window)
+        window.resize(*size)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield _make
+    for window in windows:
+        window.allow_close = True
+        window.shutdown()

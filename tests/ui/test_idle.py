@@ -1,0 +1,65 @@
+"""Idle reset exactly as UX.md: warning with countdown and "I need more time", then Welcome, cleared."""
+
+from __future__ import annotations
+
+from kiosk.config import load_config
+from ui.navigator import ScreenId
+from pytestqt.qtbot import QtBot
+from tests.ui.conftest import MakeWindow
+
+
+def short_idle(write_config, data_dir):  # type: ignore[no-untyped-def]
+    path = write_config("[kiosk]\nidle_seconds = 5\nidle_countdown_seconds = 3\n")
+    return load_config(path, data_dir)
+
+
+def test_idle_warning_then_reset_clears_everything(
+    make_window: MakeWindow, qtbot: QtBot, write_config, data_dir  # type: ignore[no-untyped-def]
+) -> None:
+    config = short_idle(write_config, data_dir)
+    window = make_window(config)
+    nav = window.navigator
+    # Speed the clock up: the same timers, shorter intervals.
+    window.idle.timer.setInterval(200)
+    window.overlay.tick.setInterval(50)
+    nav.top_bar.language_buttons["es"].click()
+    nav.welcome.checkin_button.click()
+    nav.privacy.agree_button.click()
+    for ch in "ANA":
+        nav.name.keypad.keys[ch].click()
+    assert nav.name.keypad.text() == "Ana"
+    window.idle.poke()
+    qtbot.waitUntil(lambda: window.overlay.isVisible(), timeout=3000)
+    assert window.overlay.title.text() == "¿Sigue ahí?"
+    assert "3" in window.overlay.body.text()
+    qtbot.waitUntil(lambda: nav.current is ScreenId.WELCOME, timeout=3000)
+    assert not window.overlay.isVisible()
+    assert nav.flow is None
+    assert nav.language == "en"
+    assert nav.name.keypad.text() == ""
+    assert nav.question.state is None and nav.results.state is None
+    assert nav.welcome.learn_button.text() == "Learn about our programs"
+
+
+def test_more_time_keeps_the_visitor_in_place(
+    make_window: MakeWindow, qtbot: QtBot, write_config, data_dir  # type: ignore[no-untyped-def]
+) -> None:
+    window = make_window(short_idle(write_config, data_dir))
+    nav = window.navigator
+    window.idle.timer.setInterval(200)
+    nav.welcome.learn_button.click()
+    qtbot.waitUntil(lambda: window.overlay.isVisible(), timeout=3000)
+    assert window.overlay.more_time_button.text() == "I need more time"
+    window.overlay.more_time_button.click()
+    assert not window.overlay.isVisible()
+    assert nav.current is ScreenId.PROGRAMS
+    assert window.idle.timer.isActive()
+
+
+def test_no_warning_at_rest_on_welcome(make_window: MakeWindow, write_config, data_dir) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(short_idle(write_config, data_dir))
+    assert not window.idle.timer.isActive()
+    window.navigator.welcome.learn_button.click()
+    assert window.idle.timer.isActive()
+    assert window.idle.timer.interval() == 5000
+    assert window.overlay.countdown_seconds == 3

@@ -1,0 +1,114 @@
+"""Welcome -> every program page -> Welcome, in both languages; language switch; fullscreen rules."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QCloseEvent, QContextMenuEvent
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+from pytestqt.qtbot import QtBot
+
+from kiosk.config import Config
+from kiosk.content import PROGRAM_PAGE_IDS, Content
+from ui.navigator import ScreenId
+from tests.ui.conftest import MakeWindow
+
+
+def visible_texts(widget: object) -> list[str]:
+    from PySide6.QtWidgets import QWidget
+
+    assert isinstance(widget, QWidget)
+    texts = [lbl.text() for lbl in widget.findChildren(QLabel) if lbl.isVisibleTo(widget)]
+    texts += [b.text() for b in widget.findChildren(QPushButton) if b.isVisibleTo(widget)]
+    return [t for t in texts if t.strip()]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_walk_every_program_page_and_back(
+    make_window: MakeWindow, config: Config, content: Content, language: str
+) -> None:
+    window = make_window(config)
+    nav = window.navigator
+    nav.top_bar.language_buttons[language].click()
+    lc = content[language]
+    assert nav.welcome.learn_button.text() == lc.strings("welcome.learn")
+    nav.welcome.learn_button.click()
+    assert nav.current is ScreenId.PROGRAMS
+    assert lc.programs.menu.title in visible_texts(nav.programs)
+    for page_id in PROGRAM_PAGE_IDS:
+        nav.programs.topics[page_id].click()
+        assert nav.current is ScreenId.PROGRAM_PAGE
+        page = lc.programs.page(page_id)
+        shown = visible_texts(nav.program_page)
+        assert page.title in shown
+        for block in page.blocks:
+            if block.kind == "paragraph":
+                assert block.text in shown
+            elif block.kind == "table":
+                for row in block.rows or []:
+                    assert all(cell in shown for cell in row)
+        assert nav.program_page.checkin_button.text() == lc.strings("programs.start_checkin")
+        nav.program_page.back_button.click()
+        assert nav.current is ScreenId.PROGRAMS
+    nav.programs.home_button.click()
+    assert nav.current is ScreenId.WELCOME
+
+
+def test_next_button_walks_pages_in_order(make_window: MakeWindow, config: Config) -> None:
+    nav = make_window(config).navigator
+    nav.welcome.learn_button.click()
+    nav.programs.topics[PROGRAM_PAGE_IDS[0]].click()
+    seen = [nav.program_page.page_id]
+    while nav.program_page.next_button.isVisibleTo(nav.program_page):
+        nav.program_page.next_button.click()
+        seen.append(nav.program_page.page_id)
+    assert tuple(seen) == PROGRAM_PAGE_IDS
+
+
+def test_language_switch_keeps_the_page(
+    make_window: MakeWindow, config: Config, content: Content
+) -> None:
+    nav = make_window(config).navigator
+    nav.welcome.learn_button.click()
+    nav.programs.topics["differ"].click()
+    nav.top_bar.language_buttons["es"].click()
+    assert nav.current is ScreenId.PROGRAM_PAGE
+    assert content["es"].programs.page("differ").title in visible_texts(nav.program_page)
+    assert content["en"].programs.page("differ").title not in visible_texts(nav.program_page)
+
+
+def test_every_button_accessible_name_is_its_text(make_window: MakeWindow, config: Config) -> None:
+    window = make_window(config)
+    for button in window.findChildren(QPushButton):
+        if button.text():
+            assert button.accessibleName() == button.text()
+
+
+def test_fullscreen_ignores_close_and_context_menus(
+    make_window: MakeWindow, data_dir: object, write_config: object
+) -> None:
+    from kiosk.config import load_config
+
+    path = write_config("[kiosk]\nfullscreen = true\n")  # type: ignore[operator]
+    window = make_window(load_config(path, data_dir))  # type: ignore[arg-type]
+    assert window.locked
+    event = QCloseEvent()
+    window.closeEvent(event)
+    assert not event.isAccepted()
+    assert window.isVisible()
+    assert QApplication.overrideCursor() is not None
+    assert QApplication.overrideCursor().shape() == Qt.CursorShape.BlankCursor
+    centre = window.rect().center()
+    menu_event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, centre, window.mapToGlobal(centre))
+    assert menu_event.type() == QEvent.Type.ContextMenu
+    # The application-wide filter swallows it before any widget could open a menu.
+    assert window._lockdown is not None
+    assert window._lockdown.eventFilter(window.navigator.welcome, menu_event) is True
+
+
+def test_windowed_mode_closes_normally(make_window: MakeWindow, config: Config) -> None:
+    window = make_window(config)
+    assert not window.locked
+    event = QCloseEvent()
+    window.closeEvent(event)
+    assert event.isAccepted()

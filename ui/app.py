@@ -1,0 +1,150 @@
+"""Builds the kiosk main window: content, store, theme, navigator, idle reset and lock-down."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QResizeEvent
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+from kiosk.config import Config
+from kiosk.content import Content, load_content
+from kiosk.store import Store, StoreError
+from ui import theme
+from ui.idle import IdleOverlay, IdleWatcher
+from ui.navigator import Navigator
+
+log = logging.getLogger(__name__)
+DAY_MS = 24 * 60 * 60 * 1000
+PORTRAIT_MAX_ASPECT = 1.0  # width / height at or below this lays footers out vertically
+
+
+class LockDown(QObject):
+    """Fullscreen kiosk mode: no context menus anywhere (a long press must not open one)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        return event.type() == QEvent.Type.ContextMenu
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, config: Config, content: Content, store: Store | None) -> None:
+        super().__init__()
+        self.config = config
+        self.content = content
+        self.store = store
+        self.locked = config.kiosk.fullscreen
+        self.allow_close = not self.locked
+        self.setWindowTitle(config.clinic.name)
+        self.navigator = Navigator(config, content, store)
+        self.navigator.setObjectName("Shell")
+        self.setCentralWidget(self.navigator)
+
+        self.idle = IdleWatcher(config.kiosk.idle_seconds, self)
+        self.overlay = IdleOverlay(config.kiosk.idle_countdown_seconds, self)
+        self.idle.warning.connect(self._idle_warning)
+        self.overlay.expired.connect(self._idle_expired)
+        self.overlay.dismissed.connect(self._rearm)
+        self.navigator.screen_changed.connect(lambda _: self._rearm())
+        self._lockdown: LockDown | None = None
+
+        self.purge_timer = QTimer(self)
+        self.purge_timer.setInterval(DAY_MS)
+        self.purge_timer.timeout.connect(self._daily_purge)
+        if store is not None:
+            self.purge_timer.start()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.installEventFilter(self.idle)
+            if self.locked:
+                self._lockdown = LockDown(self)
+                app.installEventFilter(self._lockdown)
+                app.setOverrideCursor(Qt.CursorShape.BlankCursor)
+        self._rearm()
+
+    # -- idle -------------------------------------------------------------------------------
+
+    def _rearm(self) -> None:
+        self.idle.set_armed(not self.navigator.is_at_rest())
+
+    def _idle_warning(self) -> None:
+        strings = self.content[self.navigator.language].strings
+        self.overlay.set_texts(
+            strings("idle.title"), strings.values["idle.body"], strings("idle.more_time")
+        )
+        self.overlay.start()
+
+    def _idle_expired(self) -> None:
+        self.navigator.reset()
+        self._rearm()
+
+    def _daily_purge(self) -> None:
+        if self.store is None:
+            return
+        try:
+            self.store.purge(self.config.storage.retention_days)
+        except StoreError as exc:
+            log.error("daily purge failed: %s", exc)
+
+    # -- window -----------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.overlay.setGeometry(self.rect())
+        size = event.size()
+        portrait = size.height() > 0 and size.width() / size.height() <= PORTRAIT_MAX_ASPECT
+        for screen in self.navigator.screens.values():
+            screen.set_portrait(portrait)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        # Fullscreen mode ignores window-close requests and Alt+F4; only staff exit may close.
+        if not self.allow_close:
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Leave nothing in progress: abandon an open visit, close the database."""
+        self.navigator.reset()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.removeEventFilter(self.idle)
+            if self._lockdown is not None:
+                app.removeEventFilter(self._lockdown)
+                app.restoreOverrideCursor()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+            self.navigator.store = None
+
+    def show_kiosk(self) -> None:
+        if self.locked:
+            self.showFullScreen()
+        else:
+            self.show()
+
+
+def open_store(config: Config) -> Store | None:
+    """The database, or None when it cannot be used (the kiosk then shows out-of-order)."""
+    try:
+        return Store.open(config.data_dir, retention_days=config.storage.retention_days)
+    except StoreError as exc:
+        log.error("database unavailable: %s", exc)
+        return None
+
+
+def create_main_window(
+    config: Config, *, content: Content | None = None, store: Store | None = None
+) -> MainWindow:
+    """The kiosk main window, not yet shown. Content is loaded and validated first."""
+    if content is None:
+        content = load_content(config.content_dir, config.languages)
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        theme.apply(app, theme.ThemeOptions())
+    if store is None:
+        store = open_store(config)
+    window = MainWindow(config, content, store)
+    window.resize(1280, 800)
+    return window

@@ -1,0 +1,121 @@
+"""Idle reset (UX.md): no touch for idle_seconds -> "Are you still there?" with a countdown and
+"I need more time"; when the countdown ends the navigator clears everything and shows Welcome."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ui.widgets.basics import TouchButton, card, label, set_label
+
+ACTIVITY_EVENTS = frozenset(
+    {
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseButtonRelease,
+        QEvent.Type.TouchBegin,
+        QEvent.Type.TouchUpdate,
+        QEvent.Type.KeyPress,
+        QEvent.Type.Wheel,
+    }
+)
+
+
+class IdleWatcher(QObject):
+    """Watches application-wide input. Emits `warning` after idle_seconds while armed."""
+
+    warning = Signal()
+
+    def __init__(self, idle_seconds: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(idle_seconds * 1000)
+        self.timer.timeout.connect(self.warning)
+        self.armed = False
+
+    def set_armed(self, armed: bool) -> None:
+        self.armed = armed
+        if armed:
+            self.timer.start()
+        else:
+            self.timer.stop()
+
+    def poke(self) -> None:
+        if self.armed:
+            self.timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() in ACTIVITY_EVENTS:
+            self.poke()
+        return False
+
+
+class IdleOverlay(QWidget):
+    """The countdown card, drawn over the whole window. Emits `expired` or `dismissed`."""
+
+    expired = Signal()
+    dismissed = Signal()
+
+    def __init__(self, countdown_seconds: int, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("IdleOverlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.countdown_seconds = countdown_seconds
+        self.remaining = countdown_seconds
+        self.tick = QTimer(self)
+        self.tick.setInterval(1000)
+        self.tick.timeout.connect(self._tick)
+        outer = QVBoxLayout(self)
+        box = card()
+        box.setObjectName("IdleCard")
+        box.setMaximumWidth(760)
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(40, 36, 40, 36)
+        inner.setSpacing(24)
+        self.title = label("title")
+        self.body = label("body")
+        self.more_time_button = TouchButton(role="primary")
+        self.more_time_button.clicked.connect(self.dismiss)
+        inner.addWidget(self.title)
+        inner.addWidget(self.body)
+        inner.addWidget(self.more_time_button)
+        outer.addStretch(1)
+        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(1)
+        self._texts = ("", "", "")
+        self.hide()
+
+    def set_texts(self, title: str, body_template: str, more_time: str) -> None:
+        self._texts = (title, body_template, more_time)
+        self._render()
+
+    def _render(self) -> None:
+        title, body, more_time = self._texts
+        set_label(self.title, title)
+        set_label(self.body, body.replace("{seconds}", str(self.remaining)))
+        self.more_time_button.setText(more_time)
+
+    def start(self) -> None:
+        self.remaining = self.countdown_seconds
+        self._render()
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+        self.show()
+        self.raise_()
+        self.more_time_button.setFocus()
+        self.tick.start()
+
+    def dismiss(self) -> None:
+        self.tick.stop()
+        self.hide()
+        self.dismissed.emit()
+
+    def _tick(self) -> None:
+        self.remaining -= 1
+        if self.remaining <= 0:
+            self.tick.stop()
+            self.hide()
+            self.expired.emit()
+        else:
+            self._render()

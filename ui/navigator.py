@@ -1,0 +1,264 @@
+"""The one navigator: owns the screen stack and maps flow states to screens with an explicit dict.
+
+Screens only emit intents; the navigator turns them into calls on kiosk.flow (which records every
+answer through the store before returning) and shows the screen for the state that comes back.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.config import Config
+from kiosk.content import Content
+from kiosk.flow import FlowState, Step, VisitFlow
+from kiosk.store import Store, StoreError
+from ui.screens.base import Screen
+from ui.screens.checkin import (
+    MessageScreen,
+    NameScreen,
+    PrintingScreen,
+    PrivacyScreen,
+    QuestionScreen,
+    ResultsScreen,
+    SafetyScreen,
+)
+from ui.screens.programs import ProgramPageScreen, ProgramsMenuScreen
+from ui.screens.welcome import WelcomeScreen
+from ui.widgets.basics import TouchButton, label, set_prop
+
+log = logging.getLogger(__name__)
+
+
+class ScreenId(enum.Enum):
+    WELCOME = "welcome"
+    PROGRAMS = "programs"
+    PROGRAM_PAGE = "program_page"
+    PRIVACY = "privacy"
+    NAME = "name"
+    QUESTION = "question"
+    SAFETY = "safety"
+    RESULTS = "results"
+    PRINTING = "printing"
+    UNAVAILABLE = "unavailable"
+    OUT_OF_ORDER = "out_of_order"
+
+
+STEP_SCREENS: dict[Step, ScreenId] = {
+    Step.PRIVACY: ScreenId.PRIVACY,
+    Step.NAME: ScreenId.NAME,
+    Step.QUESTION: ScreenId.QUESTION,
+    Step.SAFETY: ScreenId.SAFETY,
+    Step.RESULTS: ScreenId.RESULTS,
+    Step.ENDED: ScreenId.WELCOME,
+}
+
+
+class TopBar(QWidget):
+    """Clinic name on the left, language switch on the right; on every visitor screen."""
+
+    language_requested = Signal(str)
+
+    def __init__(self, config: Config, content: Content) -> None:
+        super().__init__()
+        self.setObjectName("TopBar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(32, 8, 32, 8)
+        row.setSpacing(16)
+        self.clinic = label("small", config.clinic.name, wrap=False)
+        self.clinic.setObjectName("ClinicName")
+        row.addWidget(self.clinic)
+        row.addStretch(1)
+        self.language_buttons: dict[str, TouchButton] = {}
+        if len(content.languages) > 1:
+            for code, lc in content.languages.items():
+                button = TouchButton(lc.strings("language.switch_to"), role="lang")
+                button.clicked.connect(lambda _=False, c=code: self.language_requested.emit(c))
+                row.addWidget(button)
+                self.language_buttons[code] = button
+
+    def set_language(self, language: str) -> None:
+        for code, button in self.language_buttons.items():
+            set_prop(button, "selected", code == language)
+
+
+class Navigator(QWidget):
+    """Visitor navigation. `store` is None when the database cannot be used (out of order)."""
+
+    screen_changed = Signal(str)
+
+    def __init__(self, config: Config, content: Content, store: Store | None) -> None:
+        super().__init__()
+        self.config = config
+        self.content = content
+        self.store = store
+        self.language = content.default_language
+        self.flow: VisitFlow | None = None
+        self.current = ScreenId.WELCOME
+
+        self.top_bar = TopBar(config, content)
+        self.top_bar.language_requested.connect(self.switch_language)
+        self.stack = QStackedWidget()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.top_bar)
+        layout.addWidget(self.stack, 1)
+
+        self.welcome = WelcomeScreen(config)
+        self.programs = ProgramsMenuScreen(config)
+        self.program_page = ProgramPageScreen(config)
+        self.privacy = PrivacyScreen(config)
+        self.name = NameScreen(config)
+        self.question = QuestionScreen(config)
+        self.safety = SafetyScreen(config)
+        self.results = ResultsScreen(config)
+        self.printing = PrintingScreen(config)
+        self.unavailable = MessageScreen(
+            config, "unavailable.title", "unavailable.body", can_leave=True
+        )
+        self.out_of_order = MessageScreen(
+            config, "unavailable.out_of_order_title", "unavailable.out_of_order_body", can_leave=False
+        )
+        self.screens: dict[ScreenId, Screen] = {
+            ScreenId.WELCOME: self.welcome,
+            ScreenId.PROGRAMS: self.programs,
+            ScreenId.PROGRAM_PAGE: self.program_page,
+            ScreenId.PRIVACY: self.privacy,
+            ScreenId.NAME: self.name,
+            ScreenId.QUESTION: self.question,
+            ScreenId.SAFETY: self.safety,
+            ScreenId.RESULTS: self.results,
+            ScreenId.PRINTING: self.printing,
+            ScreenId.UNAVAILABLE: self.unavailable,
+            ScreenId.OUT_OF_ORDER: self.out_of_order,
+        }
+        for screen in self.screens.values():
+            self.stack.addWidget(screen)
+        self._connect()
+        self._apply_language()
+        self.show_screen(ScreenId.OUT_OF_ORDER if store is None else ScreenId.WELCOME)
+
+    # -- wiring -----------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        self.welcome.learn_requested.connect(lambda: self.show_screen(ScreenId.PROGRAMS))
+        self.welcome.checkin_requested.connect(self.start_checkin)
+        self.programs.page_requested.connect(self.show_program_page)
+        self.programs.home_requested.connect(self.reset)
+        self.programs.checkin_requested.connect(self.start_checkin)
+        self.program_page.menu_requested.connect(lambda: self.show_screen(ScreenId.PROGRAMS))
+        self.program_page.page_requested.connect(self.show_program_page)
+        self.program_page.checkin_requested.connect(self.start_checkin)
+        self.privacy.agreed.connect(lambda: self._step(lambda f: f.agree()))
+        self.privacy.declined.connect(lambda: self._step(lambda f: f.decline()))
+        self.name.name_given.connect(lambda text: self._step(lambda f: f.set_name(text or None)))
+        self.question.answer_chosen.connect(lambda v: self._step(lambda f: f.answer(v)))
+        self.question.skip_requested.connect(lambda: self._step(lambda f: f.skip()))
+        self.question.back_requested.connect(lambda: self._step(lambda f: f.back()))
+        self.question.talk_requested.connect(lambda: self._step(lambda f: f.talk_now()))
+        self.safety.continue_requested.connect(
+            lambda: self._step(lambda f: f.continue_after_safety())
+        )
+        self.safety.stop_requested.connect(lambda: self._step(lambda f: f.stop()))
+        self.results.finish_requested.connect(self.reset)
+        self.results.print_requested.connect(self.print_summary)
+        self.printing.finish_requested.connect(self.reset)
+        self.unavailable.home_requested.connect(self.reset)
+
+    # -- navigation -------------------------------------------------------------------------
+
+    def show_screen(self, screen_id: ScreenId) -> None:
+        self.current = screen_id
+        screen = self.screens[screen_id]
+        screen.scroll_to_top()
+        self.stack.setCurrentWidget(screen)
+        self.screen_changed.emit(screen_id.value)
+
+    def show_program_page(self, page_id: str) -> None:
+        self.program_page.show_page(page_id)
+        self.show_screen(ScreenId.PROGRAM_PAGE)
+
+    def start_checkin(self) -> None:
+        if self.store is None:
+            self.show_screen(ScreenId.OUT_OF_ORDER)
+            return
+        self.name.reset()
+        self.flow = VisitFlow(self.store, self.content, self.language)
+        self._show_state(self.flow.state())
+
+    def _step(self, action: Callable[[VisitFlow], FlowState]) -> None:
+        if self.flow is None:
+            return
+        try:
+            state = action(self.flow)
+        except StoreError as exc:
+            # The store rolled back: nothing half-written. The visitor gets a calm message.
+            log.error("cannot save: %s", exc)
+            self.flow = None
+            self.show_screen(ScreenId.UNAVAILABLE)
+            return
+        self._show_state(state)
+
+    def _show_state(self, state: FlowState) -> None:
+        if state.step is Step.ENDED:
+            self.reset()
+            return
+        if state.step is Step.QUESTION:
+            self.question.show_state(state)
+        elif state.step is Step.RESULTS:
+            self.results.show_state(state)
+        self.show_screen(STEP_SCREENS[state.step])
+
+    def print_summary(self) -> None:
+        """Until printing is wired the summary is saved with the visit (already completed)."""
+        code = self.flow.code if self.flow is not None else None
+        self.printing.show_outcome("saved", code or "")
+        self.show_screen(ScreenId.PRINTING)
+
+    # -- language and reset -----------------------------------------------------------------
+
+    def switch_language(self, language: str) -> None:
+        if language not in self.content.languages or language == self.language:
+            return
+        self.language = language
+        if self.flow is not None:
+            try:
+                self.flow.set_language(language)
+            except StoreError as exc:
+                log.error("cannot save language: %s", exc)
+        self._apply_language()
+
+    def _apply_language(self) -> None:
+        lc = self.content[self.language]
+        self.top_bar.set_language(self.language)
+        for screen in self.screens.values():
+            screen.set_language(lc)
+
+    def reset(self) -> None:
+        """Back to Welcome with every screen, field and cached answer cleared."""
+        if self.flow is not None:
+            try:
+                self.flow.abandon()
+            except StoreError as exc:
+                log.error("cannot mark visit abandoned: %s", exc)
+        self.flow = None
+        self.name.reset()
+        self.question.state = None
+        self.results.state = None
+        self.printing.show_outcome("progress", "")
+        self.language = self.content.default_language
+        self._apply_language()
+        self.show_screen(ScreenId.OUT_OF_ORDER if self.store is None else ScreenId.WELCOME)
+
+    def is_at_rest(self) -> bool:
+        """Nothing to clear: the idle reset need not interrupt anyone."""
+        return (
+            self.current in (ScreenId.WELCOME, ScreenId.OUT_OF_ORDER)
+            and self.language == self.content.default_language
+        )

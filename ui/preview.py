@@ -1,0 +1,144 @@
+"""Show any screen with sample data, or render every screen to PNGs.
+
+python -m ui.preview SCREEN [--lang es] [--size 1080x1920] [--large] [--contrast]
+python -m ui.preview --all --out docs/screenshots   (offscreen; what `make screenshots` runs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+SIZES = {"landscape": (1280, 800), "portrait": (1080, 1920)}
+
+
+def build(data_dir: Path, fullscreen: bool = False):  # type: ignore[no-untyped-def]
+    from kiosk.config import load_config
+    from ui.app import create_main_window
+
+    config = load_config(None, data_dir)
+    return create_main_window(config)
+
+
+def drive(window, screen: str) -> None:  # type: ignore[no-untyped-def]
+    """Put the window on `screen` the way a visitor would get there."""
+    nav = window.navigator
+    if screen == "welcome":
+        return
+    if screen == "programs":
+        nav.welcome.learn_button.click()
+        return
+    if screen.startswith("program_"):
+        nav.welcome.learn_button.click()
+        nav.programs.topics[screen.removeprefix("program_")].click()
+        return
+    nav.welcome.checkin_button.click()
+    if screen == "privacy":
+        return
+    nav.privacy.agree_button.click()
+    if screen == "name":
+        for ch in "MARÍA":
+            nav.name.keypad.keys[ch].click()
+        return
+    nav.name.skip_button.click()
+    if screen == "question":
+        nav.question.option_buttons[1].click()
+        return
+    if screen == "fit":
+        for _ in range(9):
+            nav.question.option_buttons[0].click() if _ != 8 else nav.question.option_buttons[0].click()
+        for _ in range(7):
+            nav.question.option_buttons[0].click()
+        return
+    if screen == "safety":
+        for value in (1, 2, 1, 1, 0, 1, 0, 1, 1):
+            nav.question.option_buttons[value].click()
+        return
+    # results / printing: an urgent, complete visit
+    for value in (1, 2, 1, 1, 0, 1, 0, 1, 1):
+        nav.question.option_buttons[value].click()
+    nav.safety.continue_button.click()
+    nav.question.option_buttons[1].click()  # difficulty
+    for value in (2, 2, 1, 1, 0, 1, 1):
+        nav.question.option_buttons[value].click()
+    nav.question.option_buttons[1].click()
+    for value in (2, 1, 0, 2, 1):
+        nav.question.option_buttons[value].click()
+    if screen == "printing":
+        nav.results.print_button.click()
+
+
+SCREENS = (
+    "welcome",
+    "programs",
+    "program_outpatient",
+    "program_iop",
+    "program_differ",
+    "program_choose",
+    "program_paying",
+    "privacy",
+    "name",
+    "question",
+    "fit",
+    "safety",
+    "results",
+    "printing",
+)
+
+
+def render(screen: str, lang: str, size: tuple[int, int], out: Path) -> Path:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory() as tmp:
+        window = build(Path(tmp))
+        window.resize(*size)
+        window.show()
+        window.navigator.switch_language(lang)
+        drive(window, screen)
+        app.processEvents()
+        path = out / f"{screen}-{lang}-{size[0]}x{size[1]}.png"
+        window.grab().save(str(path))
+        window.allow_close = True
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("screen", nargs="?", default="welcome", choices=SCREENS)
+    parser.add_argument("--lang", default="en")
+    parser.add_argument("--size", default="1280x800")
+    parser.add_argument("--all", action="store_true", help="render every screen, both languages, both sizes")
+    parser.add_argument("--out", default="docs/screenshots")
+    args = parser.parse_args(argv)
+    if args.all:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for screen in SCREENS:
+            for lang in ("en", "es"):
+                for size in SIZES.values():
+                    print(render(screen, lang, size, out))
+        return 0
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv[:1])
+    width, height = (int(v) for v in args.size.split("x"))
+    with tempfile.TemporaryDirectory() as tmp:
+        window = build(Path(tmp))
+        window.resize(width, height)
+        window.show()
+        window.navigator.switch_language(args.lang)
+        drive(window, args.screen)
+        return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""The common frame of a visitor screen: a centred, touch-scrollable column and a fixed footer.
+
+Screens know nothing of their siblings: data comes in through methods, intents go out as signals.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QHBoxLayout,
+    QLayout,
+    QScrollArea,
+    QScroller,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.config import Config
+from kiosk.content import LanguageContent
+
+COLUMN_MAX_WIDTH = 1040
+
+
+def clear_layout(layout: QLayout) -> None:
+    """Remove and delete every widget a screen built for the previous content."""
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget()
+        if widget is not None:
+            widget.hide()
+            widget.deleteLater()
+        elif item.layout() is not None:
+            clear_layout(item.layout())
+
+
+class Screen(QWidget):
+    """Base of every visitor screen."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        self.config = config
+        self.lc: LanguageContent | None = None
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # Finger drags scroll the page; no scrollbar needs a mouse.
+        QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        body = QWidget()
+        body.setObjectName("ScreenBody")
+        row = QHBoxLayout(body)
+        row.setContentsMargins(32, 32, 32, 24)
+        column_widget = QWidget()
+        column_widget.setObjectName("ScreenBody")
+        column_widget.setMaximumWidth(COLUMN_MAX_WIDTH)
+        self.column = QVBoxLayout(column_widget)
+        self.column.setContentsMargins(0, 0, 0, 0)
+        self.column.setSpacing(24)
+        row.addStretch(1)
+        row.addWidget(column_widget, 100)
+        row.addStretch(1)
+        self.scroll.setWidget(body)
+        outer.addWidget(self.scroll, 1)
+
+        footer_widget = QWidget()
+        footer_widget.setObjectName("ScreenBody")
+        self.footer = QHBoxLayout(footer_widget)
+        self.footer.setContentsMargins(32, 12, 32, 24)
+        self.footer.setSpacing(24)
+        outer.addWidget(footer_widget)
+        self.footer_widget = footer_widget
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        # An empty footer would only steal height from the page.
+        self.footer_widget.setVisible(
+            any(
+                (w := self.footer.itemAt(i).widget()) is not None and not w.isHidden()
+                for i in range(self.footer.count())
+            )
+        )
+        super().showEvent(event)
+
+    def set_language(self, lc: LanguageContent) -> None:
+        """Show this screen's text in another language, keeping whatever it shows."""
+        self.lc = lc
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        raise NotImplementedError
+
+    def t(self, key: str, **params: object) -> str:
+        assert self.lc is not None, "set_language() must be called before a screen is shown"
+        return self.lc.strings(key, **params)
+
+    def scroll_to_top(self) -> None:
+        self.scroll.verticalScrollBar().setValue(0)
+
+    def set_portrait(self, portrait: bool) -> None:
+        """Footers stack vertically on narrow portrait screens so long labels are not clipped."""
+        self.footer.setDirection(
+            QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
+        )

@@ -1,0 +1,379 @@
+"""Screens of the private check-in: privacy, name, questions, safety, results, printing."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QProgressBar, QVBoxLayout, QWidget
+
+from kiosk.config import Config
+from kiosk.flow import FlowState, QuestionRef
+from ui.screens.base import Screen, clear_layout
+from ui.widgets.basics import TouchButton, WrapButton, card, label, set_label, set_prop
+from ui.widgets.keypad import LetterKeypad
+
+
+class PrivacyScreen(Screen):
+    agreed = Signal()
+    declined = Signal()
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self.title = label("title")
+        self.intro = label("body")
+        self.points = [label("body") for _ in range(4)]
+        self.column.addWidget(self.title)
+        self.column.addWidget(self.intro)
+        box = card()
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(28, 24, 28, 24)
+        inner.setSpacing(16)
+        for point in self.points:
+            inner.addWidget(point)
+        self.column.addWidget(box)
+        self.column.addStretch(1)
+        self.not_now_button = TouchButton()
+        self.agree_button = TouchButton(role="primary")
+        self.not_now_button.clicked.connect(self.declined)
+        self.agree_button.clicked.connect(self.agreed)
+        self.footer.addWidget(self.not_now_button)
+        self.footer.addStretch(1)
+        self.footer.addWidget(self.agree_button)
+
+    def retranslate(self) -> None:
+        set_label(self.title, self.t("privacy.title"))
+        set_label(self.intro, self.t("privacy.intro"))
+        texts = [
+            self.t("privacy.point_asked"),
+            self.t("privacy.point_stored", days=self.config.storage.retention_days),
+            self.t("privacy.point_who"),
+            self.t("privacy.point_diagnosis"),
+        ]
+        for point, text in zip(self.points, texts, strict=True):
+            set_label(point, f"•  {text}")
+        self.not_now_button.setText(self.t("privacy.not_now"))
+        self.agree_button.setText(self.t("privacy.agree"))
+
+
+class NameScreen(Screen):
+    name_given = Signal(str)  # "" when skipped
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self.title = label("title")
+        self.hint = label("small")
+        self.entry = label("code", " ")
+        self.entry.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.entry.setProperty("role", "entry")
+        self.keypad = LetterKeypad()
+        self.keypad.text_changed.connect(self._show_text)
+        for widget in (self.title, self.hint, self.entry, self.keypad):
+            self.column.addWidget(widget)
+        self.column.addStretch(1)
+        self.skip_button = TouchButton()
+        self.done_button = TouchButton(role="primary")
+        self.skip_button.clicked.connect(lambda: self.name_given.emit(""))
+        self.done_button.clicked.connect(lambda: self.name_given.emit(self.keypad.text()))
+        self.footer.addWidget(self.skip_button)
+        self.footer.addStretch(1)
+        self.footer.addWidget(self.done_button)
+        self._show_text("")
+
+    def reset(self) -> None:
+        self.keypad.clear()
+
+    def _show_text(self, text: str) -> None:
+        set_label(self.entry, text or " ")
+        self.done_button.setEnabled(bool(text.strip()))
+
+    def retranslate(self) -> None:
+        set_label(self.title, self.t("name.title"))
+        set_label(self.hint, self.t("name.hint"))
+        self.skip_button.setText(self.t("name.skip"))
+        self.done_button.setText(self.t("name.done"))
+        self.keypad.set_labels(self.t("name.space"), self.t("name.delete"))
+
+
+class QuestionScreen(Screen):
+    answer_chosen = Signal(int)
+    skip_requested = Signal()
+    back_requested = Signal()
+    talk_requested = Signal()
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self.state: FlowState | None = None
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setTextVisible(False)
+        self.section = label("heading")
+        self.progress = label("progress")
+        self.stem = label("stem")
+        self.question = label("question")
+        for widget in (self.progress_bar, self.section, self.progress, self.stem, self.question):
+            self.column.addWidget(widget)
+        self.options_host = QWidget()
+        self.options_host.setObjectName("ScreenBody")
+        self.options = QVBoxLayout(self.options_host)
+        self.options.setContentsMargins(0, 8, 0, 0)
+        self.options.setSpacing(16)
+        self.column.addWidget(self.options_host)
+        self.column.addStretch(1)
+        self.option_buttons: list[WrapButton] = []
+        self.back_button = TouchButton()
+        self.skip_button = TouchButton(role="quiet")
+        self.talk_button = TouchButton(role="talk")
+        self.back_button.clicked.connect(self.back_requested)
+        self.skip_button.clicked.connect(self.skip_requested)
+        self.talk_button.clicked.connect(self.talk_requested)
+        self.footer.addWidget(self.back_button)
+        self.footer.addWidget(self.skip_button)
+        self.footer.addStretch(1)
+        self.footer.addWidget(self.talk_button)
+
+    def show_state(self, state: FlowState) -> None:
+        self.state = state
+        if self.lc is not None:
+            self.retranslate()
+        self.scroll_to_top()
+
+    def _texts(self, ref: QuestionRef) -> tuple[str, str, str, list[str]]:
+        """(section heading, stem, question, options) in the current language."""
+        assert self.lc is not None
+        screening = self.lc.screening
+        if ref.section == "fit":
+            question = screening.fit.questions[ref.item - 1]
+            return (screening.fit.title, "", question.text, [o.label for o in question.options])
+        instrument = screening.instruments.phq9 if ref.section == "phq9" else screening.instruments.gad7
+        if ref.is_difficulty:
+            return (instrument.heading, "", instrument.difficulty, list(instrument.difficulty_options))
+        return (instrument.heading, instrument.stem, instrument.items[ref.item - 1], list(instrument.options))
+
+    def retranslate(self) -> None:
+        self.back_button.setText(self.t("question.back"))
+        self.skip_button.setText(self.t("question.skip"))
+        assert self.lc is not None
+        self.talk_button.setText(self.lc.screening.safety.talk_now_label)
+        state = self.state
+        if state is None or state.question is None:
+            return
+        heading, stem, question, options = self._texts(state.question)
+        set_label(self.section, heading)
+        set_label(
+            self.progress,
+            self.t("question.progress", n=state.section_position, total=state.section_total),
+        )
+        self.progress_bar.setRange(0, max(1, state.overall_total))
+        self.progress_bar.setValue(state.overall_position - 1)
+        set_label(self.stem, stem)
+        self.stem.setVisible(bool(stem))
+        set_label(self.question, question)
+        if len(self.option_buttons) != len(options):
+            clear_layout(self.options)
+            self.option_buttons = []
+            for value in range(len(options)):
+                button = WrapButton(role="answer")
+                button.clicked.connect(lambda _=False, v=value: self.answer_chosen.emit(v))
+                self.options.addWidget(button)
+                self.option_buttons.append(button)
+        for value, (button, text) in enumerate(zip(self.option_buttons, options, strict=True)):
+            button.setText(text)
+            set_prop(button, "selected", state.answer == value)
+            set_prop(button.text_label(), "selected", state.answer == value)
+
+
+class SafetyScreen(Screen):
+    continue_requested = Signal()
+    stop_requested = Signal()
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        box = card("safety")
+        self.box = QVBoxLayout(box)
+        self.box.setContentsMargins(32, 32, 32, 32)
+        self.box.setSpacing(20)
+        self.title = label("urgent")
+        self.message = label("question")
+        self.box.addWidget(self.title)
+        self.box.addWidget(self.message)
+        self.lines_host = QWidget()
+        self.lines = QVBoxLayout(self.lines_host)
+        self.lines.setContentsMargins(0, 0, 0, 0)
+        self.lines.setSpacing(12)
+        self.box.addWidget(self.lines_host)
+        self.column.addStretch(1)
+        self.column.addWidget(box)
+        self.column.addStretch(2)
+        self.stop_button = TouchButton()
+        self.continue_button = TouchButton(role="primary")
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.continue_button.clicked.connect(self.continue_requested)
+        self.footer.addWidget(self.stop_button)
+        self.footer.addStretch(1)
+        self.footer.addWidget(self.continue_button)
+
+    def retranslate(self) -> None:
+        assert self.lc is not None
+        safety = self.lc.screening.safety
+        set_label(self.title, safety.title)
+        set_label(self.message, safety.message)
+        clear_layout(self.lines)
+        for line in safety.crisis:
+            self.lines.addWidget(label("number", line.number))
+            self.lines.addWidget(label("body", line.text))
+        if self.config.clinic.phone:
+            self.lines.addWidget(label("body", self.t("results.staff_phone", phone=self.config.clinic.phone)))
+        self.stop_button.setText(safety.stop_label)
+        self.continue_button.setText(safety.continue_label)
+
+
+MAX_TOTAL = {"phq9": 27, "gad7": 21}
+
+
+class ResultsScreen(Screen):
+    print_requested = Signal()
+    finish_requested = Signal()
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self.state: FlowState | None = None
+        self.title = label("title")
+        self.code = label("progress")
+        self.column.addWidget(self.title)
+        self.column.addWidget(self.code)
+        self.body_host = QWidget()
+        self.body_host.setObjectName("ScreenBody")
+        self.body = QVBoxLayout(self.body_host)
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.body.setSpacing(16)
+        self.column.addWidget(self.body_host)
+        self.column.addStretch(1)
+        self.finish_button = TouchButton()
+        self.print_button = TouchButton(role="primary")
+        self.finish_button.clicked.connect(self.finish_requested)
+        self.print_button.clicked.connect(self.print_requested)
+        self.footer.addWidget(self.finish_button)
+        self.footer.addStretch(1)
+        self.footer.addWidget(self.print_button)
+
+    def show_state(self, state: FlowState) -> None:
+        self.state = state
+        if self.lc is not None:
+            self.retranslate()
+        self.scroll_to_top()
+
+    def band_text(self, instrument: str) -> str:
+        """The plain-words line for one instrument, as shown and as read aloud."""
+        assert self.lc is not None and self.state is not None and self.state.results is not None
+        result = self.state.results.scores[instrument]  # type: ignore[index]
+        words = self.lc.screening.results
+        if result.complete and result.band is not None:
+            band_sentence = words.band_text(instrument, result.band)
+            total = self.t("results.score_line", total=result.total, max=MAX_TOTAL[instrument])
+            return f"{band_sentence} ({total})"
+        if result.answered == 0:
+            return self.t("results.not_scored_none")
+        return words.not_scored(result.skipped)
+
+    def retranslate(self) -> None:
+        assert self.lc is not None
+        set_label(self.title, self.t("results.title"))
+        self.finish_button.setText(self.t("results.finish"))
+        self.print_button.setText(self.t("results.print"))
+        state = self.state
+        clear_layout(self.body)
+        if state is None or state.results is None:
+            return
+        set_label(self.code, self.t("results.code", code=state.code or ""))
+        screening = self.lc.screening
+        words = screening.results
+        if state.results.urgent:
+            urgent = card("safety")
+            box = QVBoxLayout(urgent)
+            box.setContentsMargins(24, 20, 24, 20)
+            box.addWidget(label("urgent", screening.safety.message))
+            self.body.addWidget(urgent)
+        for instrument_id in ("phq9", "gad7"):
+            instrument = getattr(screening.instruments, instrument_id)
+            box_frame = card()
+            box = QVBoxLayout(box_frame)
+            box.setContentsMargins(24, 20, 24, 20)
+            box.addWidget(label("heading", instrument.heading))
+            box.addWidget(label("body", self.band_text(instrument_id)))
+            self.body.addWidget(box_frame)
+        guidance = card()
+        box = QVBoxLayout(guidance)
+        box.setContentsMargins(24, 20, 24, 20)
+        box.addWidget(label("question", getattr(words.guidance, state.results.guidance)))
+        box.addWidget(label("body", words.clinician_decides))
+        for page_id in ("outpatient", "iop"):
+            page = self.lc.programs.page(page_id)
+            box.addWidget(label("small", f"{page.title}: {page.summary}"))
+        self.body.addWidget(guidance)
+        self.body.addWidget(label("heading", self.t("results.crisis_heading")))
+        for line in screening.safety.crisis:
+            self.body.addWidget(label("body", line.text))
+        if self.config.clinic.phone:
+            self.body.addWidget(label("body", self.t("results.staff_phone", phone=self.config.clinic.phone)))
+        self.body.addWidget(label("small", words.not_a_diagnosis))
+        self.body.addWidget(label("small", screening.instruments.attribution))
+
+
+class PrintingScreen(Screen):
+    finish_requested = Signal()
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self.code = ""
+        self.outcome: str = "progress"  # progress | success | failure | saved
+        self.message = label("question")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.code_label = label("code")
+        self.code_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.column.addStretch(1)
+        self.column.addWidget(self.message)
+        self.column.addWidget(self.code_label)
+        self.column.addStretch(2)
+        self.finish_button = TouchButton(role="primary")
+        self.finish_button.clicked.connect(self.finish_requested)
+        self.footer.addStretch(1)
+        self.footer.addWidget(self.finish_button)
+
+    def show_outcome(self, outcome: str, code: str) -> None:
+        self.outcome = outcome
+        self.code = code
+        if self.lc is not None:
+            self.retranslate()
+
+    def retranslate(self) -> None:
+        set_label(self.message, self.t(f"printing.{self.outcome}", code=self.code))
+        set_label(self.code_label, self.code)
+        self.code_label.setVisible(self.outcome != "progress")
+        self.finish_button.setText(self.t("printing.done"))
+        self.finish_button.setVisible(self.outcome != "progress")
+
+
+class MessageScreen(Screen):
+    """A calm full-screen message: cannot save, out of order, or a feature not available here."""
+
+    home_requested = Signal()
+
+    def __init__(self, config: Config, title_key: str, body_key: str, *, can_leave: bool) -> None:
+        super().__init__(config)
+        self.keys = (title_key, body_key)
+        self.title = label("title")
+        self.body = label("body")
+        for widget in (self.title, self.body):
+            widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.column.addStretch(1)
+        self.column.addWidget(self.title)
+        self.column.addWidget(self.body)
+        self.column.addStretch(2)
+        self.home_button = TouchButton(role="primary")
+        self.home_button.clicked.connect(self.home_requested)
+        self.footer.addStretch(1)
+        self.footer.addWidget(self.home_button)
+        self.home_button.setVisible(can_leave)
+
+    def retranslate(self) -> None:
+        set_label(self.title, self.t(self.keys[0]))
+        set_label(self.body, self.t(self.keys[1]))
+        self.home_button.setText(self.t("common.home"))

@@ -1,0 +1,47 @@
+"""Welcome (attract) screen: the clinic, and the two things a visitor can do here."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+
+from kiosk.config import Config
+from ui.screens.base import Screen
+from ui.widgets.basics import TouchButton, label, set_label
+
+
+class WelcomeScreen(Screen):
+    learn_requested = Signal()
+    checkin_requested = Signal()
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self.greeting = label("subtitle")
+        self.clinic = label("title", config.clinic.name)
+        self.tagline = label("body")
+        for widget in (self.greeting, self.clinic, self.tagline):
+            widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.learn_button = TouchButton(role="big")
+        self.checkin_button = TouchButton(role="big")
+        self.checkin_button.setProperty("role", "big")
+        self.checkin_button.setProperty("primary", True)
+        self.checkin_hint = label("small")
+        self.checkin_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.learn_button.clicked.connect(self.learn_requested)
+        self.checkin_button.clicked.connect(self.checkin_requested)
+
+        self.column.addStretch(2)
+        self.column.addWidget(self.greeting)
+        self.column.addWidget(self.clinic)
+        self.column.addWidget(self.tagline)
+        self.column.addSpacing(32)
+        self.column.addWidget(self.learn_button)
+        self.column.addWidget(self.checkin_button)
+        self.column.addWidget(self.checkin_hint)
+        self.column.addStretch(3)
+
+    def retranslate(self) -> None:
+        set_label(self.greeting, self.t("welcome.greeting"))
+        set_label(self.tagline, self.t("welcome.tagline"))
+        self.learn_button.setText(self.t("welcome.learn"))
+        self.checkin_button.setText(self.t("welcome.checkin"))
+        set_label(self.checkin_hint, self.t("welcome.checkin_hint"))

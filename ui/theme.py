@@ -1,0 +1,63 @@
+"""Loads resources/styles: the QSS template, its variables, and the shipped fonts.
+
+Large text scales every size by LARGE_TEXT_FACTOR; high contrast swaps the colour table. Both are
+applied to the whole application at once so no screen can be left in the old look.
+"""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+STYLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "styles"
+FONTS_DIR = STYLES_DIR.parent / "fonts"
+LARGE_TEXT_FACTOR = 1.4
+
+
+@dataclass(frozen=True)
+class ThemeOptions:
+    large_text: bool = False
+    high_contrast: bool = False
+
+
+def load_variables(options: ThemeOptions) -> dict[str, str]:
+    with (STYLES_DIR / "theme.toml").open("rb") as fh:
+        data = tomllib.load(fh)
+    colours = data["high_contrast" if options.high_contrast else "normal"]
+    factor = LARGE_TEXT_FACTOR if options.large_text else 1.0
+    sizes = {}
+    for key, value in data["sizes"].items():
+        # Touch targets grow with the text so large labels still fit inside their buttons.
+        sizes[key] = str(round(value * factor))
+    return {**{k: str(v) for k, v in colours.items()}, **sizes}
+
+
+def stylesheet(options: ThemeOptions) -> str:
+    template = string.Template((STYLES_DIR / "kiosk.qss").read_text(encoding="utf-8"))
+    return template.substitute(load_variables(options))
+
+
+_fonts_loaded = False
+
+
+def load_fonts() -> None:
+    global _fonts_loaded
+    if _fonts_loaded:
+        return
+    for path in sorted(FONTS_DIR.glob("*.ttf")):
+        QFontDatabase.addApplicationFont(str(path))
+    _fonts_loaded = True
+
+
+def apply(app: QApplication, options: ThemeOptions) -> None:
+    load_fonts()
+    app.setStyleSheet(stylesheet(options))
+
+
+def size(name: str, options: ThemeOptions) -> int:
+    return int(load_variables(options)[name])

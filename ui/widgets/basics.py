@@ -1,0 +1,119 @@
+"""Small builders for the kiosk's touch widgets.
+
+Roles are dynamic properties styled by resources/styles/kiosk.qss; every button's accessible name
+is kept equal to its visible text (screen readers and tests find buttons by it).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+
+def set_prop(widget: QWidget, name: str, value: object) -> None:
+    """Change a styling property and make Qt re-apply the stylesheet to this widget."""
+    if widget.property(name) == value:
+        return
+    widget.setProperty(name, value)
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+def label(role: str = "body", text: str = "", *, wrap: bool = True) -> QLabel:
+    widget = QLabel(text)
+    widget.setProperty("role", role)
+    widget.setWordWrap(wrap)
+    widget.setTextFormat(Qt.TextFormat.PlainText)
+    # Kiosk text is never selectable: a long press must not start a selection.
+    widget.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    return widget
+
+
+def set_label(widget: QLabel, text: str) -> None:
+    widget.setText(text)
+    widget.setAccessibleName(text)
+
+
+class TouchButton(QPushButton):
+    """A QPushButton whose accessible name follows its text."""
+
+    def __init__(self, text: str = "", role: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        if role:
+            self.setProperty("role", role)
+        self.setAccessibleName(text)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAutoDefault(False)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        self.setAccessibleName(text)
+
+
+def card(role: str = "card") -> QFrame:
+    frame = QFrame()
+    frame.setProperty("role", role)
+    return frame
+
+
+class WrapButton(TouchButton):
+    """A full-width touch row whose text wraps (long answers, large text, Spanish)."""
+
+    def __init__(self, text: str = "", role: str = "answer", parent: QWidget | None = None) -> None:
+        super().__init__("", role, parent)
+        self._label = QLabel(text)
+        self._label.setWordWrap(True)
+        self._label.setTextFormat(Qt.TextFormat.PlainText)
+        self._label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._label.setProperty("role", "buttontext")
+        self._detail = QLabel("")
+        self._detail.setWordWrap(True)
+        self._detail.setTextFormat(Qt.TextFormat.PlainText)
+        self._detail.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._detail.setProperty("role", "buttondetail")
+        self._detail.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 14, 28, 14)
+        layout.setSpacing(4)
+        layout.addWidget(self._label)
+        layout.addWidget(self._detail)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.setAccessibleName(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        if hasattr(self, "_label"):
+            self._label.setText(text)
+        self.setAccessibleName(text)
+
+    def text(self) -> str:
+        return self._label.text()
+
+    def set_detail(self, detail: str) -> None:
+        """A second, smaller line under the text (e.g. a topic's one-line summary)."""
+        self._detail.setText(detail)
+        self._detail.setVisible(bool(detail))
+        self.setAccessibleDescription(detail)
+
+    def text_label(self) -> QLabel:
+        return self._label
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        margins = self.layout().contentsMargins()
+        inner = max(1, width - margins.left() - margins.right())
+        text_height = self._label.heightForWidth(inner)
+        if self._detail.isVisibleTo(self):
+            text_height += self._detail.heightForWidth(inner) + self.layout().spacing()
+        return max(self.minimumSizeHint().height(), text_height + margins.top() + margins.bottom())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = self.layout().sizeHint()
+        return QSize(hint.width(), max(64, hint.height()))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(64, 64)
