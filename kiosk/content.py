@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from kiosk.contentfile import ContentError, Frozen, load_model, read_toml
 from kiosk.guidance import GuidanceRules, load_rules
@@ -73,14 +73,15 @@ class ProgramsContent(Frozen):
     menu: ProgramMenu
     pages: list[ProgramPage]
 
-    @model_validator(mode="after")
-    def _all_pages(self) -> ProgramsContent:
-        ids = tuple(page.id for page in self.pages)
+    @field_validator("pages")
+    @classmethod
+    def _all_pages(cls, pages: list[ProgramPage]) -> list[ProgramPage]:
+        ids = tuple(page.id for page in pages)
         if ids != PROGRAM_PAGE_IDS:
             raise ValueError(f"pages must be, in this order: {', '.join(PROGRAM_PAGE_IDS)}")
-        if not any(block.kind == "table" for block in self.page("differ").blocks):
+        if not any(block.kind == "table" for block in pages[2].blocks):
             raise ValueError("the 'differ' page needs a side-by-side table block")
-        return self
+        return pages
 
     def page(self, page_id: str) -> ProgramPage:
         for page in self.pages:

@@ -1,0 +1,93 @@
+"""main.py and python -m kiosk as whole processes, the way CI, deployment and admins run them."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    base.update(env or {})
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_self_check_prints_ready(tmp_path: Path) -> None:
+    result = run("main.py", "--self-check", "--data-dir", str(tmp_path / "data"))
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"ready in \d+ ms\n", result.stdout)
+    assert (tmp_path / "data" / "kiosk.db").exists()
+
+
+def test_self_check_without_display_uses_offscreen(tmp_path: Path) -> None:
+    env = {"QT_QPA_PLATFORM": "", "DISPLAY": "", "WAYLAND_DISPLAY": ""}
+    result = run("main.py", "--self-check", "--data-dir", str(tmp_path), env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ready in ")
+
+
+def test_no_display_gives_one_clear_line(tmp_path: Path) -> None:
+    env = {"QT_QPA_PLATFORM": "", "DISPLAY": "", "WAYLAND_DISPLAY": ""}
+    result = run("main.py", "--data-dir", str(tmp_path), env=env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("No display found")
+    assert "xvfb-run" in lines[0]
+
+
+def test_bad_config_stops_before_any_window(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text("[kiosk]\nidle_seconds = -1\n")
+    result = run("main.py", "--self-check", "--config", str(config), "--data-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert f"{config}: kiosk.idle_seconds" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_kiosk_data_dir_env(tmp_path: Path) -> None:
+    result = run("main.py", "--self-check", env={"KIOSK_DATA_DIR": str(tmp_path / "env")})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "env" / "kiosk.db").exists()
+
+
+def test_check_command_ok_and_bad_config(tmp_path: Path) -> None:
+    ok = run("-m", "kiosk", "check", "--data-dir", str(tmp_path))
+    assert ok.returncode == 0, ok.stderr
+    assert "content: ok" in ok.stdout
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[clinic]\ntimezone = "Nowhere/Land"\n')
+    bad = run("-m", "kiosk", "check", "--config", str(config), "--data-dir", str(tmp_path))
+    assert bad.returncode == 1
+    assert "clinic.timezone" in bad.stderr
+
+
+def test_check_command_reports_broken_content(tmp_path: Path) -> None:
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "resources" / "content", content)
+    (content / "es" / "programs.toml").write_text("[meta]\nlanguage = 1\n")
+    code = (
+        "import sys; from kiosk.__main__ import main; import kiosk.config as c; "
+        f"c.DEFAULT_CONTENT_DIR = __import__('pathlib').Path({str(content)!r}); "
+        f"sys.exit(main(['check', '--data-dir', {str(tmp_path)!r}]))"
+    )
+    result = run("-c", code)
+    assert result.returncode == 1
+    assert str(content / "es" / "programs.toml") in result.stderr
+
+
+def test_check_command_reports_damaged_database(tmp_path: Path) -> None:
+    (tmp_path / "kiosk.db").write_bytes(b"this is not a database" * 100)
+    result = run("-m", "kiosk", "check", "--data-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "database:" in result.stderr
+    assert (tmp_path / "kiosk.db").read_bytes() == b"this is not a database" * 100

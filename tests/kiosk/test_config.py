@@ -1,0 +1,92 @@
+"""kiosk.toml: defaults out of the box, every documented key, clear errors naming file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import ConfigError, load_config
+
+FULL = """
+[clinic]
+name = "Lakeside Clinic"
+phone = "555-0100"
+timezone = "America/Chicago"
+[kiosk]
+languages = ["es", "en"]
+fullscreen = true
+idle_seconds = 60
+idle_countdown_seconds = 20
+[printing]
+printer = "lobby"
+[storage]
+retention_days = 30
+"""
+
+
+def test_defaults_run_out_of_the_box(tmp_path: Path) -> None:
+    config = load_config(None, tmp_path)
+    assert config.clinic.name == "Resilience Behavioral Health"
+    assert config.clinic.timezone == "America/New_York"
+    assert config.languages == ("en", "es")
+    assert not config.kiosk.fullscreen
+    assert (config.kiosk.idle_seconds, config.kiosk.idle_countdown_seconds) == (90, 30)
+    assert config.printing.printer == ""
+    assert config.storage.retention_days == 90
+    assert config.data_dir == tmp_path
+
+
+def test_every_documented_key_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(FULL)
+    config = load_config(path, tmp_path / "d")
+    assert config.clinic.name == "Lakeside Clinic"
+    assert config.clinic.phone == "555-0100"
+    assert config.zone.key == "America/Chicago"
+    assert config.languages == ("es", "en")
+    assert config.kiosk.fullscreen
+    assert config.kiosk.idle_seconds == 60
+    assert config.kiosk.idle_countdown_seconds == 20
+    assert config.printing.printer == "lobby"
+    assert config.storage.retention_days == 30
+    assert config.source == path
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[kiosk]\nidle_second = 30\n", "kiosk.idle_second: unknown key"),
+        ("[kiosk]\nidle_seconds = \"90\"\n", "kiosk.idle_seconds: Input should be a valid integer"),
+        ("[kiosk]\nfullscreen = \"yes\"\n", "kiosk.fullscreen: Input should be a valid boolean"),
+        ("[kiosk]\nlanguages = [\"fr\"]\n", "kiosk.languages[1]"),
+        ("[clinic]\ntimezone = \"Mars/Olympus\"\n", "clinic.timezone: unknown time zone"),
+        ("[storage]\nretention_days = 0\n", "storage.retention_days"),
+        ("[printer]\nprinter = \"x\"\n", "printer: unknown key"),
+        ("[kiosk\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path, tmp_path)
+    assert str(path) in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file is missing"):
+        load_config(tmp_path / "nope.toml", tmp_path)
+
+
+def test_data_dir_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text('[storage]\ndata_dir = "/from/config"\n')
+    assert load_config(path).data_dir == Path("/from/config")
+    monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "env"))
+    assert load_config(path).data_dir == tmp_path / "env"
+    assert load_config(path, tmp_path / "cli").data_dir == tmp_path / "cli"
+    monkeypatch.delenv("KIOSK_DATA_DIR")
+    monkeypatch.setattr("kiosk.config.default_data_dir", lambda: tmp_path / "user")
+    assert load_config(None).data_dir == tmp_path / "user"
