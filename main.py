@@ -16,13 +16,21 @@ import sys  # noqa: E402
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Clinic lobby kiosk")
-    parser.add_argument("--config", metavar="FILE", help="kiosk.toml (default: $KIOSK_CONFIG or built-in defaults)")
-    parser.add_argument("--data-dir", metavar="DIR", help="data folder (default: $KIOSK_DATA_DIR or the user data folder)")
-    parser.add_argument("--fullscreen", action="store_true", help="locked-down fullscreen kiosk mode")
+    parser.add_argument(
+        "--config", metavar="FILE", help="kiosk.toml (default: $KIOSK_CONFIG or built-in defaults)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="data folder (default: $KIOSK_DATA_DIR or the user data folder)",
+    )
+    parser.add_argument(
+        "--fullscreen", action="store_true", help="locked-down fullscreen kiosk mode"
+    )
     parser.add_argument(
         "--self-check",
         action="store_true",
-        help="build the real window with real content and database, show it, print 'ready in N ms', exit",
+        help="build the real window, show it, print 'ready in N ms' and exit",
     )
     return parser.parse_args(argv)
 
@@ -55,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config, args.data_dir)
         if args.fullscreen:
-            config = config.model_copy(update={"kiosk": config.kiosk.model_copy(update={"fullscreen": True})})
+            config = config.model_copy(
+                update={"kiosk": config.kiosk.model_copy(update={"fullscreen": True})}
+            )
         from kiosk.content import load_content
 
         # Validated before any window opens: a broken file names file and field, and stops here.
@@ -75,7 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         app.processEvents()
         if window.store is None:
-            print("self-check failed: the database cannot be opened (run `python -m kiosk check`)", file=sys.stderr)
+            print(
+                "self-check failed: the database cannot be opened (run `python -m kiosk check`)",
+                file=sys.stderr,
+            )
             window.allow_close = True
             window.close()
             return 1

@@ -15,8 +15,12 @@ from kiosk.contentfile import ContentError
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE", help="kiosk.toml (default: $KIOSK_CONFIG or defaults)")
-    parser.add_argument("--data-dir", metavar="DIR", help="data folder (default: $KIOSK_DATA_DIR or config)")
+    parser.add_argument(
+        "--config", metavar="FILE", help="kiosk.toml (default: $KIOSK_CONFIG or defaults)"
+    )
+    parser.add_argument(
+        "--data-dir", metavar="DIR", help="data folder (default: $KIOSK_DATA_DIR or config)"
+    )
 
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
@@ -69,20 +73,27 @@ def cmd_backup(config: Config, args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, tuple[str, Callable[[Config, argparse.Namespace], int]]] = {
-    "check": ("check config, content and database integrity (exit 0 only when all hold)", cmd_check),
+    "check": (
+        "check config, content and database integrity (exit 0 only when all hold)",
+        cmd_check,
+    ),
     "purge": ("delete visits older than retention_days now", cmd_purge),
     "backup": ("online backup of the database, safe while the kiosk runs", cmd_backup),
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m kiosk", description="Clinic kiosk administration")
+    parser = argparse.ArgumentParser(
+        prog="python -m kiosk", description="Clinic kiosk administration"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, _) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
         _common(command)
         if name == "backup":
-            command.add_argument("--out", required=True, metavar="FILE", help="backup file to write")
+            command.add_argument(
+                "--out", required=True, metavar="FILE", help="backup file to write"
+            )
             command.add_argument("--force", action="store_true", help="replace an existing file")
     return parser
 

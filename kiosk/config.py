@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError, field_validator
+from pydantic import (
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from kiosk.contentfile import ContentError, Frozen, describe_validation_error, read_toml
 
@@ -39,12 +47,18 @@ class ClinicConfig(Frozen):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use a name like America/New_York)") from None
+            raise ValueError(
+                f"unknown time zone {value!r} (use a name like America/New_York)"
+            ) from None
         return value
 
 
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
+
+
 class KioskConfig(Frozen):
-    languages: list[Literal["en", "es"]] = Field(default_factory=lambda: ["en", "es"], min_length=1)
+    # Any language with a folder in resources/content; the first is the default on Welcome.
+    languages: list[LanguageCode] = Field(default_factory=lambda: ["en", "es"], min_length=1)
     fullscreen: StrictBool = False
     idle_seconds: Annotated[StrictInt, Field(ge=5, le=3600)] = 90
     idle_countdown_seconds: Annotated[StrictInt, Field(ge=3, le=600)] = 30

@@ -50,8 +50,9 @@ class Block(Frozen):
                 raise ValueError("a table block needs 'columns' (2 or more) and 'rows'")
             for number, row in enumerate(self.rows, start=1):
                 if len(row) != len(self.columns):
+                    cells, columns = len(row), len(self.columns)
                     raise ValueError(
-                        f"row {number} has {len(row)} cells but there are {len(self.columns)} columns"
+                        f"row {number} has {cells} cells but there are {columns} columns"
                     )
         return self
 
@@ -127,17 +128,25 @@ def load_strings(path: Path, language: str) -> Strings:
             try:
                 placeholders(value)
             except ValueError as exc:
-                raise ContentError(f"{path}: {section}.{key}: broken {{placeholder}}: {exc}") from None
+                raise ContentError(
+                    f"{path}: {section}.{key}: broken {{placeholder}}: {exc}"
+                ) from None
             values[f"{section}.{key}"] = value.strip()
     return Strings(language=language, path=path, values=values)
 
 
 def check_same_keys(reference: Strings, other: Strings) -> None:
     """Every language must carry the same keys with the same {placeholders}."""
-    problems = [f"{other.path}: {k}: missing (present in {reference.path.parent.name})"
-                for k in reference.values if k not in other.values]
-    problems += [f"{other.path}: {k}: not in {reference.path} (typo or stale key?)"
-                 for k in other.values if k not in reference.values]
+    problems = [
+        f"{other.path}: {k}: missing (present in {reference.path.parent.name})"
+        for k in reference.values
+        if k not in other.values
+    ]
+    problems += [
+        f"{other.path}: {k}: not in {reference.path} (typo or stale key?)"
+        for k in other.values
+        if k not in reference.values
+    ]
     for key, text in reference.values.items():
         if key in other.values and placeholders(text) != placeholders(other.values[key]):
             problems.append(
@@ -172,7 +181,9 @@ class Content:
 
 def _check_language_meta(path: Path, meta: Meta, language: str) -> None:
     if meta.language != language:
-        raise ContentError(f"{path}: meta.language: says {meta.language!r} but the folder is {language!r}")
+        raise ContentError(
+            f"{path}: meta.language: says {meta.language!r} but the folder is {language!r}"
+        )
 
 
 def load_language(root: Path, language: str) -> LanguageContent:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 
 class ContentError(Exception):
-    """A content or config file is missing, unreadable or invalid. The message names file and field."""
+    """A content or config file is missing, bad; the message names file and field."""
 
 
 class Frozen(BaseModel):

@@ -304,4 +304,6 @@ class VisitFlow:
 
     def _require(self, step: Step) -> None:
         if self._step is not step:
-            raise RuntimeError(f"expected step {step.value}, but the visit is at {self._step.value}")
+            raise RuntimeError(
+                f"expected step {step.value}, but the visit is at {self._step.value}"
+            )

@@ -1,4 +1,4 @@
-"""Shared test set-up: Qt runs offscreen; content is loaded once; each test gets its own data dir."""
+"""Shared set-up: Qt runs offscreen; content is loaded once; each test has its own data dir."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("KIOSK_DATA_DIR", None)
 os.environ.pop("KIOSK_CONFIG", None)
 
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Iterator
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from kiosk.config import DEFAULT_CONTENT_DIR, Config, load_config  # noqa: E402
-from kiosk.content import Content, load_content  # noqa: E402
+from kiosk.config import DEFAULT_CONTENT_DIR, Config, load_config
+from kiosk.content import Content, load_content
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -123,7 +123,10 @@ class Navigator(QWidget):
             config, "unavailable.title", "unavailable.body", can_leave=True
         )
         self.out_of_order = MessageScreen(
-            config, "unavailable.out_of_order_title", "unavailable.out_of_order_body", can_leave=False
+            config,
+            "unavailable.out_of_order_title",
+            "unavailable.out_of_order_body",
+            can_leave=False,
         )
         self.screens: dict[ScreenId, Screen] = {
             ScreenId.WELCOME: self.welcome,

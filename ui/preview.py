@@ -10,7 +10,6 @@ import argparse
 import os
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 SIZES = {"landscape": (1280, 800), "portrait": (1080, 1920)}
@@ -49,9 +48,7 @@ def drive(window, screen: str) -> None:  # type: ignore[no-untyped-def]
         nav.question.option_buttons[1].click()
         return
     if screen == "fit":
-        for _ in range(9):
-            nav.question.option_buttons[0].click() if _ != 8 else nav.question.option_buttons[0].click()
-        for _ in range(7):
+        for _ in range(9 + 7):
             nav.question.option_buttons[0].click()
         return
     if screen == "safety":
@@ -115,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("screen", nargs="?", default="welcome", choices=SCREENS)
     parser.add_argument("--lang", default="en")
     parser.add_argument("--size", default="1280x800")
-    parser.add_argument("--all", action="store_true", help="render every screen, both languages, both sizes")
+    parser.add_argument(
+        "--all", action="store_true", help="render every screen, both languages, both sizes"
+    )
     parser.add_argument("--out", default="docs/screenshots")
     args = parser.parse_args(argv)
     if args.all:

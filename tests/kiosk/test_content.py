@@ -105,5 +105,5 @@ def test_missing_language_folder(content_copy: Path) -> None:
 
 def test_wrong_page_order(content_copy: Path) -> None:
     edit(content_copy / "en" / "programs.toml", 'id = "iop"', 'id = "paying"')
-    with pytest.raises(ContentError, match="pages: .*pages must be, in this order"):
+    with pytest.raises(ContentError, match=r"pages: pages must be, in this order"):
         load_content(content_copy, ["en"])

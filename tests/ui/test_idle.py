@@ -1,11 +1,12 @@
-"""Idle reset exactly as UX.md: warning with countdown and "I need more time", then Welcome, cleared."""
+"""Idle reset as UX.md says: a countdown with "I need more time", then Welcome, all cleared."""
 
 from __future__ import annotations
 
-from kiosk.config import load_config
-from ui.navigator import ScreenId
 from pytestqt.qtbot import QtBot
+
+from kiosk.config import load_config
 from tests.ui.conftest import MakeWindow
+from ui.navigator import ScreenId
 
 
 def short_idle(write_config, data_dir):  # type: ignore[no-untyped-def]
@@ -14,7 +15,10 @@ def short_idle(write_config, data_dir):  # type: ignore[no-untyped-def]
 
 
 def test_idle_warning_then_reset_clears_everything(
-    make_window: MakeWindow, qtbot: QtBot, write_config, data_dir  # type: ignore[no-untyped-def]
+    make_window: MakeWindow,
+    qtbot: QtBot,
+    write_config,
+    data_dir,  # type: ignore[no-untyped-def]
 ) -> None:
     config = short_idle(write_config, data_dir)
     window = make_window(config)
@@ -42,7 +46,10 @@ def test_idle_warning_then_reset_clears_everything(
 
 
 def test_more_time_keeps_the_visitor_in_place(
-    make_window: MakeWindow, qtbot: QtBot, write_config, data_dir  # type: ignore[no-untyped-def]
+    make_window: MakeWindow,
+    qtbot: QtBot,
+    write_config,
+    data_dir,  # type: ignore[no-untyped-def]
 ) -> None:
     window = make_window(short_idle(write_config, data_dir))
     nav = window.navigator

@@ -1,4 +1,4 @@
-"""Welcome -> every program page -> Welcome, in both languages; language switch; fullscreen rules."""
+"""Welcome -> every program page -> Welcome in both languages; language switch; fullscreen."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QCloseEvent, QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
-from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config
 from kiosk.content import PROGRAM_PAGE_IDS, Content
-from ui.navigator import ScreenId
 from tests.ui.conftest import MakeWindow
+from ui.navigator import ScreenId
 
 
 def visible_texts(widget: object) -> list[str]:
@@ -99,7 +98,9 @@ def test_fullscreen_ignores_close_and_context_menus(
     assert QApplication.overrideCursor() is not None
     assert QApplication.overrideCursor().shape() == Qt.CursorShape.BlankCursor
     centre = window.rect().center()
-    menu_event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, centre, window.mapToGlobal(centre))
+    menu_event = QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, centre, window.mapToGlobal(centre)
+    )
     assert menu_event.type() == QEvent.Type.ContextMenu
     # The application-wide filter swallows it before any widget could open a menu.
     assert window._lockdown is not None

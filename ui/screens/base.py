@@ -55,7 +55,7 @@ class Screen(QWidget):
         body = QWidget()
         body.setObjectName("ScreenBody")
         row = QHBoxLayout(body)
-        row.setContentsMargins(32, 32, 32, 24)
+        row.setContentsMargins(32, 24, 32, 16)
         column_widget = QWidget()
         column_widget.setObjectName("ScreenBody")
         column_widget.setMaximumWidth(COLUMN_MAX_WIDTH)
@@ -71,7 +71,7 @@ class Screen(QWidget):
         footer_widget = QWidget()
         footer_widget.setObjectName("ScreenBody")
         self.footer = QHBoxLayout(footer_widget)
-        self.footer.setContentsMargins(32, 12, 32, 24)
+        self.footer.setContentsMargins(32, 8, 32, 16)
         self.footer.setSpacing(24)
         outer.addWidget(footer_widget)
         self.footer_widget = footer_widget

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
 from kiosk.config import Config
 from kiosk.flow import FlowState, QuestionRef
@@ -108,13 +108,21 @@ class QuestionScreen(Screen):
         self.progress = label("progress")
         self.stem = label("stem")
         self.question = label("question")
-        for widget in (self.progress_bar, self.section, self.progress, self.stem, self.question):
-            self.column.addWidget(widget)
+        self.column.setSpacing(16)
+        self.column.addWidget(self.progress_bar)
+        heading_row = QHBoxLayout()
+        heading_row.addWidget(self.section, 1)
+        heading_row.addWidget(
+            self.progress, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        )
+        self.column.addLayout(heading_row)
+        self.column.addWidget(self.stem)
+        self.column.addWidget(self.question)
         self.options_host = QWidget()
         self.options_host.setObjectName("ScreenBody")
         self.options = QVBoxLayout(self.options_host)
-        self.options.setContentsMargins(0, 8, 0, 0)
-        self.options.setSpacing(16)
+        self.options.setContentsMargins(0, 4, 0, 0)
+        self.options.setSpacing(12)
         self.column.addWidget(self.options_host)
         self.column.addStretch(1)
         self.option_buttons: list[WrapButton] = []
@@ -142,10 +150,22 @@ class QuestionScreen(Screen):
         if ref.section == "fit":
             question = screening.fit.questions[ref.item - 1]
             return (screening.fit.title, "", question.text, [o.label for o in question.options])
-        instrument = screening.instruments.phq9 if ref.section == "phq9" else screening.instruments.gad7
+        instrument = (
+            screening.instruments.phq9 if ref.section == "phq9" else screening.instruments.gad7
+        )
         if ref.is_difficulty:
-            return (instrument.heading, "", instrument.difficulty, list(instrument.difficulty_options))
-        return (instrument.heading, instrument.stem, instrument.items[ref.item - 1], list(instrument.options))
+            return (
+                instrument.heading,
+                "",
+                instrument.difficulty,
+                list(instrument.difficulty_options),
+            )
+        return (
+            instrument.heading,
+            instrument.stem,
+            instrument.items[ref.item - 1],
+            list(instrument.options),
+        )
 
     def retranslate(self) -> None:
         self.back_button.setText(self.t("question.back"))
@@ -220,7 +240,9 @@ class SafetyScreen(Screen):
             self.lines.addWidget(label("number", line.number))
             self.lines.addWidget(label("body", line.text))
         if self.config.clinic.phone:
-            self.lines.addWidget(label("body", self.t("results.staff_phone", phone=self.config.clinic.phone)))
+            self.lines.addWidget(
+                label("body", self.t("results.staff_phone", phone=self.config.clinic.phone))
+            )
         self.stop_button.setText(safety.stop_label)
         self.continue_button.setText(safety.continue_label)
 
@@ -312,7 +334,9 @@ class ResultsScreen(Screen):
         for line in screening.safety.crisis:
             self.body.addWidget(label("body", line.text))
         if self.config.clinic.phone:
-            self.body.addWidget(label("body", self.t("results.staff_phone", phone=self.config.clinic.phone)))
+            self.body.addWidget(
+                label("body", self.t("results.staff_phone", phone=self.config.clinic.phone))
+            )
         self.body.addWidget(label("small", words.not_a_diagnosis))
         self.body.addWidget(label("small", screening.instruments.attribution))
 

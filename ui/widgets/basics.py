@@ -76,7 +76,7 @@ class WrapButton(TouchButton):
         self._detail.setProperty("role", "buttondetail")
         self._detail.hide()
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 14, 28, 14)
+        layout.setContentsMargins(28, 10, 28, 10)
         layout.setSpacing(4)
         layout.addWidget(self._label)
         layout.addWidget(self._detail)

@@ -50,7 +50,9 @@ class LetterKeypad(QWidget):
         self.text_changed.emit(self._text)
 
     def _type(self, char: str) -> None:
-        if len(self._text) >= MAX_LENGTH or (char == " " and (not self._text or self._text[-1] == " ")):
+        if len(self._text) >= MAX_LENGTH or (
+            char == " " and (not self._text or self._text[-1] == " ")
+        ):
             return
         # Names are shown as typed; the first letter of each word upper, the rest lower.
         if char.isalpha() and self._text and self._text[-1] not in " -'.":

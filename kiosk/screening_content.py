@@ -1,0 +1,337 @@
+"""The screening content of one language: instruments, fit questions, safety screen, result texts.
+
+Files per language in resources/content/{language}/: instruments.toml, fit.toml, safety.toml and
+results.toml. The instrument wording is the published wording and must not be paraphrased; the
+models check its shape (4 options, 9 or 7 items), the word-for-word check against the clinical
+specification lives in the tests. Answers are stored as numbers (option values, fit option
+indexes), so languages must agree on every count and id — see check_languages_match.
+"""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+from typing import Annotated, ClassVar
+
+from pydantic import Field, StringConstraints, field_validator
+
+from kiosk.contentfile import ContentError, Frozen, load_model
+from kiosk.scoring import BAND_NAMES, MAX_VALUE, SCORED_ITEMS
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Ids are referenced from guidance.toml and stored in exports: keep them plain.
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+
+OPTION_COUNT = MAX_VALUE + 1
+INSTRUMENTS_FILE = "instruments.toml"
+FIT_FILE = "fit.toml"
+SAFETY_FILE = "safety.toml"
+RESULTS_FILE = "results.toml"
+
+
+class Meta(Frozen):
+    language: Text
+    # Where the wording came from, so the clinic can check it against the original.
+    source: Text
+
+
+def _check_option_count(labels: tuple[str, ...]) -> tuple[str, ...]:
+    if len(labels) != OPTION_COUNT:
+        raise ValueError(
+            f"needs exactly {OPTION_COUNT} options (scored 0–{MAX_VALUE} in this order), "
+            f"found {len(labels)}"
+        )
+    return labels
+
+
+class InstrumentContent(Frozen):
+    """Wording of one instrument. Option and item positions are the stored values and numbers."""
+
+    instrument_id: ClassVar[str] = ""
+    display_name: ClassVar[str] = ""
+
+    title: Text
+    heading: Text
+    stem: Text
+    options: tuple[Text, ...]
+    items: tuple[Text, ...]
+    difficulty: Text
+    difficulty_options: tuple[Text, ...]
+
+    @field_validator("options", "difficulty_options")
+    @classmethod
+    def _four_options(cls, labels: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_option_count(labels)
+
+    @field_validator("items")
+    @classmethod
+    def _item_count(cls, items: tuple[str, ...]) -> tuple[str, ...]:
+        expected = SCORED_ITEMS[cls.instrument_id]
+        if len(items) != expected:
+            raise ValueError(
+                f"{cls.display_name} needs exactly {expected} items, found {len(items)}"
+            )
+        return items
+
+    def item(self, number: int) -> str:
+        """Item text by its 1-based number."""
+        if not 1 <= number <= len(self.items):
+            raise KeyError(number)
+        return self.items[number - 1]
+
+
+class Phq9Content(InstrumentContent):
+    instrument_id: ClassVar[str] = "phq9"
+    display_name: ClassVar[str] = "PHQ-9"
+
+
+class Gad7Content(InstrumentContent):
+    instrument_id: ClassVar[str] = "gad7"
+    display_name: ClassVar[str] = "GAD-7"
+
+
+class InstrumentsContent(Frozen):
+    meta: Meta
+    attribution: Text
+    phq9: Phq9Content
+    gad7: Gad7Content
+
+    def instrument(self, instrument_id: str) -> InstrumentContent:
+        if instrument_id == "phq9":
+            return self.phq9
+        if instrument_id == "gad7":
+            return self.gad7
+        raise KeyError(instrument_id)
+
+
+class FitOption(Frozen):
+    id: Identifier
+    label: Text
+
+
+def _check_unique_ids(ids: list[str], what: str) -> None:
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"{what} ids must be unique; repeated: {', '.join(duplicates)}")
+
+
+class FitQuestion(Frozen):
+    id: Identifier
+    text: Text
+    options: tuple[FitOption, ...] = Field(min_length=2)
+
+    @field_validator("options")
+    @classmethod
+    def _unique_options(cls, options: tuple[FitOption, ...]) -> tuple[FitOption, ...]:
+        _check_unique_ids([option.id for option in options], "option")
+        return options
+
+    def option_ids(self) -> tuple[str, ...]:
+        return tuple(option.id for option in self.options)
+
+
+class FitContent(Frozen):
+    """The "which program fits" questions. Stored answers are option indexes by item number."""
+
+    meta: Meta
+    title: Text
+    questions: tuple[FitQuestion, ...] = Field(min_length=1)
+
+    @field_validator("questions")
+    @classmethod
+    def _unique_questions(cls, questions: tuple[FitQuestion, ...]) -> tuple[FitQuestion, ...]:
+        _check_unique_ids([question.id for question in questions], "question")
+        return questions
+
+    def question_ids(self) -> tuple[str, ...]:
+        return tuple(question.id for question in self.questions)
+
+    def item_number(self, question_id: str) -> int:
+        """The 1-based item number under which answers to `question_id` are stored."""
+        for number, question in enumerate(self.questions, start=1):
+            if question.id == question_id:
+                return number
+        raise KeyError(question_id)
+
+
+class CrisisLine(Frozen):
+    text: Text
+    # Kept apart from the text so screens can show it large and the summary can print it bold.
+    number: Text
+
+
+class SafetyContent(Frozen):
+    meta: Meta
+    title: Text
+    message: Text
+    # Shown on the safety screen, every result screen and every summary; never empty.
+    crisis: tuple[CrisisLine, ...] = Field(min_length=1)
+    continue_label: Text
+    stop_label: Text
+    talk_now_label: Text
+
+
+class GuidanceTexts(Frozen):
+    staff_today: Text
+    ask_iop: Text
+    outpatient: Text
+
+
+def _check_band_keys(instrument: str, texts: dict[str, str]) -> dict[str, str]:
+    expected = BAND_NAMES[instrument]
+    missing = [band for band in expected if band not in texts]
+    unknown = sorted(key for key in texts if key not in expected)
+    problems = []
+    if missing:
+        problems.append("missing " + ", ".join(f'"{band}"' for band in missing))
+    if unknown:
+        problems.append("unknown " + ", ".join(f'"{key}"' for key in unknown))
+    if problems:
+        raise ValueError(
+            "; ".join(problems) + " (bands are " + ", ".join(f'"{b}"' for b in expected) + ")"
+        )
+    return texts
+
+
+class BandTexts(Frozen):
+    """One sentence per severity band, keyed by the band names scoring returns."""
+
+    phq9: dict[str, Text]
+    gad7: dict[str, Text]
+
+    @field_validator("phq9")
+    @classmethod
+    def _phq9_bands(cls, texts: dict[str, str]) -> dict[str, str]:
+        return _check_band_keys("phq9", texts)
+
+    @field_validator("gad7")
+    @classmethod
+    def _gad7_bands(cls, texts: dict[str, str]) -> dict[str, str]:
+        return _check_band_keys("gad7", texts)
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+class ResultsContent(Frozen):
+    meta: Meta
+    not_a_diagnosis: Text
+    clinician_decides: Text
+    guidance: GuidanceTexts
+    bands: BandTexts
+    not_scored_one: Text
+    not_scored_many: Text
+
+    @field_validator("not_scored_one")
+    @classmethod
+    def _one_placeholder(cls, text: str) -> str:
+        if not _placeholders(text) <= {"n"}:
+            raise ValueError("the only placeholder allowed is {n}")
+        return text
+
+    @field_validator("not_scored_many")
+    @classmethod
+    def _many_placeholder(cls, text: str) -> str:
+        if _placeholders(text) != {"n"}:
+            raise ValueError("needs the {n} placeholder (number of skipped questions) and no other")
+        return text
+
+    def band_text(self, instrument: str, band: str) -> str:
+        texts = self.bands.phq9 if instrument == "phq9" else self.bands.gad7
+        return texts[band]
+
+    def not_scored(self, skipped: int) -> str:
+        template = self.not_scored_one if skipped == 1 else self.not_scored_many
+        return template.format(n=skipped)
+
+
+# Field names of ScreeningContent -> file names, for errors that point at the right file.
+SCREENING_FILES = {
+    "instruments": INSTRUMENTS_FILE,
+    "fit": FIT_FILE,
+    "safety": SAFETY_FILE,
+    "results": RESULTS_FILE,
+}
+
+
+class ScreeningContent(Frozen):
+    language: Text
+    folder: Path
+    instruments: InstrumentsContent
+    fit: FitContent
+    safety: SafetyContent
+    results: ResultsContent
+
+    def path(self, part: str) -> Path:
+        return self.folder / SCREENING_FILES[part]
+
+
+def _check_meta_language(path: Path, meta: Meta, language: str) -> None:
+    if meta.language != language:
+        raise ContentError(
+            f"{path}: meta.language: says {meta.language!r} but the folder is {language!r}"
+        )
+
+
+def load_screening(content_dir: Path, language: str) -> ScreeningContent:
+    """Load and validate the four screening files of `language` under `content_dir`."""
+    folder = content_dir / language
+    instruments = load_model(folder / INSTRUMENTS_FILE, InstrumentsContent)
+    fit = load_model(folder / FIT_FILE, FitContent)
+    safety = load_model(folder / SAFETY_FILE, SafetyContent)
+    results = load_model(folder / RESULTS_FILE, ResultsContent)
+    for name, meta in (
+        (INSTRUMENTS_FILE, instruments.meta),
+        (FIT_FILE, fit.meta),
+        (SAFETY_FILE, safety.meta),
+        (RESULTS_FILE, results.meta),
+    ):
+        _check_meta_language(folder / name, meta, language)
+    return ScreeningContent(
+        language=language,
+        folder=folder,
+        instruments=instruments,
+        fit=fit,
+        safety=safety,
+        results=results,
+    )
+
+
+def check_languages_match(a: ScreeningContent, b: ScreeningContent) -> None:
+    """Raise ContentError unless `b` can stand in for `a`.
+
+    Stored answers are positions (option values, fit option indexes), so an extra or reordered
+    option in one language would silently change what a stored answer means in the other.
+    """
+    problems: list[str] = []
+    instruments_path = b.path("instruments")
+    for instrument_id in SCORED_ITEMS:
+        ours, theirs = (
+            a.instruments.instrument(instrument_id),
+            b.instruments.instrument(instrument_id),
+        )
+        for field in ("options", "items", "difficulty_options"):
+            count_a, count_b = len(getattr(ours, field)), len(getattr(theirs, field))
+            if count_a != count_b:
+                problems.append(
+                    f"{instruments_path}: {instrument_id}.{field}: has {count_b}, "
+                    f"but {a.language} has {count_a}"
+                )
+    fit_path = b.path("fit")
+    ids_a, ids_b = a.fit.question_ids(), b.fit.question_ids()
+    if ids_a != ids_b:
+        problems.append(
+            f"{fit_path}: questions: ids are {', '.join(ids_b)} but {a.language} has "
+            f"{', '.join(ids_a)} (same ids in the same order in every language)"
+        )
+    else:
+        for number, (qa, qb) in enumerate(zip(a.fit.questions, b.fit.questions, strict=True), 1):
+            if qa.option_ids() != qb.option_ids():
+                problems.append(
+                    f"{fit_path}: questions[{number}].options: ids are "
+                    f"{', '.join(qb.option_ids())} but {a.language} has "
+                    f"{', '.join(qa.option_ids())} (same ids in the same order in every language)"
+                )
+    if problems:
+        raise ContentError("\n".join(problems))
