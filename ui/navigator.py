@@ -100,6 +100,7 @@ class Navigator(QWidget):
         self.language = content.default_language
         self.flow: VisitFlow | None = None
         self.current = ScreenId.WELCOME
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self.top_bar = TopBar(config, content)
         self.top_bar.language_requested.connect(self.switch_language)
@@ -181,6 +182,8 @@ class Navigator(QWidget):
         screen = self.screens[screen_id]
         screen.scroll_to_top()
         self.stack.setCurrentWidget(screen)
+        # A new screen starts with no focus ring; Tab moves into it from the top.
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
         self.screen_changed.emit(screen_id.value)
 
     def show_program_page(self, page_id: str) -> None:

@@ -56,7 +56,10 @@ def load_fonts() -> None:
 
 def apply(app: QApplication, options: ThemeOptions) -> None:
     load_fonts()
-    app.setStyleSheet(stylesheet(options))
+    sheet = stylesheet(options)
+    # Re-setting an identical sheet re-polishes every widget in the application: skip it.
+    if app.styleSheet() != sheet:
+        app.setStyleSheet(sheet)
 
 
 def size(name: str, options: ThemeOptions) -> int:

@@ -45,7 +45,8 @@ class TouchButton(QPushButton):
             self.setProperty("role", role)
         self.setAccessibleName(text)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # Tab reaches every button (switch devices); a tap does not leave a focus ring behind.
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.setAutoDefault(False)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt override
