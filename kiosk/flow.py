@@ -153,9 +153,9 @@ class VisitFlow:
     # -- visitor intents --------------------------------------------------------------------
 
     def set_language(self, language: str) -> FlowState:
-        self._language = language
         if self._code is not None:
             self._store.set_language(self._code, language)
+        self._language = language
         return self.state()
 
     def agree(self) -> FlowState:
@@ -174,8 +174,8 @@ class VisitFlow:
     def set_name(self, name: str | None) -> FlowState:
         self._require(Step.NAME)
         cleaned = " ".join((name or "").split())[:40] or None
-        self._name = cleaned
         self._store.set_name(self._visit_code(), cleaned)
+        self._name = cleaned
         self._step = Step.QUESTION
         self._current = self.sequence()[0]
         return self.state()
@@ -221,8 +221,10 @@ class VisitFlow:
 
     def stop(self) -> FlowState:
         """'Stop here': results for what was answered so far."""
+        state = self._finish()
+        # Only once the results are saved: if saving fails, "Continue" still knows its question.
         self._resume = None
-        return self._finish()
+        return state
 
     def abandon(self) -> None:
         """Idle reset or power-down: keep every answer, mark unfinished visits abandoned."""
@@ -242,14 +244,18 @@ class VisitFlow:
         assert current is not None
         self._validate_value(current, value)
         code = self._visit_code()
+        trigger = is_safety_trigger(current.section, current.item, value)
+        if trigger:
+            # Urgent before the answer: a positive item 9 is never durable on a visit that is
+            # not urgent, even if the answer's commit fails or the power goes between the two.
+            self._mark_urgent(code, "phq9_item9")
         # Committed before anything moves on: the visitor's tap is durable once we return.
         self._store.record_answer(code, current.section, current.item, value)
         self._answers.by_section[current.section][current.item] = value
         seq = self.sequence()
         index = seq.index(current)
         following = seq[index + 1] if index + 1 < len(seq) else None
-        if is_safety_trigger(current.section, current.item, value):
-            self._mark_urgent(code, "phq9_item9")
+        if trigger:
             self._step = Step.SAFETY
             self._resume = following
             return self.state()

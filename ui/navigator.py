@@ -9,14 +9,23 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QGridLayout,
+    QHBoxLayout,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.config import Config
-from kiosk.content import Content
+from kiosk.content import Content, LanguageContent
 from kiosk.flow import FlowState, Step, VisitFlow
 from kiosk.store import Store, StoreError
+from ui import theme
 from ui.screens.base import Screen
 from ui.screens.checkin import (
     MessageScreen,
@@ -29,7 +38,8 @@ from ui.screens.checkin import (
 )
 from ui.screens.programs import ProgramPageScreen, ProgramsMenuScreen
 from ui.screens.welcome import WelcomeScreen
-from ui.widgets.basics import TouchButton, label, set_prop
+from ui.speech import Speaker
+from ui.widgets.basics import TouchButton, label
 
 log = logging.getLogger(__name__)
 
@@ -59,32 +69,74 @@ STEP_SCREENS: dict[Step, ScreenId] = {
 
 
 class TopBar(QWidget):
-    """Clinic name on the left, language switch on the right; on every visitor screen."""
+    """On every visitor screen: the clinic's name (the logo), read aloud, larger text, high
+    contrast and the language switch. Narrow portrait screens put the controls on a second row."""
 
     language_requested = Signal(str)
+    read_aloud_requested = Signal()
+    large_text_toggled = Signal(bool)
+    high_contrast_toggled = Signal(bool)
 
-    def __init__(self, config: Config, content: Content) -> None:
+    def __init__(self, config: Config, content: Content, *, can_speak: bool) -> None:
         super().__init__()
         self.setObjectName("TopBar")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(32, 8, 32, 8)
-        row.setSpacing(16)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(32, 8, 32, 8)
+        self.grid.setHorizontalSpacing(12)
+        self.grid.setVerticalSpacing(8)
         self.clinic = label("small", config.clinic.name, wrap=False)
         self.clinic.setObjectName("ClinicName")
-        row.addWidget(self.clinic)
-        row.addStretch(1)
+        self.read_button = TouchButton(role="tool")
+        self.read_button.setCheckable(True)
+        self.read_button.setVisible(can_speak)
+        self.read_button.clicked.connect(self.read_aloud_requested)
+        self.large_button = TouchButton(role="tool")
+        self.large_button.setCheckable(True)
+        self.large_button.toggled.connect(self.large_text_toggled)
+        self.contrast_button = TouchButton(role="tool")
+        self.contrast_button.setCheckable(True)
+        self.contrast_button.toggled.connect(self.high_contrast_toggled)
         self.language_buttons: dict[str, TouchButton] = {}
         if len(content.languages) > 1:
             for code, lc in content.languages.items():
                 button = TouchButton(lc.strings("language.switch_to"), role="lang")
                 button.clicked.connect(lambda _=False, c=code: self.language_requested.emit(c))
-                row.addWidget(button)
                 self.language_buttons[code] = button
+        self.controls = QHBoxLayout()
+        self.controls.setSpacing(12)
+        for button in (self.read_button, self.large_button, self.contrast_button):
+            self.controls.addWidget(button)
+        for button in self.language_buttons.values():
+            self.controls.addWidget(button)
+        self.set_portrait(False)
 
-    def set_language(self, language: str) -> None:
+    def set_portrait(self, portrait: bool) -> None:
+        self.grid.removeWidget(self.clinic)
+        self.grid.removeItem(self.controls)
+        if portrait:
+            self.grid.addWidget(self.clinic, 0, 0)
+            self.grid.addLayout(self.controls, 1, 0, Qt.AlignmentFlag.AlignLeft)
+        else:
+            self.grid.addWidget(self.clinic, 0, 0)
+            self.grid.addLayout(self.controls, 0, 1, Qt.AlignmentFlag.AlignRight)
+        self.grid.setColumnStretch(0, 1)
+
+    def set_language(self, language: str, lc: LanguageContent) -> None:
+        # Only the other languages are offered: the current one is already on screen.
         for code, button in self.language_buttons.items():
-            set_prop(button, "selected", code == language)
+            button.setVisible(code != language)
+        self.read_button.setText(
+            lc.strings(
+                "access.stop_reading" if self.read_button.isChecked() else "access.read_aloud"
+            )
+        )
+        self.large_button.setText(lc.strings("access.large_text"))
+        self.contrast_button.setText(lc.strings("access.high_contrast"))
+
+    def reset(self) -> None:
+        for button in (self.read_button, self.large_button, self.contrast_button):
+            button.setChecked(False)
 
 
 class Navigator(QWidget):
@@ -102,8 +154,14 @@ class Navigator(QWidget):
         self.current = ScreenId.WELCOME
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-        self.top_bar = TopBar(config, content)
+        self.theme_options = theme.ThemeOptions()
+        self.speaker = Speaker(self)
+        self.speaker.speaking_changed.connect(self._speaking_changed)
+        self.top_bar = TopBar(config, content, can_speak=self.speaker.available)
         self.top_bar.language_requested.connect(self.switch_language)
+        self.top_bar.read_aloud_requested.connect(self.read_aloud)
+        self.top_bar.large_text_toggled.connect(self._set_large_text)
+        self.top_bar.high_contrast_toggled.connect(self._set_high_contrast)
         self.stack = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -242,7 +300,8 @@ class Navigator(QWidget):
 
     def _apply_language(self) -> None:
         lc = self.content[self.language]
-        self.top_bar.set_language(self.language)
+        self.top_bar.set_language(self.language, lc)
+        self.speaker.set_language(self.language)
         for screen in self.screens.values():
             screen.set_language(lc)
 
@@ -254,6 +313,9 @@ class Navigator(QWidget):
             except StoreError as exc:
                 log.error("cannot mark visit abandoned: %s", exc)
         self.flow = None
+        self.speaker.stop()
+        self.top_bar.reset()
+        self._apply_theme(theme.ThemeOptions())
         self.name.reset()
         self.question.state = None
         self.results.state = None
@@ -262,9 +324,40 @@ class Navigator(QWidget):
         self._apply_language()
         self.show_screen(ScreenId.OUT_OF_ORDER if self.store is None else ScreenId.WELCOME)
 
+    # -- accessibility ------------------------------------------------------------------------
+
+    def read_aloud(self) -> None:
+        """Speak the current screen; a second tap stops."""
+        if self.speaker.is_speaking():
+            self.speaker.stop()
+            self.top_bar.read_button.setChecked(False)
+        else:
+            self.speaker.say(self.screens[self.current].speech_text())
+            self.top_bar.read_button.setChecked(self.speaker.is_speaking())
+        self.top_bar.set_language(self.language, self.content[self.language])
+
+    def _speaking_changed(self, speaking: bool) -> None:
+        self.top_bar.read_button.setChecked(speaking)
+        self.top_bar.set_language(self.language, self.content[self.language])
+
+    def _set_large_text(self, on: bool) -> None:
+        self._apply_theme(replace(self.theme_options, large_text=on))
+
+    def _set_high_contrast(self, on: bool) -> None:
+        self._apply_theme(replace(self.theme_options, high_contrast=on))
+
+    def _apply_theme(self, options: theme.ThemeOptions) -> None:
+        if options == self.theme_options:
+            return
+        self.theme_options = options
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply(app, options)
+
     def is_at_rest(self) -> bool:
         """Nothing to clear: the idle reset need not interrupt anyone."""
         return (
             self.current in (ScreenId.WELCOME, ScreenId.OUT_OF_ORDER)
             and self.language == self.content.default_language
+            and self.theme_options == theme.ThemeOptions()
         )

@@ -87,7 +87,15 @@ SCREENS = (
 )
 
 
-def render(screen: str, lang: str, size: tuple[int, int], out: Path) -> Path:
+def render(
+    screen: str,
+    lang: str,
+    size: tuple[int, int],
+    out: Path,
+    *,
+    large: bool = False,
+    contrast: bool = False,
+) -> Path:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -96,9 +104,12 @@ def render(screen: str, lang: str, size: tuple[int, int], out: Path) -> Path:
         window.resize(*size)
         window.show()
         window.navigator.switch_language(lang)
+        window.navigator.top_bar.large_button.setChecked(large)
+        window.navigator.top_bar.contrast_button.setChecked(contrast)
         drive(window, screen)
         app.processEvents()
-        path = out / f"{screen}-{lang}-{size[0]}x{size[1]}.png"
+        variant = ("-large" if large else "") + ("-contrast" if contrast else "")
+        path = out / f"{screen}-{lang}-{size[0]}x{size[1]}{variant}.png"
         window.grab().save(str(path))
         window.allow_close = True
         window.close()
@@ -116,6 +127,11 @@ def main(argv: list[str] | None = None) -> int:
         "--all", action="store_true", help="render every screen, both languages, both sizes"
     )
     parser.add_argument("--out", default="docs/screenshots")
+    parser.add_argument("--large", action="store_true", help="large text")
+    parser.add_argument("--contrast", action="store_true", help="high contrast")
+    parser.add_argument(
+        "--variants", action="store_true", help="with --all: also large text and high contrast"
+    )
     args = parser.parse_args(argv)
     if args.all:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -124,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         for screen in SCREENS:
             for lang in ("en", "es"):
                 for size in SIZES.values():
-                    print(render(screen, lang, size, out))
+                    print(render(screen, lang, size, out, large=args.large, contrast=args.contrast))
+                    if args.variants:
+                        print(render(screen, lang, size, out, large=True, contrast=True))
         return 0
     from PySide6.QtWidgets import QApplication
 
@@ -135,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         window.resize(width, height)
         window.show()
         window.navigator.switch_language(args.lang)
+        window.navigator.top_bar.large_button.setChecked(args.large)
+        window.navigator.top_bar.contrast_button.setChecked(args.contrast)
         drive(window, args.screen)
         return app.exec()
 

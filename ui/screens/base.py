@@ -10,7 +10,9 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QHBoxLayout,
+    QLabel,
     QLayout,
+    QPushButton,
     QScrollArea,
     QScroller,
     QVBoxLayout,
@@ -97,6 +99,23 @@ class Screen(QWidget):
     def t(self, key: str, **params: object) -> str:
         assert self.lc is not None, "set_language() must be called before a screen is shown"
         return self.lc.strings(key, **params)
+
+    def speech_text(self) -> list[str]:
+        """What read-aloud says: the visible text of the page, top to bottom, then the buttons."""
+        parts: list[str] = []
+        for widget in self.scroll.widget().findChildren(QWidget):
+            if not widget.isVisibleTo(self):
+                continue
+            if (isinstance(widget, QLabel) and widget.property("role") not in (
+                "buttontext",
+                "buttondetail",
+            )) or isinstance(widget, QPushButton):
+                parts.append(widget.text())
+        for index in range(self.footer.count()):
+            button = self.footer.itemAt(index).widget()
+            if isinstance(button, QPushButton) and button.isVisibleTo(self):
+                parts.append(button.text())
+        return [p for p in parts if p.strip()]
 
     def scroll_to_top(self) -> None:
         self.scroll.verticalScrollBar().setValue(0)
