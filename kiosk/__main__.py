@@ -6,8 +6,10 @@ Every command prints one clear line per problem and exits non-zero on any fault.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from kiosk.config import Config, load_config
@@ -72,6 +74,135 @@ def cmd_backup(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+# --- export ----------------------------------------------------------------------------------
+
+# Mirrors kiosk.export.FORMATS (a test checks); not imported so `check` and friends start fast.
+EXPORT_FORMATS = ("csv", "json", "fhir")
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--date", required=True, metavar="YYYY-MM-DD", help="the day to export (clinic time)"
+    )
+    parser.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="file format")
+    parser.add_argument("--out", required=True, metavar="DIR", help="existing folder to write to")
+    parser.add_argument(
+        "--with-answers",
+        action="store_true",
+        help="add one column per question (CSV) or the answers (JSON)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace an existing file")
+
+
+def _parse_day(text: str) -> date | None:
+    # fromisoformat alone also takes "20261127" and week dates; the contract says YYYY-MM-DD.
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def cmd_export(config: Config, args: argparse.Namespace) -> int:
+    from kiosk.export import ExportError, check_destination, day_range, export_day
+    from kiosk.store import DB_FILENAME, Store
+
+    day = _parse_day(args.date)
+    if day is None:
+        print(f"--date {args.date!r}: expected a real date as YYYY-MM-DD", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    try:
+        check_destination(out, day, args.format, force=args.force)
+    except ExportError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    # Opening the store would create an empty database, and exporting that would hand over an
+    # empty log instead of saying the data folder is wrong.
+    if not (config.data_dir / DB_FILENAME).is_file():
+        print(f"no kiosk database in {config.data_dir} (check --data-dir)", file=sys.stderr)
+        return 1
+    content = None
+    if args.format == "fhir":
+        from kiosk.content import load_content
+
+        content = load_content(config.content_dir, config.languages)
+    with Store.open(config.data_dir) as store:
+        try:
+            path = export_day(
+                store,
+                day,
+                args.format,
+                out,
+                zone=config.zone,
+                with_answers=args.with_answers,
+                force=args.force,
+                content=content,
+                actor="admin-cli",
+            )
+        except ExportError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        open_now = sum(
+            v.status == "in_progress" for v in store.list_visits(*day_range(day, config.zone))
+        )
+    print(f"wrote {path}")
+    if open_now:
+        print(
+            f"note: {open_now} visit(s) still in progress were left out; "
+            f"export again later with --force to include them"
+        )
+    return 0
+
+
+# --- set-pin ---------------------------------------------------------------------------------
+
+
+def _set_pin_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("role", choices=("reception", "admin"), help="whose PIN to set")
+
+
+def _read_pin(role: str) -> str | None:
+    """The new PIN: typed twice at a terminal, else the first line of standard input."""
+    import getpass
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        first = getpass.getpass(f"New {role} PIN (4-8 digits): ")
+        second = getpass.getpass("Type it again: ")
+        if first != second:
+            print("the two PINs differ; nothing changed", file=sys.stderr)
+            return None
+        return first
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    if not line.strip():
+        print("no PIN on standard input; nothing changed", file=sys.stderr)
+        return None
+    return line.strip()
+
+
+def cmd_set_pin(config: Config, args: argparse.Namespace) -> int:
+    from kiosk.security import PinError, set_pin, validate_pin
+    from kiosk.store import Store
+
+    try:
+        pin = _read_pin(args.role)
+    except (EOFError, KeyboardInterrupt):
+        print("\ncancelled; nothing changed", file=sys.stderr)
+        return 1
+    if pin is None:
+        return 1
+    try:
+        validate_pin(pin)
+        with Store.open(config.data_dir) as store:
+            set_pin(store, args.role, pin, actor="admin-cli")
+    except PinError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"{args.role} PIN set")
+    return 0
+
+
 COMMANDS: dict[str, tuple[str, Callable[[Config, argparse.Namespace], int]]] = {
     "check": (
         "check config, content and database integrity (exit 0 only when all hold)",
@@ -79,6 +210,13 @@ COMMANDS: dict[str, tuple[str, Callable[[Config, argparse.Namespace], int]]] = {
     ),
     "purge": ("delete visits older than retention_days now", cmd_purge),
     "backup": ("online backup of the database, safe while the kiosk runs", cmd_backup),
+    "export": ("write one day's log as CSV, JSON or FHIR to a folder", cmd_export),
+    "set-pin": ("set the reception or admin PIN for staff mode", cmd_set_pin),
+}
+# Each command's own arguments, next to the command (commands without any need no entry).
+COMMAND_ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "export": _export_arguments,
+    "set-pin": _set_pin_arguments,
 }
 
 
@@ -95,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "--out", required=True, metavar="FILE", help="backup file to write"
             )
             command.add_argument("--force", action="store_true", help="replace an existing file")
+        if name in COMMAND_ARGUMENTS:
+            COMMAND_ARGUMENTS[name](command)
     return parser
 
 
