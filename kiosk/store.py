@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -155,6 +156,8 @@ def _initial_schema(db: Database) -> None:
         )
         """,
         # Retention deletes by age and reception lists by day: both are range scans on this.
+        # Answers and scores are WITHOUT ROWID tables: their natural key is the only index
+        # they need, which halves their size and the work of deleting them at purge.
         "CREATE INDEX visits_started_at ON visits (started_at)",
         """
         CREATE TABLE answers (
@@ -164,7 +167,7 @@ def _initial_schema(db: Database) -> None:
             value INTEGER CHECK (value IS NULL OR value >= 0),
             answered_at TEXT NOT NULL,
             PRIMARY KEY (visit_id, section, item)
-        )
+        ) WITHOUT ROWID
         """,
         """
         CREATE TABLE scores (
@@ -176,7 +179,7 @@ def _initial_schema(db: Database) -> None:
             skipped INTEGER NOT NULL DEFAULT 0,
             urgent INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1)),
             PRIMARY KEY (visit_id, instrument)
-        )
+        ) WITHOUT ROWID
         """,
         """
         CREATE TABLE print_jobs (
@@ -259,12 +262,12 @@ def _translate(exc: sqlite3.Error, path: Path) -> StoreError | None:
         return StoreCorruptError(_corrupt_message(path, str(exc)))
     if code == _SQLITE_FULL:
         return StoreUnavailableError(
-            f"The disk holding {path.parent} is full, so the last change was not saved "
+            f"The disk holding {path.parent} is full, so nothing more can be saved "
             f"(nothing was half-written). Free some space and try again."
         )
     if code == _SQLITE_READONLY:
         return StoreUnavailableError(
-            f"The kiosk database {path} is read-only, so the last change was not saved "
+            f"The kiosk database {path} is read-only, so nothing can be saved "
             f"(nothing was half-written). Check that the data folder is writable by the kiosk."
         )
     if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
@@ -415,16 +418,27 @@ def check_database(path: Path) -> list[str]:
     A missing file is not a problem: the kiosk creates it on first start.
     """
     path = Path(path)
-    if not path.exists():
-        return []
-    if not path.is_file():
-        return [f"{path} is not a file. Move it aside so the kiosk can create its database."]
-    if path.stat().st_size == 0:
-        return []
     try:
+        if _existing_size(path) == 0:
+            return []
         return _examine(path, thorough=True)
     except StoreError as exc:
         return [str(exc)]
+
+
+def _existing_size(path: Path) -> int:
+    """Size of the database file, 0 when there is none yet; StoreError when unusable."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return 0
+    except OSError as exc:
+        raise _os_error(exc, path) from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreUnavailableError(
+            f"{path} is not a file. Move it aside so the kiosk can create its database there."
+        )
+    return info.st_size
 
 
 class _FolderLock:
@@ -523,11 +537,7 @@ class Store:
         except OSError as exc:
             raise _os_error(exc, data_dir) from exc
         try:
-            if path.exists() and (not path.is_file() or path.stat().st_size > 0):
-                if not path.is_file():
-                    raise StoreUnavailableError(
-                        f"{path} is not a file. Move it aside so the kiosk can create its database."
-                    )
+            if _existing_size(path) > 0:
                 # Before any write: switching to WAL alone rewrites the header of a damaged file.
                 _examine(path, thorough=False)
             db = _connect(path)
@@ -584,15 +594,12 @@ class Store:
                     db,
                     "system",
                     "abandoned_at_open",
-                    f"{count} visit(s) left in progress by a crash or power cut",
+                    f"{count} visit(s) left in progress when the kiosk last stopped",
                 )
 
     def close(self) -> None:
         with self._lock:
             if self._db is not None:
-                # optimize is SQLite's advice for long-lived connections; failing it is harmless.
-                with suppress(sqlite3.Error):
-                    self._db.execute("PRAGMA optimize")
                 self._db.close()
                 self._db = None
             self._folder_lock.release()
@@ -961,7 +968,14 @@ class Store:
             raise ValueError(f"retention_days must be at least 1, not {retention_days}")
         cutoff = _iso(self._clock() - timedelta(days=retention_days))
         with self._write() as db:
-            # Answers, scores and print jobs follow through ON DELETE CASCADE.
+            # ON DELETE CASCADE would remove these too, but one set-based delete per table is
+            # far faster than the per-visit cascade when months of visits go at once.
+            for table in ("answers", "scores", "print_jobs"):
+                db.execute(
+                    f"DELETE FROM {table} WHERE visit_id IN "
+                    f"(SELECT id FROM visits WHERE started_at < ?)",
+                    [cutoff],
+                )
             count = db.execute("DELETE FROM visits WHERE started_at < ?", [cutoff]).rowcount
             self._insert_audit(
                 db,
@@ -981,7 +995,8 @@ class Store:
         """Copy the whole database to ``out`` (mode 0600), consistent even while in use.
 
         The copy is written next to ``out`` and renamed into place, so ``out`` is either the
-        previous file or a complete copy, never half of one.
+        previous file or a complete copy, never half of one. The caller records who made it
+        (``audit``), as it knows the actor.
         """
         out = Path(out)
         if out.exists() and out.resolve() == self.path.resolve():
@@ -1010,7 +1025,6 @@ class Store:
         finally:
             with suppress(OSError):
                 temporary.unlink()
-        self.audit("system", "backup", f"copied the database to {out}")
 
     # -- settings --
 

@@ -1,0 +1,96 @@
+"""Schema migrations: from nothing, and from every earlier version to the current one.
+
+Written against the migration list, not version 1 in particular: adding a migration adds a
+case here without touching the tests.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+import kiosk.store as store_module
+from kiosk.store import DB_FILENAME, SCHEMA_VERSION, Store
+
+
+def schema(path: Path) -> list[tuple[str, str, str | None]]:
+    """Everything that makes up the schema, in a stable order (not the migration records)."""
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "SELECT type, name, sql FROM sqlite_master "
+            "WHERE name NOT LIKE '_sqlite_migrations%' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY type, name"
+        ).fetchall()
+    conn.close()
+    return rows
+
+
+def user_version(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    conn.close()
+    return version
+
+
+def build_at(folder: Path, version: int) -> Path:
+    """A database as a kiosk at ``version`` would have left it."""
+    folder.mkdir(parents=True)
+    path = folder / DB_FILENAME
+    db = Database(path)
+    store_module._migrate(db, version)
+    db.close()
+    assert user_version(path) == version
+    return path
+
+
+def test_there_is_a_migration_per_version() -> None:
+    names = store_module._MIGRATION_NAMES
+    assert len(names) == SCHEMA_VERSION >= 1
+    assert [name[:4] for name in names] == [f"{v:04d}" for v in range(1, SCHEMA_VERSION + 1)]
+
+
+def test_migrate_from_nothing(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "data") as store:
+        path = store.path
+    assert user_version(path) == SCHEMA_VERSION
+    with sqlite3.connect(path) as conn:
+        applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    conn.close()
+    assert applied == store_module._MIGRATION_NAMES
+
+
+@pytest.mark.parametrize("start", range(SCHEMA_VERSION))
+def test_upgrade_from_every_earlier_version(tmp_path: Path, start: int) -> None:
+    fresh = Store.open(tmp_path / "fresh")
+    fresh.close()
+
+    path = build_at(tmp_path / "old", start)
+    if start >= 1:
+        # Columns present since version 1; later migrations must keep old visits readable.
+        with sqlite3.connect(path) as conn:
+            conn.execute(
+                "INSERT INTO visits (code, language, started_at) "
+                "VALUES ('ABC-234', 'es', '2025-01-02T03:04:05.000+00:00')"
+            )
+        conn.close()
+
+    with Store.open(tmp_path / "old") as store:
+        if start >= 1:
+            visit = store.get_visit("ABC-234")
+            assert (visit.language, visit.status) == ("es", "abandoned")
+        store.create_visit("en")  # and the upgraded database takes new visits
+
+    assert user_version(path) == SCHEMA_VERSION
+    assert schema(path) == schema(fresh.path)
+
+
+def test_opening_twice_applies_nothing_again(tmp_path: Path) -> None:
+    Store.open(tmp_path / "data").close()
+    Store.open(tmp_path / "data").close()
+    with sqlite3.connect(tmp_path / "data" / DB_FILENAME) as conn:
+        count = conn.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0]
+    conn.close()
+    assert count == SCHEMA_VERSION
