@@ -108,6 +108,10 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Leave nothing in progress: abandon an open visit, close the database."""
         self.navigator.reset()
+        # A print job still running records its outcome before the database closes.
+        if self.navigator.printer.busy():
+            self.navigator.printer.wait(int(self.config.printing.timeout_seconds * 1000) + 5000)
+            QApplication.processEvents()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.removeEventFilter(self.idle)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
 from kiosk.config import Config
 from kiosk.content import Content, LanguageContent
 from kiosk.flow import FlowState, Step, VisitFlow
+from kiosk.printing import PrintOutcome
 from kiosk.store import Store, StoreError
 from ui import theme
+from ui.printer import PrintService
 from ui.screens.base import Screen
 from ui.screens.checkin import (
     MessageScreen,
@@ -39,9 +41,11 @@ from ui.screens.checkin import (
 from ui.screens.programs import ProgramPageScreen, ProgramsMenuScreen
 from ui.screens.welcome import WelcomeScreen
 from ui.speech import Speaker
+from ui.staff.panel import StaffPanel
 from ui.widgets.basics import TouchButton, label
 
 log = logging.getLogger(__name__)
+HOLD_MS = 3000
 
 
 class ScreenId(enum.Enum):
@@ -56,6 +60,7 @@ class ScreenId(enum.Enum):
     PRINTING = "printing"
     UNAVAILABLE = "unavailable"
     OUT_OF_ORDER = "out_of_order"
+    STAFF = "staff"
 
 
 STEP_SCREENS: dict[Step, ScreenId] = {
@@ -73,6 +78,7 @@ class TopBar(QWidget):
     contrast and the language switch. Narrow portrait screens put the controls on a second row."""
 
     language_requested = Signal(str)
+    staff_requested = Signal()
     read_aloud_requested = Signal()
     large_text_toggled = Signal(bool)
     high_contrast_toggled = Signal(bool)
@@ -87,6 +93,13 @@ class TopBar(QWidget):
         self.grid.setVerticalSpacing(8)
         self.clinic = label("small", config.clinic.name, wrap=False)
         self.clinic.setObjectName("ClinicName")
+        # Hidden staff entry (UX.md): press and hold the clinic's name for HOLD_MS.
+        self.hold_timer = QTimer(self)
+        self.hold_timer.setSingleShot(True)
+        self.hold_timer.setInterval(HOLD_MS)
+        self.hold_timer.timeout.connect(self.staff_requested)
+        self.clinic.installEventFilter(self)
+        self.clinic.setMinimumHeight(64)
         self.read_button = TouchButton(role="tool")
         self.read_button.setCheckable(True)
         self.read_button.setVisible(can_speak)
@@ -110,6 +123,19 @@ class TopBar(QWidget):
         for button in self.language_buttons.values():
             self.controls.addWidget(button)
         self.set_portrait(False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.clinic:
+            if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
+                self.hold_timer.start()
+            elif event.type() in (
+                QEvent.Type.MouseButtonRelease,
+                QEvent.Type.TouchEnd,
+                QEvent.Type.TouchCancel,
+                QEvent.Type.Leave,
+            ):
+                self.hold_timer.stop()
+        return False
 
     def set_portrait(self, portrait: bool) -> None:
         self.grid.removeWidget(self.clinic)
@@ -169,6 +195,8 @@ class Navigator(QWidget):
         layout.addWidget(self.top_bar)
         layout.addWidget(self.stack, 1)
 
+        self.printer = PrintService(config, content, lambda: self.store)
+        self.printer.finished.connect(self._print_finished)
         self.welcome = WelcomeScreen(config)
         self.programs = ProgramsMenuScreen(config)
         self.program_page = ProgramPageScreen(config)
@@ -202,6 +230,10 @@ class Navigator(QWidget):
         }
         for screen in self.screens.values():
             self.stack.addWidget(screen)
+        self.staff = StaffPanel(config, content, store, self.printer)
+        self.stack.addWidget(self.staff)
+        self.staff.exit_requested.connect(self.reset)
+        self.top_bar.staff_requested.connect(self.open_staff)
         self._connect()
         self._apply_language()
         self.show_screen(ScreenId.OUT_OF_ORDER if store is None else ScreenId.WELCOME)
@@ -237,9 +269,13 @@ class Navigator(QWidget):
 
     def show_screen(self, screen_id: ScreenId) -> None:
         self.current = screen_id
-        screen = self.screens[screen_id]
-        screen.scroll_to_top()
-        self.stack.setCurrentWidget(screen)
+        if screen_id is ScreenId.STAFF:
+            self.stack.setCurrentWidget(self.staff)
+        else:
+            screen = self.screens[screen_id]
+            screen.scroll_to_top()
+            self.stack.setCurrentWidget(screen)
+        self.top_bar.setVisible(screen_id is not ScreenId.STAFF)
         # A new screen starts with no focus ring; Tab moves into it from the top.
         self.setFocus(Qt.FocusReason.OtherFocusReason)
         self.screen_changed.emit(screen_id.value)
@@ -247,6 +283,14 @@ class Navigator(QWidget):
     def show_program_page(self, page_id: str) -> None:
         self.program_page.show_page(page_id)
         self.show_screen(ScreenId.PROGRAM_PAGE)
+
+    def open_staff(self) -> None:
+        """Only from Welcome or out-of-order: a visitor's open check-in is never shown to staff
+        mode's sign-in, and staff never see a visitor's screen."""
+        if self.current not in (ScreenId.WELCOME, ScreenId.OUT_OF_ORDER):
+            return
+        self.staff.open()
+        self.show_screen(ScreenId.STAFF)
 
     def start_checkin(self) -> None:
         if self.store is None:
@@ -280,10 +324,25 @@ class Navigator(QWidget):
         self.show_screen(STEP_SCREENS[state.step])
 
     def print_summary(self) -> None:
-        """Until printing is wired the summary is saved with the visit (already completed)."""
+        """The visit is already complete and saved; printing only adds a paper copy."""
         code = self.flow.code if self.flow is not None else None
-        self.printing.show_outcome("saved", code or "")
+        if code is None:
+            return
+        self.printing.show_outcome("progress", code)
         self.show_screen(ScreenId.PRINTING)
+        self.printer.print_visit(code)
+
+    def _print_finished(self, code: str, outcome: PrintOutcome) -> None:
+        # A reset (idle, Finish) may have happened while the job ran: then nothing is shown.
+        if self.current is not ScreenId.PRINTING or self.printing.code != code:
+            return
+        if outcome.state == "completed":
+            self.printing.show_outcome("success", code)
+        elif outcome.state == "saved":
+            self.printing.show_outcome("saved", code)
+        else:
+            log.warning("print of %s failed: %s", code, outcome.error)
+            self.printing.show_outcome("failure", code)
 
     # -- language and reset -----------------------------------------------------------------
 
@@ -313,6 +372,7 @@ class Navigator(QWidget):
             except StoreError as exc:
                 log.error("cannot mark visit abandoned: %s", exc)
         self.flow = None
+        self.staff.lock()
         self.speaker.stop()
         self.top_bar.reset()
         self._apply_theme(theme.ThemeOptions())

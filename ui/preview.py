@@ -20,6 +20,10 @@ def build(data_dir: Path, fullscreen: bool = False):  # type: ignore[no-untyped-
     from ui.app import create_main_window
 
     config = load_config(None, data_dir)
+    # Previews never send anything to a real printer.
+    config = config.model_copy(
+        update={"printing": config.printing.model_copy(update={"printer": "none"})}
+    )
     return create_main_window(config)
 
 
@@ -65,8 +69,21 @@ def drive(window, screen: str) -> None:  # type: ignore[no-untyped-def]
     nav.question.option_buttons[1].click()
     for value in (2, 1, 0, 2, 1):
         nav.question.option_buttons[value].click()
-    if screen == "printing":
+    if screen in ("printing", "printing_failed"):
+        from PySide6.QtWidgets import QApplication
+
+        from kiosk.printing import PrintOutcome
+
         nav.results.print_button.click()
+        nav.printer.wait()
+        QApplication.processEvents()  # deliver the real ("saved") outcome first
+        code = nav.flow.code
+        outcome = (
+            PrintOutcome(True, "completed", 1, None, "lobby")
+            if screen == "printing"
+            else PrintOutcome.failed("printer 'lobby' is stopped")
+        )
+        nav._print_finished(code, outcome)
 
 
 SCREENS = (
@@ -84,6 +101,7 @@ SCREENS = (
     "safety",
     "results",
     "printing",
+    "printing_failed",
 )
 
 

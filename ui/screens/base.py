@@ -6,7 +6,6 @@ Screens know nothing of their siblings: data comes in through methods, intents g
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QHBoxLayout,
@@ -78,16 +77,6 @@ class Screen(QWidget):
         outer.addWidget(footer_widget)
         self.footer_widget = footer_widget
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
-        # An empty footer would only steal height from the page.
-        self.footer_widget.setVisible(
-            any(
-                (w := self.footer.itemAt(i).widget()) is not None and not w.isHidden()
-                for i in range(self.footer.count())
-            )
-        )
-        super().showEvent(event)
-
     def set_language(self, lc: LanguageContent) -> None:
         """Show this screen's text in another language, keeping whatever it shows."""
         self.lc = lc
@@ -106,10 +95,14 @@ class Screen(QWidget):
         for widget in self.scroll.widget().findChildren(QWidget):
             if not widget.isVisibleTo(self):
                 continue
-            if (isinstance(widget, QLabel) and widget.property("role") not in (
-                "buttontext",
-                "buttondetail",
-            )) or isinstance(widget, QPushButton):
+            if (
+                isinstance(widget, QLabel)
+                and widget.property("role")
+                not in (
+                    "buttontext",
+                    "buttondetail",
+                )
+            ) or isinstance(widget, QPushButton):
                 parts.append(widget.text())
         for index in range(self.footer.count()):
             button = self.footer.itemAt(index).widget()

@@ -174,6 +174,12 @@ class QuestionScreen(Screen):
         self.talk_button.setText(self.lc.screening.safety.talk_now_label)
         state = self.state
         if state is None or state.question is None:
+            # After a reset nothing of the last visitor's question or answer stays in memory.
+            for text_label in (self.section, self.progress, self.stem, self.question):
+                set_label(text_label, "")
+            clear_layout(self.options)
+            self.option_buttons = []
+            self.progress_bar.setValue(0)
             return
         heading, stem, question, options = self._texts(state.question)
         set_label(self.section, heading)
@@ -303,6 +309,7 @@ class ResultsScreen(Screen):
         state = self.state
         clear_layout(self.body)
         if state is None or state.results is None:
+            set_label(self.code, "")  # the last visitor's code goes with the reset
             return
         set_label(self.code, self.t("results.code", code=state.code or ""))
         screening = self.lc.screening

@@ -38,6 +38,8 @@ class WelcomeScreen(Screen):
         self.column.addWidget(self.checkin_button)
         self.column.addWidget(self.checkin_hint)
         self.column.addStretch(3)
+        # Welcome has no footer buttons: give its height to the page.
+        self.footer_widget.hide()
 
     def retranslate(self) -> None:
         set_label(self.greeting, self.t("welcome.greeting"))

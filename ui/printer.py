@@ -1,0 +1,107 @@
+"""Printing without blocking the GUI thread (house style 7, Anki's CollectionOp).
+
+The GUI thread reads the visit and records the pending job; a worker thread renders the PDF and
+follows the CUPS job; the outcome comes back to the GUI thread, which records it and tells the
+screen. The store (one SQLite connection) is only ever touched from the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from kiosk.config import Config
+from kiosk.content import Content, LanguageContent
+from kiosk.model import Visit
+from kiosk.printing import (
+    PrintOutcome,
+    prepare_job,
+    record_outcome,
+    submit_and_follow,
+    summary_title,
+)
+from kiosk.report import render_summary
+from kiosk.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+
+class _Carrier(QObject):
+    done = Signal(object)
+
+
+class _PrintTask(QRunnable):
+    def __init__(self, visit: Visit, lc: LanguageContent, config: Config, queue: str) -> None:
+        super().__init__()
+        self.visit, self.lc, self.config, self.queue = visit, lc, config, queue
+        self.carrier = _Carrier()
+
+    def run(self) -> None:
+        try:
+            pdf = render_summary(self.visit, self.lc, self.config)
+            outcome = submit_and_follow(
+                pdf,
+                self.queue,
+                title=summary_title(self.visit.code),
+                timeout=self.config.printing.timeout_seconds,
+            )
+        except Exception:  # a rendering bug must not take the kiosk down or leave the job pending
+            log.exception("printing visit %s failed", self.visit.code)
+            outcome = PrintOutcome.failed("could not make the summary (see the kiosk log)")
+        self.carrier.done.emit(outcome)
+
+
+class PrintService(QObject):
+    """`finished(code, outcome)` is emitted on the GUI thread when an attempt ends."""
+
+    finished = Signal(str, object)
+
+    def __init__(self, config: Config, content: Content, store: Callable[[], Store | None]) -> None:
+        super().__init__()
+        self.config = config
+        self.content = content
+        self._store = store
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)  # one printer: jobs go out in order
+        self._pending: dict[int, _PrintTask] = {}
+
+    def print_visit(self, code: str, *, queue: str | None = None) -> None:
+        store = self._store()
+        queue = self.config.printing.printer if queue is None else queue
+        if store is None:
+            self.finished.emit(code, PrintOutcome.failed("the database is unavailable"))
+            return
+        try:
+            visit = store.get_visit(code)
+            job_id = prepare_job(store, code, queue)
+        except StoreError as exc:
+            self.finished.emit(code, PrintOutcome.failed(str(exc)))
+            return
+        lc = (
+            self.content.languages.get(visit.language)
+            or self.content[self.content.default_language]
+        )
+        task = _PrintTask(visit, lc, self.config, queue)
+        task.setAutoDelete(False)
+        self._pending[job_id] = task
+        task.carrier.done.connect(lambda outcome, j=job_id, c=code: self._done(j, c, outcome))
+        self.pool.start(task)
+
+    @Slot()
+    def _done(self, job_id: int, code: str, outcome: PrintOutcome) -> None:
+        self._pending.pop(job_id, None)
+        store = self._store()
+        if store is not None:
+            try:
+                record_outcome(store, job_id, outcome)
+            except StoreError as exc:
+                log.error("cannot record print outcome: %s", exc)
+        self.finished.emit(code, outcome)
+
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def wait(self, msecs: int = 30000) -> bool:
+        return self.pool.waitForDone(msecs)

@@ -1,0 +1,1 @@
+"""Staff mode: PIN sign-in, the reception list, and the administrator's tools."""
