@@ -35,15 +35,17 @@ def problems_in(root: QWidget) -> list[str]:
     return found
 
 
+@pytest.mark.parametrize("large", [False, True], ids=["normal-text", "large-text"])
 @pytest.mark.parametrize("size_name", list(SIZES))
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_no_small_targets_or_clipped_text(
-    make_window: MakeWindow, config: Config, language: str, size_name: str
+    make_window: MakeWindow, config: Config, language: str, size_name: str, large: bool
 ) -> None:
     failures: list[str] = []
     for screen in SCREENS:
         window = make_window(config, SIZES[size_name])
         window.navigator.switch_language(language)
+        window.navigator.top_bar.large_button.setChecked(large)
         drive(window, screen)
         QApplication.processEvents()
         current = window.navigator.stack.currentWidget()
@@ -52,4 +54,5 @@ def test_no_small_targets_or_clipped_text(
         window.allow_close = True
         window.shutdown()
         window.close()
+        window.deleteLater()
     assert not failures, "\n".join(failures)

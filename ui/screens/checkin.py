@@ -383,7 +383,8 @@ class PrintingScreen(Screen):
 
 
 class MessageScreen(Screen):
-    """A calm full-screen message: cannot save, out of order, or a feature not available here."""
+    """A calm full-screen message: cannot save, or out of order. The crisis lines are always on
+    it: the visitor who sees it may be the one who just said they are not safe."""
 
     home_requested = Signal()
 
@@ -397,14 +398,24 @@ class MessageScreen(Screen):
         self.column.addStretch(1)
         self.column.addWidget(self.title)
         self.column.addWidget(self.body)
+        box = card("safety")
+        self.lines = QVBoxLayout(box)
+        self.lines.setContentsMargins(28, 20, 28, 20)
+        self.lines.setSpacing(8)
+        self.column.addWidget(box)
         self.column.addStretch(2)
         self.home_button = TouchButton(role="primary")
         self.home_button.clicked.connect(self.home_requested)
         self.footer.addStretch(1)
         self.footer.addWidget(self.home_button)
         self.home_button.setVisible(can_leave)
+        self.footer_widget.setVisible(can_leave)
 
     def retranslate(self) -> None:
+        assert self.lc is not None
         set_label(self.title, self.t(self.keys[0]))
         set_label(self.body, self.t(self.keys[1]))
+        clear_layout(self.lines)
+        for line in self.lc.screening.safety.crisis:
+            self.lines.addWidget(label("body", line.text))
         self.home_button.setText(self.t("common.home"))

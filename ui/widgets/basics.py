@@ -7,6 +7,7 @@ is kept equal to its visible text (screen readers and tests find buttons by it).
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 
@@ -52,6 +53,13 @@ class TouchButton(QPushButton):
     def setText(self, text: str) -> None:  # noqa: N802 - Qt override
         super().setText(text)
         self.setAccessibleName(text)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        # Switch devices send Enter as well as Space: both press the focused button.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.isAutoRepeat():
+            self.animateClick()
+            return
+        super().keyPressEvent(event)
 
 
 def card(role: str = "card") -> QFrame:

@@ -1,0 +1,195 @@
+"""Every visitor can use it: contrast, read aloud, keyboard/switch operation, Spanish everywhere."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
+
+from kiosk.config import Config
+from kiosk.content import Content
+from tests.ui.conftest import MakeWindow
+from ui import theme
+from ui.navigator import ScreenId
+from ui.preview import SCREENS, drive
+
+
+def luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+# (foreground, background) pairs the stylesheet actually puts together.
+PAIRS = [
+    ("text", "background"),
+    ("text", "surface"),
+    ("text", "tint"),
+    ("muted", "background"),
+    ("muted", "surface"),
+    ("primary", "background"),
+    ("primary", "surface"),
+    ("on_primary", "primary"),
+    ("on_primary", "primary_dark"),
+    ("urgent", "surface"),
+    ("urgent", "background"),
+]
+
+
+@pytest.mark.parametrize(("variant", "minimum"), [("normal", 4.5), ("high_contrast", 7.0)])
+def test_theme_contrast(variant: str, minimum: float) -> None:
+    with (theme.STYLES_DIR / "theme.toml").open("rb") as fh:
+        colours = tomllib.load(fh)[variant]
+    failures = [
+        f"{fg} on {bg}: {contrast(colours[fg], colours[bg]):.2f}:1"
+        for fg, bg in PAIRS
+        if contrast(colours[fg], colours[bg]) < minimum
+    ]
+    assert not failures, failures
+
+
+def test_contrast_formula_matches_wcag_examples() -> None:
+    assert contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast("#1F2933", "#FAF7F2") == pytest.approx(13.8, abs=0.2)  # UX.md's figure
+
+
+def test_large_text_is_about_forty_percent_larger() -> None:
+    normal = theme.load_variables(theme.ThemeOptions())
+    large = theme.load_variables(theme.ThemeOptions(large_text=True))
+    for key in ("body", "question", "title"):
+        assert int(large[key]) / int(normal[key]) == pytest.approx(1.4, abs=0.03)
+
+
+@pytest.fixture
+def mock_speech(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
+    yield
+
+
+def test_read_aloud_speaks_the_question_and_options_on_screen(
+    make_window: MakeWindow, config: Config, content: Content, qtbot: QtBot, mock_speech: None
+) -> None:
+    window = make_window(config)
+    nav = window.navigator
+    read = nav.top_bar.read_button
+    assert read.isVisibleTo(window)
+    nav.switch_language("es")
+    drive(window, "question")
+    read.click()
+    spoken = nav.speaker.spoken[-1]
+    question = nav.question
+    for text in (question.section.text(), question.question.text(), question.stem.text()):
+        assert text in spoken
+    for button in question.option_buttons:
+        assert button.text() in spoken
+    assert "Atrás" in spoken and "Saltar esta pregunta" in spoken
+    assert nav.speaker.is_speaking()
+    assert read.text() == content["es"].strings("access.stop_reading")
+    read.click()  # a second tap stops
+    assert not nav.speaker.is_speaking()
+    assert read.text() == content["es"].strings("access.read_aloud")
+
+
+def test_no_engine_hides_the_button(
+    make_window: MakeWindow, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIOSK_TTS_ENGINE", "no-such-engine")
+    window = make_window(config)
+    assert not window.navigator.speaker.available
+    assert not window.navigator.top_bar.read_button.isVisibleTo(window)
+    window.navigator.read_aloud()  # harmless without an engine
+
+
+def test_toggles_reset_at_idle(make_window: MakeWindow, config: Config) -> None:
+    window = make_window(config)
+    nav = window.navigator
+    nav.top_bar.large_button.click()
+    nav.top_bar.contrast_button.click()
+    assert nav.theme_options == theme.ThemeOptions(large_text=True, high_contrast=True)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    assert "#FFE066" in app.styleSheet()  # the high-contrast focus ring is in force
+    assert not nav.is_at_rest()
+    nav.reset()
+    assert nav.theme_options == theme.ThemeOptions()
+    assert not nav.top_bar.large_button.isChecked()
+    assert "#FFE066" not in app.styleSheet()
+
+
+def test_keyboard_alone_completes_a_question(
+    make_window: MakeWindow, config: Config, qtbot: QtBot
+) -> None:
+    window = make_window(config)
+    nav = window.navigator
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    drive(window, "question")  # now on PHQ-9 item 2
+    assert nav.current is ScreenId.QUESTION
+    reached: list[str] = []
+    for _ in range(12):
+        QTest.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Tab)
+        focused = QApplication.focusWidget()
+        if isinstance(focused, QPushButton):
+            reached.append(focused.text())
+    options = [b.text() for b in nav.question.option_buttons]
+    for text in [*options, nav.question.skip_button.text(), nav.question.talk_button.text()]:
+        assert text in reached
+    # Tab to the third option and press Enter: recorded, and the next question is shown.
+    nav.question.option_buttons[2].setFocus(Qt.FocusReason.TabFocusReason)
+    before = nav.flow.state().question if nav.flow else None
+    QTest.keyClick(nav.question.option_buttons[2], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: nav.flow is not None and nav.flow.state().question != before)
+    assert nav.flow is not None and nav.flow.answers()["phq9"][2] == 2
+    nav.question.option_buttons[0].setFocus(Qt.FocusReason.TabFocusReason)
+    QTest.keyClick(nav.question.option_buttons[0], Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: nav.flow is not None and 3 in nav.flow.answers()["phq9"])
+
+
+def visible_texts(root: QWidget) -> list[str]:
+    texts = [w.text() for w in root.findChildren(QLabel) if w.isVisibleTo(root)]
+    texts += [w.text() for w in root.findChildren(QPushButton) if w.isVisibleTo(root)]
+    return [t.strip() for t in texts if t.strip()]
+
+
+def english_strings(content: Content) -> set[str]:
+    en, es = content["en"], content["es"]
+    strings = set(en.strings.values.values()) - set(es.strings.values.values())
+    for page in en.programs.pages:
+        strings |= {page.title, page.summary}
+        for block in page.blocks:
+            strings |= {block.text or "", block.heading or "", *(block.items or [])}
+    screening = en.screening
+    strings |= {screening.instruments.phq9.stem, *screening.instruments.phq9.items}
+    strings |= {*screening.instruments.gad7.items, *screening.instruments.phq9.options}
+    strings |= {screening.safety.message, screening.safety.continue_label}
+    strings |= {q.text for q in screening.fit.questions}
+    # The button that offers English is meant to be in English.
+    strings.discard(en.strings("language.switch_to"))
+    return {s for s in strings if s}
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_spanish_screens_show_no_english(
+    make_window: MakeWindow, config: Config, content: Content, screen: str
+) -> None:
+    window = make_window(config)
+    window.navigator.switch_language("es")
+    drive(window, screen)
+    english = english_strings(content)
+    shown = visible_texts(window.navigator)
+    leaked = [t for t in shown if t in english or t.removeprefix("•").strip() in english]
+    assert not leaked, leaked
+    assert shown, "nothing visible?"
+    for button in window.navigator.findChildren(QPushButton):
+        if button.isVisibleTo(window.navigator) and button.text():
+            assert button.accessibleName() == button.text()
