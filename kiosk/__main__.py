@@ -6,6 +6,7 @@ Every command prints one clear line per problem and exits non-zero on any fault.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -203,6 +204,54 @@ def cmd_set_pin(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _reprint_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("code", help="the visit code printed on the summary, e.g. K7Q-4M2")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--printer", metavar="QUEUE", help="CUPS queue (default: the config's)")
+    where.add_argument("--to-file", metavar="PATH", help="write the PDF here instead of printing")
+
+
+def cmd_reprint(config: Config, args: argparse.Namespace) -> int:
+    """Regenerate a visit's summary from the database, then print it or save it."""
+    from kiosk.content import load_content
+    from kiosk.printing import NO_PRINTER, print_visit
+    from kiosk.report import render_summary
+    from kiosk.store import Store
+
+    out = Path(args.to_file) if args.to_file else None
+    if out is not None:
+        if out.exists():
+            print(f"{out} already exists; choose another file name", file=sys.stderr)
+            return 1
+        if not out.parent.is_dir():
+            print(f"{out.parent}: folder does not exist", file=sys.stderr)
+            return 1
+    content = load_content(config.content_dir, config.languages)
+    with Store.open(config.data_dir) as store:
+        visit = store.get_visit(args.code)
+        lc = content.languages.get(visit.language) or content[content.default_language]
+        if out is not None:
+            pdf = render_summary(visit, lc, config)
+            # Owner-only from the first byte: the summary is health information.
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pdf)
+            store.audit("admin-cli", "reprint_to_file", visit.code)
+            print(f"summary of {visit.code} written to {out}")
+            return 0
+        queue = args.printer if args.printer is not None else config.printing.printer
+        if queue == NO_PRINTER:
+            print('no printer is configured (printer = "none"); use --printer QUEUE or --to-file')
+            return 1
+        outcome = print_visit(store, visit.code, lc, config, queue_override=queue)
+        store.audit("admin-cli", "reprint", visit.code)
+    if outcome.printed:
+        print(f"summary of {visit.code} printed on {outcome.queue} (job {outcome.cups_job_id})")
+        return 0
+    print(f"could not print {visit.code}: {outcome.error}", file=sys.stderr)
+    return 1
+
+
 COMMANDS: dict[str, tuple[str, Callable[[Config, argparse.Namespace], int]]] = {
     "check": (
         "check config, content and database integrity (exit 0 only when all hold)",
@@ -212,11 +261,13 @@ COMMANDS: dict[str, tuple[str, Callable[[Config, argparse.Namespace], int]]] = {
     "backup": ("online backup of the database, safe while the kiosk runs", cmd_backup),
     "export": ("write one day's log as CSV, JSON or FHIR to a folder", cmd_export),
     "set-pin": ("set the reception or admin PIN for staff mode", cmd_set_pin),
+    "reprint": ("print a visit's summary again, or save it as a PDF", cmd_reprint),
 }
 # Each command's own arguments, next to the command (commands without any need no entry).
 COMMAND_ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "export": _export_arguments,
     "set-pin": _set_pin_arguments,
+    "reprint": _reprint_arguments,
 }
 
 
