@@ -182,6 +182,7 @@ class Navigator(QWidget):
 
         self.theme_options = theme.ThemeOptions()
         self.speaker = Speaker(self)
+        self.reading = False  # read-aloud mode: every new screen is spoken
         self.speaker.speaking_changed.connect(self._speaking_changed)
         self.top_bar = TopBar(config, content, can_speak=self.speaker.available)
         self.top_bar.language_requested.connect(self.switch_language)
@@ -278,6 +279,7 @@ class Navigator(QWidget):
         self.top_bar.setVisible(screen_id is not ScreenId.STAFF)
         # A new screen starts with no focus ring; Tab moves into it from the top.
         self.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._speak_current()
         self.screen_changed.emit(screen_id.value)
 
     def show_program_page(self, page_id: str) -> None:
@@ -356,6 +358,7 @@ class Navigator(QWidget):
             except StoreError as exc:
                 log.error("cannot save language: %s", exc)
         self._apply_language()
+        self._speak_current()
 
     def _apply_language(self) -> None:
         lc = self.content[self.language]
@@ -373,6 +376,7 @@ class Navigator(QWidget):
                 log.error("cannot mark visit abandoned: %s", exc)
         self.flow = None
         self.staff.lock()
+        self.reading = False
         self.speaker.stop()
         self.top_bar.reset()
         self._apply_theme(theme.ThemeOptions())
@@ -387,18 +391,23 @@ class Navigator(QWidget):
     # -- accessibility ------------------------------------------------------------------------
 
     def read_aloud(self) -> None:
-        """Speak the current screen; a second tap stops."""
-        if self.speaker.is_speaking():
-            self.speaker.stop()
-            self.top_bar.read_button.setChecked(False)
+        """First tap: speak this screen, and every screen after it, so a visitor who cannot read
+        the screen can finish by listening. Second tap: stop, and stop reading new screens."""
+        self.reading = not self.reading
+        if self.reading:
+            self._speak_current()
         else:
-            self.speaker.say(self.screens[self.current].speech_text())
-            self.top_bar.read_button.setChecked(self.speaker.is_speaking())
+            self.speaker.stop()
+        self.top_bar.read_button.setChecked(self.reading)
         self.top_bar.set_language(self.language, self.content[self.language])
 
+    def _speak_current(self) -> None:
+        if self.reading and self.current in self.screens:
+            self.speaker.stop()
+            self.speaker.say(self.screens[self.current].speech_text())
+
     def _speaking_changed(self, speaking: bool) -> None:
-        self.top_bar.read_button.setChecked(speaking)
-        self.top_bar.set_language(self.language, self.content[self.language])
+        self.top_bar.read_button.setChecked(self.reading)
 
     def _set_large_text(self, on: bool) -> None:
         self._apply_theme(replace(self.theme_options, large_text=on))
