@@ -98,6 +98,18 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
         return 0
     window.show_kiosk()
+    from PySide6.QtCore import QTimer
+
+    from ui.watchdog import Watchdog
+
+    # systemd (deploy/clinic-kiosk.service): READY=1 from the first turn of the event loop, once
+    # the window is up; then WATCHDOG=1 from the GUI thread. No-ops without NOTIFY_SOCKET.
+    watchdog = Watchdog(app)
+    status = "Kiosk window shown"
+    if window.store is None:
+        status = "Out of order: the database cannot be opened (run python -m kiosk check)"
+    QTimer.singleShot(0, lambda: watchdog.ready(status))
+    app.aboutToQuit.connect(watchdog.stopping)
     return app.exec()
 
 

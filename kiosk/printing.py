@@ -34,7 +34,7 @@ from typing import Final, Literal
 
 from kiosk.config import Config
 from kiosk.content import LanguageContent
-from kiosk.report import render_summary
+from kiosk.model import Visit
 from kiosk.store import Store
 
 __all__ = [
@@ -58,6 +58,19 @@ OutcomeState = Literal["completed", "failed", "saved"]
 
 # One CUPS command never gets longer than this, whatever is left of the overall timeout.
 _COMMAND_TIMEOUT: Final = 10.0
+
+
+def render_summary(visit: Visit, lc: LanguageContent, config: Config) -> bytes:
+    """kiosk.report.render_summary, imported on first use.
+
+    ReportLab takes about as long to import as the rest of the kiosk's start-up; the welcome
+    screen needs none of it, so the first summary pays for it instead (see docs/performance.md).
+    """
+    from kiosk.report import render_summary as render
+
+    return render(visit, lc, config)
+
+
 # CUPS queue names: printable, no spaces, "/", "#" or quotes (lpadmin refuses those).
 _QUEUE_NAME: Final = re.compile(r"^[^\s/#\\'\"-][^\s/#\\'\"]{0,126}$")
 _REQUEST_ID: Final = re.compile(r"request id is (?P<queue>\S+)-(?P<id>\d+)")

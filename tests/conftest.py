@@ -32,7 +32,11 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def config(data_dir: Path) -> Config:
-    return load_config(None, data_dir)
+    """Defaults, except that nothing is sent to a printer unless a test asks for one."""
+    config = load_config(None, data_dir)
+    return config.model_copy(
+        update={"printing": config.printing.model_copy(update={"printer": "none"})}
+    )
 
 
 @pytest.fixture

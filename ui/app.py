@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.overlay.expired.connect(self._idle_expired)
         self.overlay.dismissed.connect(self._rearm)
         self.navigator.screen_changed.connect(lambda _: self._rearm())
+        self.navigator.staff.quit_requested.connect(self.quit_kiosk)
         self._lockdown: LockDown | None = None
 
         self.purge_timer = QTimer(self)
@@ -112,6 +113,8 @@ class MainWindow(QMainWindow):
         if self.navigator.printer.busy():
             self.navigator.printer.wait(int(self.config.printing.timeout_seconds * 1000) + 5000)
             QApplication.processEvents()
+        # An export or purge started in staff mode finishes before the database closes.
+        self.navigator.staff.wait()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.removeEventFilter(self.idle)
@@ -122,6 +125,13 @@ class MainWindow(QMainWindow):
             self.store.close()
             self.store = None
             self.navigator.store = None
+            self.navigator.staff.store = None
+
+    def quit_kiosk(self) -> None:
+        """Staff mode's "Exit the application": the only way out of fullscreen mode."""
+        self.allow_close = True
+        self.close()
+        QApplication.quit()
 
     def show_kiosk(self) -> None:
         if self.locked:

@@ -291,6 +291,9 @@ class Navigator(QWidget):
         mode's sign-in, and staff never see a visitor's screen."""
         if self.current not in (ScreenId.WELCOME, ScreenId.OUT_OF_ORDER):
             return
+        # Staff pages have no toggles to turn a visitor's large text or high contrast off again.
+        self.top_bar.reset()
+        self.speaker.stop()
         self.staff.open()
         self.show_screen(ScreenId.STAFF)
 
@@ -425,6 +428,8 @@ class Navigator(QWidget):
 
     def is_at_rest(self) -> bool:
         """Nothing to clear: the idle reset need not interrupt anyone."""
+        if self.current is ScreenId.STAFF:
+            return True  # staff mode has its own 60 s lock; no visitor dialog over it
         return (
             self.current in (ScreenId.WELCOME, ScreenId.OUT_OF_ORDER)
             and self.language == self.content.default_language

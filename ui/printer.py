@@ -19,24 +19,32 @@ from kiosk.printing import (
     PrintOutcome,
     prepare_job,
     record_outcome,
+    render_summary,  # imports ReportLab on the first print, not at start-up
     submit_and_follow,
     summary_title,
 )
-from kiosk.report import render_summary
 from kiosk.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
 
 class _Carrier(QObject):
-    done = Signal(object)
+    done = Signal(object, object)  # print job id, PrintOutcome
 
 
 class _PrintTask(QRunnable):
-    def __init__(self, visit: Visit, lc: LanguageContent, config: Config, queue: str) -> None:
+    def __init__(
+        self,
+        visit: Visit,
+        lc: LanguageContent,
+        config: Config,
+        queue: str,
+        job_id: int,
+        carrier: _Carrier,
+    ) -> None:
         super().__init__()
         self.visit, self.lc, self.config, self.queue = visit, lc, config, queue
-        self.carrier = _Carrier()
+        self.job_id, self.carrier = job_id, carrier
 
     def run(self) -> None:
         try:
@@ -50,7 +58,7 @@ class _PrintTask(QRunnable):
         except Exception:  # a rendering bug must not take the kiosk down or leave the job pending
             log.exception("printing visit %s failed", self.visit.code)
             outcome = PrintOutcome.failed("could not make the summary (see the kiosk log)")
-        self.carrier.done.emit(outcome)
+        self.carrier.done.emit(self.job_id, outcome)
 
 
 class PrintService(QObject):
@@ -65,7 +73,11 @@ class PrintService(QObject):
         self._store = store
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)  # one printer: jobs go out in order
-        self._pending: dict[int, _PrintTask] = {}
+        # One carrier for every job, living on the GUI thread as long as the service: outcomes
+        # come back through it, and no worker ever emits through an object being deleted.
+        self._carrier = _Carrier(self)
+        self._carrier.done.connect(self._done)
+        self._pending: dict[int, str] = {}  # print job id -> visit code
 
     def print_visit(self, code: str, *, queue: str | None = None) -> None:
         store = self._store()
@@ -83,15 +95,16 @@ class PrintService(QObject):
             self.content.languages.get(visit.language)
             or self.content[self.content.default_language]
         )
-        task = _PrintTask(visit, lc, self.config, queue)
-        task.setAutoDelete(False)
-        self._pending[job_id] = task
-        task.carrier.done.connect(lambda outcome, j=job_id, c=code: self._done(j, c, outcome))
-        self.pool.start(task)
+        self._pending[job_id] = code
+        # The pool deletes the task once it has run (auto-delete): a task kept with
+        # setAutoDelete(False) is never freed by PySide, and with it this visitor's answers.
+        self.pool.start(_PrintTask(visit, lc, self.config, queue, job_id, self._carrier))
 
-    @Slot()
-    def _done(self, job_id: int, code: str, outcome: PrintOutcome) -> None:
-        self._pending.pop(job_id, None)
+    @Slot(object, object)
+    def _done(self, job_id: int, outcome: PrintOutcome) -> None:
+        code = self._pending.pop(job_id, None)
+        if code is None:
+            return
         store = self._store()
         if store is not None:
             try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config
@@ -20,7 +22,6 @@ def make_window(qtbot: QtBot, content: Content) -> Iterator[MakeWindow]:
 
     def _make(config: Config, size: tuple[int, int] = (1280, 800)) -> MainWindow:
         window = create_main_window(config, content=content)
-        qtbot.addWidget(window)
         window.resize(*size)
         window.show()
         windows.append(window)
@@ -29,4 +30,8 @@ def make_window(qtbot: QtBot, content: Content) -> Iterator[MakeWindow]:
     yield _make
     for window in windows:
         window.allow_close = True
-        window.shutdown()
+        window.close()  # shuts down: abandons an open visit, closes the database
+        window.deleteLater()
+    # Without a running event loop deleteLater() never happens; windows left alive would be
+    # re-polished by every later stylesheet change, making the suite slower with each test.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

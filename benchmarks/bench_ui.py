@@ -1,0 +1,354 @@
+"""In-process UI benchmarks with real widgets (offscreen Qt).
+
+python benchmarks/bench_ui.py taps [--quick]     tap -> next question painted, answer committed
+python benchmarks/bench_ui.py memory [--quick]   RSS after 10 and after 1,000 visits
+
+Visitors are driven the way ``ui/preview.py``'s drive() does it: the buttons' own click(), so
+every tap goes through the screen's signal, the navigator, kiosk.flow and a committed SQLite
+write, exactly as a finger would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import disk_tmpdir, emit, fs_type, ram_tmpdir, rss_kb, summary_ms
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
+from PySide6.QtWidgets import QApplication, QWidget
+
+from ui.navigator import ScreenId
+from ui.preview import build
+
+APP = QApplication.instance() or QApplication(sys.argv[:1])
+
+
+# Qt calls the harness itself makes from Python (a finger's tap and the running event loop make
+# none): counted, so the refcount check below can tell the kiosk's own share.
+HARNESS_CALLS = {"void": 0}
+
+
+def settle() -> None:
+    """What returning to the event loop does: layout, paint, and deleteLater'd widgets go."""
+    APP.processEvents()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    HARNESS_CALLS["void"] += 2
+
+
+def tap(button: Any) -> None:
+    button.click()
+    HARNESS_CALLS["void"] += 1
+
+
+# --- PySide6 6.12.0 on Python < 3.12: void calls drop a reference to None --------------------
+#
+# Measured here: every Python call of a Qt method returning void (setText, show, click, ...)
+# leaves None with one reference fewer, and bool-returning ones do the same to True/False.
+# On 3.12+ these objects are immortal and nothing happens; on 3.11 the count reaches zero and
+# the interpreter aborts ("Fatal Python error: none_dealloc"). The memory benchmark measures
+# that loss per visit, then tops the counts up again so the memory figure can still be taken.
+
+SINGLETONS: dict[str, object] = {"None": None, "True": True, "False": False}
+
+
+def refcount_loss_per_call() -> float:
+    probe = QWidget()
+    before = sys.getrefcount(None)
+    for _ in range(200):
+        probe.setToolTip("")
+    after = sys.getrefcount(None)
+    probe.deleteLater()
+    return (before - after) / 200
+
+
+def _counts() -> dict[str, int]:
+    return {name: sys.getrefcount(obj) for name, obj in SINGLETONS.items()}
+
+
+def _top_up(baseline: dict[str, int]) -> dict[str, int]:
+    """Give None/True/False back what they lost since ``baseline``; return the losses."""
+    import ctypes
+
+    incref = ctypes.pythonapi.Py_IncRef
+    incref.argtypes = [ctypes.py_object]
+    incref.restype = None
+    lost = {}
+    for name, obj in SINGLETONS.items():
+        missing = baseline[name] - sys.getrefcount(obj)
+        lost[name] = missing
+        for _ in range(max(0, missing)):
+            incref(obj)
+    return lost
+
+
+def open_window(data_dir: Path) -> Any:
+    window = build(data_dir)  # the real window, real content and store; printer "none"
+    window.resize(1280, 800)
+    window.show()
+    settle()
+    return window
+
+
+def close_window(window: Any) -> None:
+    window.allow_close = True
+    window.close()
+    settle()
+
+
+def _value_for(nav: Any, rng: random.Random, *, urgent: bool) -> int:
+    ref = nav.question.state.question
+    if ref.section == "phq9" and ref.item == 9:
+        return rng.randint(1, 3) if urgent else 0
+    return rng.randrange(len(nav.question.option_buttons))
+
+
+def bench_taps(quick: bool) -> dict[str, Any]:
+    """Each sample: click an answer, let the event loop run (layout + paint), then repaint the
+    whole window synchronously, so the next question is certainly on the backing store."""
+    taps_wanted = 60 if quick else 400
+    rng = random.Random(33)
+    samples: list[float] = []
+    handler: list[float] = []
+    floor: list[float] = []
+    theme_toggle: list[float] = []
+    visits = 0
+    with disk_tmpdir() as folder:
+        window = open_window(folder)
+        nav = window.navigator
+        compensate = refcount_loss_per_call() > 0.5
+        baseline = _counts()
+        try:
+            while len(samples) < taps_wanted:
+                visits += 1
+                urgent = visits % 10 == 0
+                nav.welcome.checkin_button.click()
+                settle()
+                nav.privacy.agree_button.click()
+                settle()
+                nav.name.skip_button.click()
+                settle()
+                while nav.current is ScreenId.QUESTION:
+                    button = nav.question.option_buttons[_value_for(nav, rng, urgent=urgent)]
+                    start = time.perf_counter()
+                    tap(button)  # signal -> navigator -> flow -> store commit -> new question
+                    clicked = time.perf_counter()
+                    APP.processEvents()
+                    window.repaint()
+                    done = time.perf_counter()
+                    samples.append(done - start)
+                    handler.append(clicked - start)
+                    # Floor: the same window painted again with nothing changed.
+                    start = time.perf_counter()
+                    window.repaint()
+                    floor.append(time.perf_counter() - start)
+                    if nav.current is ScreenId.SAFETY:
+                        nav.safety.continue_button.click()
+                        settle()
+                assert nav.current is ScreenId.RESULTS, nav.current
+                nav.results.finish_button.click()
+                settle()
+                if compensate:  # see refcount_loss_per_call: keeps 3.11 from aborting mid-run
+                    _top_up(baseline)
+            # Not a target of its own, but a tap too: Larger text / High contrast restyle the
+            # whole application (every screen, shown or not).
+            for on in (True, False) * (2 if quick else 5):
+                start = time.perf_counter()
+                nav.top_bar.large_button.setChecked(on)
+                APP.processEvents()
+                window.repaint()
+                theme_toggle.append(time.perf_counter() - start)
+        finally:
+            close_window(window)
+        filesystem = fs_type(folder)
+    return {
+        "tap_to_paint": summary_ms(samples),
+        "handler_only": summary_ms(handler),
+        "floor": summary_ms(floor),
+        "large_text_toggle": summary_ms(theme_toggle),
+        "visits": visits,
+        "filesystem": filesystem,
+    }
+
+
+def _one_visit(window: Any, rng: random.Random, index: int) -> None:
+    """A visitor, with the variety a lobby sees: browsing, Spanish, safety, back, print, leave."""
+    nav = window.navigator
+    if index % 7 == 3:  # reads about the programs first
+        tap(nav.welcome.learn_button)
+        settle()
+        topic = list(nav.programs.topics.values())[index % len(nav.programs.topics)]
+        tap(topic)
+        settle()
+    if index % 4 == 1:
+        nav.switch_language("es")
+        settle()
+    nav.start_checkin()
+    settle()
+    tap(nav.privacy.agree_button)
+    settle()
+    if index % 3 == 0:
+        for ch in "ANA":
+            tap(nav.name.keypad.keys[ch])
+        tap(nav.name.done_button)
+    else:
+        tap(nav.name.skip_button)
+    settle()
+    urgent = index % 9 == 0
+    leave_after = 6 if index % 11 == 5 else None  # walks away: the idle reset abandons the visit
+    answered = 0
+    while nav.current in (ScreenId.QUESTION, ScreenId.SAFETY):
+        if nav.current is ScreenId.SAFETY:
+            tap(nav.safety.continue_button)
+            settle()
+            continue
+        if leave_after is not None and answered == leave_after:
+            window._idle_expired()  # what the idle countdown does when it runs out
+            settle()
+            return
+        if answered == 4 and index % 5 == 2:
+            tap(nav.question.back_button)  # changes an earlier answer
+            settle()
+        tap(nav.question.option_buttons[_value_for(nav, rng, urgent=urgent)])
+        settle()
+        answered += 1
+    assert nav.current is ScreenId.RESULTS, nav.current
+    if index % 5 == 4:  # prints the summary (printer "none": rendered, recorded as saved)
+        tap(nav.results.print_button)
+        nav.printer.wait()
+        settle()
+        tap(nav.printing.finish_button)
+    else:
+        tap(nav.results.finish_button)
+    settle()
+
+
+def _census(window: Any) -> dict[str, int]:
+    """Live widgets and objects, counted in the same state each time: some screens keep the
+    widgets of the page they showed last (a program page's blocks), so first the same page."""
+    nav = window.navigator
+    tap(nav.welcome.learn_button)
+    tap(next(iter(nav.programs.topics.values())))
+    settle()
+    nav.reset()
+    settle()
+    return {
+        "widgets": len(QApplication.allWidgets()),
+        "qobjects_in_window": sum(
+            len(w.findChildren(QObject)) for w in QApplication.topLevelWidgets()
+        ),
+        "python_objects": len(gc.get_objects()),
+    }
+
+
+def _measure() -> int:
+    gc.collect()
+    settle()
+    gc.collect()
+    return rss_kb()
+
+
+def bench_memory(quick: bool) -> dict[str, Any]:
+    """RSS after visit 10 and after the last; a census of widgets and objects at both points."""
+    total = 150 if quick else 1000
+    rng = random.Random(1000)
+    series: dict[int, int] = {}
+    loss_per_call = refcount_loss_per_call()
+    compensate = loss_per_call > 0.5
+    lost_total = {name: 0 for name in SINGLETONS}
+    harness_calls = 0
+    # Memory, not durability, is measured here: the database sits in RAM so 1,000 visits
+    # (about 27,000 committed writes) fit in the time budget. The process's RSS is the same.
+    with ram_tmpdir() as folder:
+        window = open_window(folder)
+        counts_at_start = _counts()
+        baseline = counts_at_start
+        try:
+            start = time.perf_counter()
+            for index in range(1, total + 1):
+                calls_before = HARNESS_CALLS["void"]
+                _one_visit(window, rng, index)
+                if compensate:
+                    lost = _top_up(baseline)
+                    if index > 10:  # the first visits still build caches that hold references
+                        for name, value in lost.items():
+                            lost_total[name] += value
+                        harness_calls += HARNESS_CALLS["void"] - calls_before
+                if index == 10:
+                    series[index] = _measure()
+                    census_10 = _census(window)
+                    baseline = _counts()
+                elif index % 100 == 0 or index == total:
+                    series[index] = _measure()
+                if index in series:
+                    print(f"BENCH_PROGRESS visits={index} rss_kb={series[index]}", flush=True)
+            elapsed = time.perf_counter() - start
+            census_end = _census(window)
+            stored = len(window.store.list_visits(*_all_time()))
+        finally:
+            close_window(window)
+    first, last = series[10], series[total]
+    result: dict[str, Any] = {
+        "visits": total,
+        "rss_after_10_kb": first,
+        "rss_after_end_kb": last,
+        "growth_pct": round(100.0 * (last - first) / first, 2),
+        "rss_series_kb": {str(k): v for k, v in sorted(series.items())},
+        "census_after_10": census_10,
+        "census_after_end": census_end,
+        "visits_stored": stored,
+        "seconds": round(elapsed, 1),
+        "refcount_loss_per_void_call": round(loss_per_call, 3),
+        "refcounts_at_start": counts_at_start,
+    }
+    if compensate:
+        measured = total - 10
+        # The harness's own Qt calls (clicks, processEvents) lose a None reference each; a
+        # finger and the real event loop make no such calls, so they are taken out.
+        kiosk_none = (lost_total["None"] - harness_calls) / measured
+        per_visit = {
+            "None": round(kiosk_none, 1),
+            "True": round(lost_total["True"] / measured, 1),
+            "False": round(lost_total["False"] / measured, 1),
+        }
+        crash_after = [
+            counts_at_start[name] / loss for name, loss in per_visit.items() if loss > 0.5
+        ]
+        result["refcount_lost_per_visit"] = per_visit
+        result["visits_until_abort"] = int(min(crash_after)) if crash_after else None
+        result["refcounts_compensated"] = True
+    return result
+
+
+def _all_time() -> tuple[Any, Any]:
+    from datetime import UTC, datetime
+
+    return datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+
+BENCHES = {"taps": bench_taps, "memory": bench_memory}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("bench", choices=sorted(BENCHES))
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    result = BENCHES[args.bench](args.quick)
+    emit(result)
+    # PySide6 can crash while the interpreter tears Qt down; the result is out, leave now.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,445 @@
+"""`make bench`: every performance figure of the kiosk next to its floor, measured in one run.
+
+python benchmarks/run.py [--quick] [--only NAME ...] [--out FILE]
+
+Each figure is measured in its own child process (benchmarks/bench_*.py, or whole programs for
+start-up), printed as a table and written to benchmarks/results.json. A floor is the least the
+same work can cost on this machine, measured in the same run (see benchmarks/README.md): a ratio
+to it holds on a noisy machine where an absolute time would not. Nothing here is a test: the
+PASS/FAIL column compares with the targets of issue 8, and the exit status is 0 either way
+unless a benchmark could not run at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from _common import BENCH_DIR, ROOT, child_env, disk_tmpdir, median, parse_result, summary_ms
+
+PY = sys.executable
+RESULTS = BENCH_DIR / "results.json"
+
+
+# --- machine --------------------------------------------------------------------------------
+
+
+def machine(env: dict[str, str]) -> dict[str, Any]:
+    versions = subprocess.run(
+        [
+            PY,
+            "-c",
+            "import PySide6, PySide6.QtCore as c, reportlab, sqlite3, sqlite_utils, pydantic;"
+            "print(PySide6.__version__, c.qVersion(), reportlab.Version, sqlite3.sqlite_version,"
+            " pydantic.VERSION)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout.split()
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "pyside6": versions[0],
+        "qt": versions[1],
+        "reportlab": versions[2],
+        "sqlite": versions[3],
+        "pydantic": versions[4],
+        "platform": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+# --- whole-process figures: cold start and start-up memory ------------------------------------
+
+
+def _run(cmd: list[str], env: dict[str, str], timeout: float = 60) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(cmd[1:])} exited {done.returncode}: {done.stderr.strip()[-600:]}"
+        )
+    return elapsed, done.stdout
+
+
+def bench_cold_start(env: dict[str, str], quick: bool) -> dict[str, Any]:
+    runs = 7 if quick else 11
+    floor_cmd = [PY, str(BENCH_DIR / "floor_app.py")]
+    with disk_tmpdir() as data:
+        kiosk_cmd = [PY, str(ROOT / "main.py"), "--self-check", "--data-dir", str(data)]
+        # Warm-up (not counted): bytecode caches written, the database created, files cached:
+        # what a kiosk restarting after a power cut finds.
+        _run(kiosk_cmd, env)
+        _run(floor_cmd, env)
+        kiosk, floor, ready = [], [], []
+        for index in range(runs):
+            order = [("kiosk", kiosk_cmd), ("floor", floor_cmd)]
+            if index % 2:
+                order.reverse()  # interleaved, alternating which goes first
+            for name, cmd in order:
+                elapsed, out = _run(cmd, env)
+                if name == "kiosk":
+                    kiosk.append(elapsed)
+                    match = re.search(r"ready in (\d+) ms", out)
+                    if match:
+                        ready.append(int(match.group(1)))
+                else:
+                    floor.append(elapsed)
+    return {
+        "kiosk": summary_ms(kiosk),
+        "floor": summary_ms(floor),
+        "ratio": round(median(kiosk) / median(floor), 2),
+        "self_reported_ready_ms": median(ready) if ready else None,
+    }
+
+
+def bench_start_rss(env: dict[str, str], quick: bool) -> dict[str, Any]:
+    runs = 3 if quick else 5
+    floor_env = dict(env, BENCH_PRINT_RSS="1")
+    kiosk, floor = [], []
+    with disk_tmpdir() as data:
+        kiosk_cmd = [PY, str(BENCH_DIR / "kiosk_rss.py"), "--data-dir", str(data)]
+        floor_cmd = [PY, str(BENCH_DIR / "floor_app.py")]
+        for _ in range(runs):
+            for cmd, run_env, into in ((kiosk_cmd, env, kiosk), (floor_cmd, floor_env, floor)):
+                _, out = _run(cmd, run_env)
+                match = re.search(r"rss_kb (\d+)", out)
+                if not match:
+                    raise RuntimeError(f"no rss_kb line from {cmd[1]}: {out[-300:]}")
+                into.append(int(match.group(1)))
+    return {
+        "kiosk_kb": int(median(kiosk)),
+        "floor_kb": int(median(floor)),
+        "ratio": round(median(kiosk) / median(floor), 2),
+        "samples_kiosk_kb": kiosk,
+        "samples_floor_kb": floor,
+    }
+
+
+# --- in-process figures (child scripts) --------------------------------------------------------
+
+
+def _child(script: str, name: str, env: dict[str, str], quick: bool) -> dict[str, Any]:
+    cmd = [PY, str(BENCH_DIR / script), name] + (["--quick"] if quick else [])
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=400, cwd=ROOT)
+    try:
+        return parse_result(done.stdout)
+    except RuntimeError:
+        progress = [ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_PROGRESS")]
+        fatal = [ln for ln in done.stderr.splitlines() if "Fatal" in ln or "Error" in ln]
+        raise RuntimeError(
+            f"{script} {name} exited {done.returncode} without a result"
+            + (f" after {progress[-1].split(' ', 1)[1]}" if progress else "")
+            + (f": {fatal[0]}" if fatal else f": {done.stderr.strip()[-400:]}")
+        ) from None
+
+
+# --- the table --------------------------------------------------------------------------------
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.1f} ms" if value < 10_000 else f"{value / 1000:,.2f} s"
+
+
+def _mb(kb: float) -> str:
+    return f"{kb / 1024:,.1f} MB"
+
+
+def rows_for(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per figure: what, value, floor, ratio, target, verdict."""
+    rows: list[dict[str, Any]] = []
+
+    def row(figure: str, value: str, floor: str, ratio: str, target: str, ok: bool | None) -> None:
+        rows.append(
+            {
+                "figure": figure,
+                "value": value,
+                "floor": floor,
+                "ratio": ratio,
+                "target": target,
+                "verdict": "n/a" if ok is None else ("PASS" if ok else "FAIL"),
+            }
+        )
+
+    def failed(name: str, figure: str, target: str) -> bool:
+        error = results.get(name, {}).get("error")
+        if error:
+            row(figure, "did not run", "", "", target, False)
+            rows[-1]["note"] = error
+        return bool(error)
+
+    if "cold_start" in results and not failed("cold_start", "1 cold start (median)", "<= 1.5x"):
+        r = results["cold_start"]
+        row(
+            f"1 cold start, median of {r['kiosk']['n']}",
+            _ms(r["kiosk"]["median_ms"]),
+            _ms(r["floor"]["median_ms"]),
+            f"{r['ratio']:.2f}x",
+            "<= 1.5x floor",
+            r["ratio"] <= 1.5,
+        )
+        if r.get("self_reported_ready_ms"):
+            row(
+                "1 ... of which until 'ready in N ms' (self-reported)",
+                _ms(r["self_reported_ready_ms"]),
+                "",
+                "",
+                "",
+                None,
+            )
+    if "taps" in results and not failed("taps", "2 tap to painted (p95)", "<= 33 ms"):
+        r = results["taps"]
+        t, f = r["tap_to_paint"], r["floor"]
+        row(
+            f"2 tap -> next question painted, median ({t['n']} taps)",
+            _ms(t["median_ms"]),
+            _ms(f["median_ms"]),
+            f"{t['median_ms'] / f['median_ms']:.1f}x",
+            "",
+            None,
+        )
+        row(
+            "2 tap -> next question painted, p95",
+            _ms(t["p95_ms"]),
+            _ms(f["p95_ms"]),
+            f"{t['p95_ms'] / f['p95_ms']:.1f}x",
+            "<= 33 ms",
+            t["p95_ms"] <= 33,
+        )
+        if "large_text_toggle" in r:
+            g = r["large_text_toggle"]
+            row(
+                f"2 tap Larger text -> whole app restyled, median of {g['n']}",
+                _ms(g["median_ms"]),
+                _ms(f["median_ms"]),
+                f"{g['median_ms'] / f['median_ms']:.0f}x",
+                "(none set)",
+                None,
+            )
+    if "report" in results and not failed("report", "3 summary PDF (median)", "<= 50 ms"):
+        r = results["report"]
+        row(
+            f"3 summary PDF, urgent full visit, median of {r['render']['n']}",
+            _ms(r["render"]["median_ms"]),
+            _ms(r["floor"]["median_ms"]),
+            f"{r['render']['median_ms'] / r['floor']['median_ms']:.1f}x",
+            "<= 50 ms",
+            r["render"]["median_ms"] <= 50,
+        )
+    if "commit" in results and not failed("commit", "4 answer commit (p95)", "<= 10 ms"):
+        r = results["commit"]
+        c, f = r["commit"], r["floor"]
+        row(
+            f"4 answer commit (WAL, FULL), median of {c['n']}",
+            _ms(c["median_ms"]),
+            _ms(f["median_ms"]),
+            f"{c['median_ms'] / f['median_ms']:.1f}x",
+            "",
+            None,
+        )
+        row(
+            "4 answer commit (WAL, FULL), p95",
+            _ms(c["p95_ms"]),
+            _ms(f["p95_ms"]),
+            f"{c['p95_ms'] / f['p95_ms']:.1f}x",
+            "<= 10 ms",
+            c["p95_ms"] <= 10,
+        )
+    if "export" in results and not failed("export", "5 export", "<= 0.5 s"):
+        r = results["export"]
+        for fmt in ("csv", "fhir"):
+            value, floor = r[fmt]["median_ms"], r["floor"][fmt]["median_ms"]
+            row(
+                f"5 export {r['visits']:,} visits, {fmt.upper()}, median of {r[fmt]['n']}",
+                _ms(value),
+                _ms(floor),
+                f"{value / floor:.1f}x",
+                "<= 0.5 s",
+                value <= 500,
+            )
+    if "purge" in results and not failed("purge", "5 purge", "<= 3 s"):
+        r = results["purge"]
+        value, floor = r["purge"]["median_ms"], r["floor"]["median_ms"]
+        row(
+            f"5 purge {r['deleted']:,} visits (+ answers), median of {r['purge']['n']}",
+            _ms(value),
+            _ms(floor),
+            f"{value / floor:.1f}x",
+            "<= 3 s",
+            value <= 3000,
+        )
+    if "start_rss" in results and not failed("start_rss", "6 RSS after start", "<= 1.5x"):
+        r = results["start_rss"]
+        row(
+            "6 RSS after start",
+            _mb(r["kiosk_kb"]),
+            _mb(r["floor_kb"]),
+            f"{r['ratio']:.2f}x",
+            "<= 1.5x floor",
+            r["ratio"] <= 1.5,
+        )
+    if "memory" in results and not failed("memory", "6 RSS growth", "<= 5 %"):
+        r = results["memory"]
+        row(
+            f"6 RSS growth, visit 10 -> {r['visits']:,} (real UI)",
+            f"{r['growth_pct']:+.1f} %",
+            _mb(r["rss_after_10_kb"]),
+            f"{r['rss_after_end_kb'] / r['rss_after_10_kb']:.3f}x",
+            "<= 5 %",
+            r["growth_pct"] <= 5,
+        )
+        a, b = r["census_after_10"], r["census_after_end"]
+        row(
+            "6 widgets / QObjects alive, visit 10 -> end",
+            f"{b['widgets']} / {b['qobjects_in_window']}",
+            f"{a['widgets']} / {a['qobjects_in_window']}",
+            "",
+            "no growth",
+            b["widgets"] <= a["widgets"] and b["qobjects_in_window"] <= a["qobjects_in_window"],
+        )
+        if r.get("refcounts_compensated"):
+            lost = r["refcount_lost_per_visit"]
+            row(
+                "6 None/True refs lost per visit (PySide6 bug)",
+                f"{lost['None']:.0f} / {lost['True']:.0f}",
+                "0 / 0",
+                "",
+                "0 (else abort)",
+                False,
+            )
+            rows[-1]["note"] = (
+                f"the interpreter would abort after about {r['visits_until_abort']} visits; "
+                "see docs/performance.md"
+            )
+    return rows
+
+
+def print_table(info: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    print()
+    print(
+        f"Machine: {info['cpus']} CPUs ({info['cpu']}), Python {info['python']}, "
+        f"PySide6 {info['pyside6']} / Qt {info['qt']}, SQLite {info['sqlite']}, "
+        f"ReportLab {info['reportlab']}"
+    )
+    print(
+        f"Load average at start {info['load_average_at_start']}, "
+        f"at end {info.get('load_average_at_end')}; whole run {info.get('seconds')} s"
+    )
+    headers = ("figure", "value", "floor", "ratio", "target", "verdict")
+    widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in headers]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    print(line)
+    print("-" * len(line))
+    for r in rows:
+        print("  ".join(str(r[h]).ljust(w) for h, w in zip(headers, widths, strict=True)))
+    for r in rows:
+        if r.get("note"):
+            print(f"note: {r['figure']}: {r['note']}")
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| figure | value | floor | ratio | target | verdict |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for r in rows:
+        cells = [str(r[h]) for h in ("figure", "value", "floor", "ratio", "target", "verdict")]
+        cells = [c.replace("|", "\\|").replace("<=", "≤").replace("->", "→") for c in cells]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+STEPS: dict[str, Callable[[dict[str, str], bool], dict[str, Any]]] = {
+    "cold_start": bench_cold_start,
+    "start_rss": bench_start_rss,
+    "taps": lambda env, quick: _child("bench_ui.py", "taps", env, quick),
+    "report": lambda env, quick: _child("bench_data.py", "report", env, quick),
+    "commit": lambda env, quick: _child("bench_data.py", "commit", env, quick),
+    "export": lambda env, quick: _child("bench_data.py", "export", env, quick),
+    "purge": lambda env, quick: _child("bench_data.py", "purge", env, quick),
+    "memory": lambda env, quick: _child("bench_ui.py", "memory", env, quick),
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
+    parser.add_argument("--only", nargs="+", choices=sorted(STEPS), help="run only these")
+    parser.add_argument("--out", default=str(RESULTS), help="where to write the JSON")
+    parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the table of an existing results file as Markdown (for docs), run nothing",
+    )
+    args = parser.parse_args()
+    if args.markdown:
+        print(markdown_table(json.loads(Path(args.out).read_text(encoding="utf-8"))["table"]))
+        return 0
+    began = time.perf_counter()
+    pycache = Path(tempfile.mkdtemp(prefix="kiosk-bench-pyc-"))
+    try:
+        env = child_env(pycache)
+        info = machine(env)
+        print(
+            f"make bench: {info['cpus']} CPUs, Python {info['python']}, "
+            f"PySide6 {info['pyside6']} / Qt {info['qt']}",
+            flush=True,
+        )
+        results: dict[str, Any] = {}
+        for name, step in STEPS.items():
+            if args.only and name not in args.only:
+                continue
+            print(f"  {name} ...", end=" ", flush=True)
+            started = time.perf_counter()
+            try:
+                results[name] = step(env, args.quick)
+            except Exception as exc:  # one broken benchmark must not hide the others
+                results[name] = {"error": f"{type(exc).__name__}: {exc}"}
+            results[name]["seconds"] = round(time.perf_counter() - started, 1)
+            print(f"{results[name]['seconds']} s", flush=True)
+    finally:
+        shutil.rmtree(pycache, ignore_errors=True)
+    info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    info["seconds"] = round(time.perf_counter() - began, 1)
+    rows = rows_for(results)
+    print_table(info, rows)
+    out = {
+        "machine": info,
+        "quick": args.quick,
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "table": rows,
+        "results": results,
+    }
+    Path(args.out).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {os.path.relpath(args.out, ROOT)}")
+    return 1 if any("error" in r for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

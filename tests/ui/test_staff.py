@@ -1,0 +1,625 @@
+"""Staff mode through real widgets: hidden entry, PINs and their delays, reception's list, a visit's
+summary, reprint, mark as seen, the admin's export, purge and exit, and the 60 s lock.
+
+Visits are made through kiosk.flow.VisitFlow on the window's own store; what was saved is read
+back through the store, the audit trail and (for exports) the csv module.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from pypdf import PdfReader
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+from pytestqt.qtbot import QtBot
+
+from kiosk import security
+from kiosk.config import Config
+from kiosk.content import Content
+from kiosk.export import CSV_COLUMNS, export_filename
+from kiosk.flow import Step, VisitFlow
+from kiosk.security import set_pin
+from kiosk.store import Store, VisitNotFoundError
+from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide `cups`)
+    CupsQueue,
+    cups_fixture,
+    cups_session_fixture,
+)
+from tests.ui.conftest import MakeWindow
+from ui.app import MainWindow
+from ui.navigator import ScreenId
+from ui.staff import folders
+from ui.staff import panel as panel_module
+from ui.staff.panel import StaffPanel
+from ui.theme import ThemeOptions
+
+RECEPTION_PIN = "2468"
+ADMIN_PIN = "97531"
+NAME = "Ana"  # typed by every test visitor: it must never reach the audit trail
+
+
+class Clock:
+    """The panel's "now": starts at the real time (today's visits) and moves on demand."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Real argon2id with a small cost, as in tests/kiosk/test_security.py.
+    monkeypatch.setattr(
+        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
+
+
+def with_printer(config: Config, printer: str) -> Config:
+    return config.model_copy(
+        update={
+            "printing": config.printing.model_copy(
+                update={"printer": printer, "timeout_seconds": 20}
+            )
+        }
+    )
+
+
+@pytest.fixture
+def window(make_window: MakeWindow, config: Config) -> MainWindow:
+    """A kiosk with both PINs set and no printer (printing is tested on its own)."""
+    win = make_window(with_printer(config, "none"))
+    assert win.store is not None
+    set_pin(win.store, "reception", RECEPTION_PIN)
+    set_pin(win.store, "admin", ADMIN_PIN)
+    return win
+
+
+def make_visit(store: Store, content: Content, *, urgent: bool = False, finish: bool = True) -> str:
+    flow = VisitFlow(store, content, "en")
+    flow.agree()
+    flow.set_name(NAME)
+    if urgent:
+        flow.talk_now()  # "I need to talk to someone now"
+        if finish:
+            flow.stop()
+    elif finish:
+        while flow.state().step is Step.QUESTION:
+            flow.answer(0)
+        assert flow.state().step is Step.RESULTS
+    assert flow.code is not None
+    return flow.code
+
+
+def sign_in(qtbot: QtBot, staff: StaffPanel, pin: str) -> None:
+    for digit in pin:
+        staff.pin_page.keypad.keys[digit].click()
+    assert staff.pin_page.dots.text().count("●") == len(pin)
+    staff.pin_page.sign_in_button.click()
+    qtbot.waitUntil(lambda: staff.pin_page.mode != "checking", timeout=5000)
+
+
+def enter_as(qtbot: QtBot, window: MainWindow, pin: str) -> StaffPanel:
+    nav = window.navigator
+    nav.open_staff()
+    assert nav.current is ScreenId.STAFF
+    sign_in(qtbot, nav.staff, pin)
+    assert nav.staff.role is not None
+    return nav.staff
+
+
+def audit(window: MainWindow) -> list[tuple[str, str, str]]:
+    assert window.store is not None
+    return [(e.actor, e.action, e.detail) for e in reversed(window.store.audit_log(500))]
+
+
+def actions(window: MainWindow) -> list[tuple[str, str]]:
+    return [(actor, action) for actor, action, _ in audit(window)]
+
+
+@pytest.fixture
+def usb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    drive = tmp_path / "usb"
+    drive.mkdir()
+    monkeypatch.setattr(
+        folders, "candidate_folders", lambda data_dir: [folders.exports_folder(data_dir), drive]
+    )
+    yield drive
+
+
+# --- entering ----------------------------------------------------------------------------------
+
+
+def test_hold_on_the_clinic_name_enters_a_short_press_does_not(
+    make_window: MakeWindow, config: Config, qtbot: QtBot
+) -> None:
+    window = make_window(config)
+    nav = window.navigator
+    clinic = nav.top_bar.clinic
+    nav.top_bar.hold_timer.setInterval(50)  # 3 s in the kiosk
+    QTest.mousePress(clinic, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    QTest.mouseRelease(clinic, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    qtbot.wait(150)
+    assert nav.current is ScreenId.WELCOME
+    QTest.mousePress(clinic, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    qtbot.waitUntil(lambda: nav.current is ScreenId.STAFF, timeout=2000)
+    QTest.mouseRelease(clinic, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    assert not nav.top_bar.isVisible()
+    page = nav.staff.pin_page
+    assert nav.staff.stack.currentWidget() is page
+    # No PIN set for either role: staff mode says how to set one, and offers only Cancel.
+    assert page.mode == "no_pin"
+    assert "no PIN" in page.message.text()
+    assert "python -m kiosk set-pin reception" in page.how_to.text()
+    assert "python -m kiosk set-pin admin" in page.how_to.text()
+    assert page.how_to.isVisible()
+    assert not page.keypad.isVisible() and not page.sign_in_button.isVisible()
+    assert page.cancel_button.isVisible()
+    # The visitor's "Are you still there?" never shows over staff mode.
+    assert not window.idle.timer.isActive()
+    page.cancel_button.click()
+    assert nav.current is ScreenId.WELCOME
+
+
+def test_no_database_says_so_and_offers_only_cancel(
+    make_window: MakeWindow, config: Config, data_dir: Path
+) -> None:
+    data_dir.mkdir(parents=True)
+    (data_dir / "kiosk.db").write_bytes(b"not a database\n" * 100)
+    window = make_window(config)
+    nav = window.navigator
+    assert window.store is None and nav.current is ScreenId.OUT_OF_ORDER
+    nav.open_staff()
+    page = nav.staff.pin_page
+    assert nav.current is ScreenId.STAFF
+    assert page.mode == "unavailable"
+    assert "database is unavailable" in page.message.text()
+    assert not page.keypad.isVisible() and not page.sign_in_button.isVisible()
+    page.cancel_button.click()
+    assert nav.current is ScreenId.OUT_OF_ORDER
+    assert nav.staff.role is None
+
+
+def test_wrong_pins_wait_longer_each_time_then_the_right_pin_signs_in(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    staff = window.navigator.staff
+    clock = Clock()
+    staff.clock = clock
+    staff.lockout_timer.setInterval(20)
+    window.navigator.open_staff()
+    page = staff.pin_page
+    assert page.mode == "ready" and page.message.text() == "Enter your staff PIN."
+    assert not page.sign_in_button.isEnabled()  # fewer than 4 digits
+    for _ in range(2):  # two slips are free
+        sign_in(qtbot, staff, "1111")
+        assert page.mode == "ready"
+        assert page.message.text() == "That PIN did not match. Please try again."
+        assert page.keypad.text() == "" and page.dots.text() == ""
+    sign_in(qtbot, staff, "1111")
+    assert page.mode == "locked"
+    assert page.message.text() == "That PIN did not match. Try again in 2 s."
+    assert not page.keypad.isEnabled() and not page.sign_in_button.isEnabled()
+    page.keypad.keys["2"].click()  # a disabled pad takes nothing
+    assert page.keypad.text() == ""
+    clock.advance(1)
+    qtbot.waitUntil(lambda: page.message.text().endswith("Try again in 1 s."), timeout=2000)
+    clock.advance(1)
+    qtbot.waitUntil(lambda: page.mode == "ready", timeout=2000)
+    assert page.keypad.isEnabled()
+    sign_in(qtbot, staff, "1112")
+    assert page.mode == "locked"
+    assert page.message.text() == "That PIN did not match. Try again in 4 s."
+    # Leaving and coming back does not reset the wait.
+    page.cancel_button.click()
+    window.navigator.open_staff()
+    assert page.mode == "locked" and "Try again in 4 s" in page.message.text()
+    clock.advance(4)
+    qtbot.waitUntil(lambda: page.mode == "ready", timeout=2000)
+    sign_in(qtbot, staff, RECEPTION_PIN)
+    assert staff.role == "reception"
+    assert staff.stack.currentWidget() is staff.reception
+    assert staff.bar.title.text() == "Staff mode · Reception"
+    assert not staff.bar.switch_button.isVisible()  # reception has no admin tools
+    outcomes = [a for _, a in actions(window) if a.startswith("pin_")]
+    assert outcomes == ["pin_failed"] * 4 + ["pin_ok"]
+    assert all(RECEPTION_PIN not in detail and "1111" not in detail for *_, detail in audit(window))
+
+
+# --- reception ---------------------------------------------------------------------------------
+
+
+def test_reception_lists_today_urgent_first_then_newest_and_refreshes(
+    window: MainWindow, content: Content, qtbot: QtBot
+) -> None:
+    store = window.store
+    assert store is not None
+    oldest = make_visit(store, content)
+    urgent_old = make_visit(store, content, urgent=True)
+    running = make_visit(store, content, finish=False)
+    left = make_visit(store, content, finish=False)
+    store.abandon_visit(left)  # as an idle reset would
+    urgent_new = make_visit(store, content, urgent=True)
+    staff = enter_as(qtbot, window, RECEPTION_PIN)
+    page = staff.reception
+    assert page.row_codes() == [urgent_new, urgent_old, left, running, oldest]
+    rows = page.rows
+    assert rows[urgent_new].marker.isVisible() and rows[urgent_old].marker.isVisible()
+    assert not rows[oldest].marker.isVisible()
+    assert rows[urgent_new].property("urgent") is True
+    cells = [cell.text() for cell in rows[running].cells]
+    assert cells[0] == running and cells[2:] == ["In progress", "No", "No"]
+    assert [c.text() for c in rows[left].cells][2] == "Abandoned"
+    assert [c.text() for c in rows[oldest].cells][2:] == ["Completed", "No", "No"]
+    assert rows[urgent_new].text().startswith(f"Urgent. {urgent_new}, started ")
+    assert rows[urgent_new].accessibleName() == rows[urgent_new].text()
+    assert "5 visits, 2 urgent" in page.subtitle.text()
+    # A visitor finishes meanwhile: the list picks it up by itself, keeping its rows.
+    staff.refresh_timer.setInterval(50)
+    kept = rows[oldest]
+    newest = make_visit(store, content)
+    qtbot.waitUntil(lambda: newest in page.row_codes(), timeout=2000)
+    assert page.row_codes() == [urgent_new, urgent_old, newest, left, running, oldest]
+    assert page.rows[oldest] is kept
+    # Yesterday's visits are not today's.
+    clock = Clock()
+    clock.advance(-24 * 3600)
+    staff.clock = clock
+    qtbot.waitUntil(lambda: page.row_codes() == [], timeout=2000)
+    assert page.empty.isVisible()
+
+
+def test_urgent_visit_summary_reprint_and_seen_in_three_taps(
+    window: MainWindow, content: Content, qtbot: QtBot
+) -> None:
+    store = window.store
+    assert store is not None
+    make_visit(store, content)
+    code = make_visit(store, content, urgent=True)
+    staff = enter_as(qtbot, window, RECEPTION_PIN)
+    page = staff.visit_page
+    staff.reception.rows[code].click()  # tap 1: the urgent row, on top
+    assert staff.stack.currentWidget() is page
+    assert not staff.refresh_timer.isActive()
+    assert page.title.text() == f"Visit {code}"
+    assert page.marker.isVisible()
+    assert "Printed: No" in page.meta.text() and "Seen: No" in page.meta.text()
+    page.reprint_button.click()  # tap 2: Reprint
+    assert page.status.text() == "Printing…" and not page.reprint_button.isEnabled()
+    qtbot.waitUntil(lambda: page.status.text() != "Printing…", timeout=10000)
+    assert page.status.text().startswith("Not printed: this kiosk has no printer set up")
+    assert page.reprint_button.isEnabled()
+    assert [job.state for job in store.get_visit(code).print_jobs] == ["saved"]
+    # The summary, rendered on screen as page 1 of the printed PDF.
+    qtbot.waitUntil(lambda: page.summary.image is not None, timeout=10000)
+    image = page.summary.image
+    assert image is not None and image.width() > 600 and image.height() > image.width()
+    assert page.summary.picture.isVisible()
+    # Mark as seen: stored, shown, and the print outcome stays on screen.
+    page.seen_button.click()
+    assert store.get_visit(code).seen
+    assert "Seen: Yes" in page.meta.text()
+    assert not page.seen_button.isEnabled() and page.seen_button.text() == "Marked as seen"
+    assert page.status.text().startswith("Not printed")
+    page.back_button.click()
+    assert staff.stack.currentWidget() is staff.reception
+    assert staff.refresh_timer.isActive()
+    assert staff.reception.rows[code].cells[4].text() == "Yes"
+    trail = audit(window)
+    mine = [(actor, action, detail) for actor, action, detail in trail if actor == "reception"]
+    assert [a for _, a, _ in mine] == ["pin_ok", "open_visit", "reprint", "mark_seen"]
+    assert mine[1][2] == code and mine[3][2] == code and mine[2][2].startswith(code)
+    assert not any(NAME in detail for *_, detail in trail)
+
+
+def test_without_qtpdf_the_summary_is_shown_as_text(
+    window: MainWindow, content: Content, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(panel_module, "PDF_AVAILABLE", False)
+    assert window.store is not None
+    code = make_visit(window.store, content)
+    staff = enter_as(qtbot, window, RECEPTION_PIN)
+    staff.reception.rows[code].click()
+    summary = staff.visit_page.summary
+    qtbot.waitUntil(summary.text.isVisible, timeout=10000)
+    assert summary.image is None and not summary.picture.isVisible()
+    text = summary.text.text()
+    assert text.startswith(f"Visit {code}")
+    assert "PHQ-9: 0 (minimal)" in text and "GAD-7: 0 (minimal)" in text
+    assert NAME not in text
+
+
+@pytest.mark.cups
+def test_reprint_through_the_cups_pdf_queue(
+    make_window: MakeWindow, config: Config, content: Content, qtbot: QtBot, cups: CupsQueue
+) -> None:
+    window = make_window(with_printer(config, cups.name))
+    store = window.store
+    assert store is not None
+    set_pin(store, "reception", RECEPTION_PIN)
+    code = make_visit(store, content, urgent=True)
+    staff = enter_as(qtbot, window, RECEPTION_PIN)
+    staff.reception.rows[code].click()
+    page = staff.visit_page
+    page.reprint_button.click()
+    qtbot.waitUntil(lambda: page.status.text() != "Printing…", timeout=30000)
+    assert page.status.text() == f"Printed on {cups.name}. The summary is at the printer."
+    assert "Printed: Yes" in page.meta.text()
+    visit = store.get_visit(code)
+    assert visit.printed
+    (job,) = visit.print_jobs
+    assert job.state == "completed" and job.cups_job_id is not None
+    pdf = cups.output_for(job.cups_job_id)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert code in text
+
+
+# --- admin -------------------------------------------------------------------------------------
+
+
+def test_admin_exports_a_csv_to_the_chosen_folder(
+    window: MainWindow, content: Content, qtbot: QtBot, usb: Path, config: Config
+) -> None:
+    store = window.store
+    assert store is not None
+    done = make_visit(store, content)
+    urgent = make_visit(store, content, urgent=True)
+    make_visit(store, content, finish=False)  # someone at the kiosk now: not in the log
+    staff = enter_as(qtbot, window, ADMIN_PIN)
+    admin = staff.admin
+    assert staff.role == "admin" and staff.stack.currentWidget() is admin
+    assert admin.current == "export"
+    today = datetime.now(config.zone).date()
+    assert admin.day == today and admin.day_label.text().endswith("(today)")
+    assert not admin.next_button.isEnabled()
+    admin.previous_button.click()
+    assert admin.day == today - timedelta(days=1) and admin.next_button.isEnabled()
+    admin.next_button.click()
+    assert admin.day == today
+    # The drive is offered after the kiosk's own folder, and chosen.
+    exports = folders.exports_folder(config.data_dir)
+    assert admin.folders == [exports, usb]
+    assert admin.folder == usb
+    assert admin.folder_buttons[usb].property("selected") is True
+    admin.format_buttons["csv"].click()
+    qtbot.waitUntil(lambda: admin.export_result.text().startswith("Saved"), timeout=10000)
+    target = usb / export_filename(today, "csv")
+    assert admin.export_result.text() == f"Saved: {target}"
+    with target.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert tuple(rows[0][: len(CSV_COLUMNS)]) == CSV_COLUMNS
+    records = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert set(records) == {done, urgent}
+    assert records[urgent]["urgent"] == "1" and records[done]["urgent"] == "0"
+    assert records[done]["status"] == "completed" and records[done]["phq9_total"] == "0"
+    assert NAME not in target.read_text(encoding="utf-8")
+    # The same day again: never overwritten without asking.
+    admin.format_buttons["csv"].click()
+    qtbot.waitUntil(lambda: admin.replace_button.isVisible(), timeout=10000)
+    assert "is already in" in admin.export_result.text()
+    admin.replace_button.click()
+    qtbot.waitUntil(lambda: admin.export_result.text().startswith("Saved"), timeout=10000)
+    # The kiosk's own exports folder is made private when first used.
+    admin.folder_buttons[exports].click()
+    admin.format_buttons["json"].click()
+    qtbot.waitUntil(lambda: admin.export_result.text().startswith("Saved"), timeout=10000)
+    assert (exports / export_filename(today, "json")).is_file()
+    assert stat.S_IMODE(exports.stat().st_mode) == 0o700
+    exported = [d for a, act, d in audit(window) if a == "admin" and act == "export"]
+    assert len(exported) == 3 and all(d.startswith(today.isoformat()) for d in exported)
+
+
+def test_admin_export_to_a_folder_that_went_away_shows_one_line(
+    window: MainWindow, qtbot: QtBot, usb: Path
+) -> None:
+    staff = enter_as(qtbot, window, ADMIN_PIN)
+    usb.rmdir()  # the drive was pulled after it was listed
+    staff.admin.format_buttons["fhir"].click()
+    result = staff.admin.export_result
+    qtbot.waitUntil(lambda: result.text().startswith("Not exported"), timeout=10000)
+    assert "folder does not exist" in result.text() and "\n" not in result.text()
+    assert ("admin", "export_failed") in actions(window)
+
+
+def test_admin_views_audit_printer_settings_and_reception(
+    window: MainWindow, content: Content, qtbot: QtBot, config: Config
+) -> None:
+    assert window.store is not None
+    code = make_visit(window.store, content, urgent=True)
+    staff = enter_as(qtbot, window, ADMIN_PIN)
+    admin = staff.admin
+    admin.tabs["audit"].click()
+    assert admin.current == "audit"
+    assert admin.audit_rows, "the audit log is shown"
+    first = admin.audit_rows[0].findChildren(QLabel)[0].text()
+    assert first.endswith("· admin · pin_ok")  # newest first
+    admin.tabs["printer"].click()
+    qtbot.waitUntil(lambda: admin.printer_check_button.isEnabled(), timeout=10000)
+    assert 'No printer is set up (printer = "none")' in admin.printer_text.text()
+    admin.tabs["settings"].click()
+    settings = dict(admin.settings_rows())
+    assert settings["Data folder"] == str(config.data_dir)
+    assert settings["Retention"] == "90 days" and settings["Printer"] == "none (no printer)"
+    # An administrator may do reception's work too, and come back.
+    assert staff.bar.switch_button.text() == "Today's visits"
+    staff.bar.switch_button.click()
+    assert staff.stack.currentWidget() is staff.reception
+    assert staff.reception.row_codes() == [code]
+    staff.reception.rows[code].click()
+    assert staff.visit_page.code == code
+    assert staff.bar.switch_button.text() == "Admin tools"
+    staff.bar.switch_button.click()
+    assert staff.stack.currentWidget() is admin
+    assert staff.visit_page.code is None
+    assert ("admin", "open_visit") in actions(window)
+
+
+def test_purge_now_asks_first(
+    window: MainWindow, content: Content, qtbot: QtBot, config: Config
+) -> None:
+    store = window.store
+    assert store is not None
+    today = make_visit(store, content)
+    # A visit from 100 days ago, made through a second store with its clock set back.
+    past = datetime.now(UTC) - timedelta(days=100)
+    with Store.open(config.data_dir, clock=lambda: past) as old_store:
+        old = make_visit(old_store, content)
+    staff = enter_as(qtbot, window, ADMIN_PIN)
+    admin = staff.admin
+    admin.tabs["purge"].click()
+    admin.purge_button.click()
+    assert admin.purge_box.isVisible() and not admin.purge_button.isVisible()
+    assert "cannot be undone" in admin.purge_box.findChildren(QLabel)[0].text()
+    admin.purge_cancel.click()
+    assert not admin.purge_box.isVisible()
+    assert store.get_visit(old).code == old  # nothing happened
+    admin.purge_button.click()
+    admin.purge_confirm.click()
+    qtbot.waitUntil(lambda: admin.purge_result.text().startswith("Deleted"), timeout=10000)
+    assert admin.purge_result.text() == "Deleted 1 visit older than 90 days."
+    with pytest.raises(VisitNotFoundError):
+        store.get_visit(old)
+    assert store.get_visit(today).code == today
+    assert ("admin", "purge") in actions(window)
+
+
+def test_exit_asks_first_then_quits_the_application(
+    window: MainWindow, qtbot: QtBot, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quits: list[bool] = []
+    # The real quit would end the test session's event loop.
+    monkeypatch.setattr(QApplication, "quit", lambda: quits.append(True))
+    staff = enter_as(qtbot, window, ADMIN_PIN)
+    admin = staff.admin
+    admin.tabs["exit"].click()
+    admin.exit_button.click()
+    assert admin.exit_box.isVisible()
+    with qtbot.assertNotEmitted(staff.quit_requested):
+        admin.exit_cancel.click()
+    assert not admin.exit_box.isVisible() and admin.exit_button.isVisible()
+    admin.exit_button.click()
+    with qtbot.waitSignal(staff.quit_requested, timeout=1000):
+        admin.exit_confirm.click()
+    assert quits == [True]
+    assert window.allow_close
+    assert window.store is None  # shut down: database closed
+    assert not window.isVisible()
+    with Store.open(config.data_dir) as store:
+        trail = [(e.actor, e.action) for e in store.audit_log(50)]
+    assert ("admin", "exit_app") in trail
+
+
+# --- leaving -----------------------------------------------------------------------------------
+
+
+def test_sixty_seconds_without_a_touch_locks_staff_mode(
+    window: MainWindow, content: Content, qtbot: QtBot
+) -> None:
+    assert window.store is not None
+    code = make_visit(window.store, content, urgent=True)
+    nav = window.navigator
+    staff = enter_as(qtbot, window, RECEPTION_PIN)
+    assert staff.idle_timer.interval() == 60_000 and staff.idle_timer.isActive()
+    # Any touch restarts the lock.
+    qtbot.wait(30)
+    before = staff.idle_timer.remainingTime()
+    QTest.mouseClick(staff.reception, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    assert staff.idle_timer.remainingTime() > before
+    staff.reception.rows[code].click()
+    qtbot.waitUntil(lambda: staff.visit_page.summary.image is not None, timeout=10000)
+    assert not window.idle.timer.isActive()  # the visitor's idle dialog stays out of it
+    staff.idle_timer.setInterval(100)
+    staff.idle_timer.start()
+    qtbot.waitUntil(lambda: nav.current is ScreenId.WELCOME, timeout=3000)
+    assert not window.overlay.isVisible()
+    assert staff.role is None
+    assert staff.visit_page.code is None and staff.visit_page.summary.image is None
+    assert staff.reception.rows == {} and staff.pin_page.keypad.text() == ""
+    assert not staff.refresh_timer.isActive() and not staff.idle_timer.isActive()
+    assert ("reception", "idle_lock") in actions(window)
+    # Coming back starts at the PIN pad again.
+    nav.open_staff()
+    assert staff.stack.currentWidget() is staff.pin_page and staff.pin_page.mode == "ready"
+
+
+def test_sign_out_forgets_everything(window: MainWindow, content: Content, qtbot: QtBot) -> None:
+    assert window.store is not None
+    code = make_visit(window.store, content)
+    nav = window.navigator
+    staff = enter_as(qtbot, window, ADMIN_PIN)
+    staff.bar.switch_button.click()
+    staff.reception.rows[code].click()
+    assert staff.bar.sign_out_button.isVisible()
+    staff.bar.sign_out_button.click()
+    assert nav.current is ScreenId.WELCOME
+    assert staff.role is None and staff.visit_page.code is None
+    assert staff.reception.rows == {} and staff.admin.audit_rows == []
+    assert staff.admin.folders == []
+    assert actions(window)[-1] == ("admin", "sign_out")
+
+
+# --- fit and finish ----------------------------------------------------------------------------
+
+
+def staff_pages(qtbot: QtBot, window: MainWindow, code: str) -> Iterator[str]:
+    """Walk every staff page an administrator can reach; yields each page's name once shown."""
+    staff = window.navigator.staff
+    window.navigator.open_staff()
+    yield "pin"
+    sign_in(qtbot, staff, ADMIN_PIN)
+    for key in ("export", "audit", "printer", "settings", "purge", "exit"):
+        staff.admin.tabs[key].click()
+        if key == "printer":
+            qtbot.waitUntil(staff.admin.printer_check_button.isEnabled, timeout=10000)
+        yield f"admin-{key}"
+    staff.admin.tabs["purge"].click()
+    staff.admin.purge_button.click()
+    yield "admin-purge-confirm"
+    staff.bar.switch_button.click()
+    yield "reception"
+    staff.reception.rows[code].click()
+    qtbot.waitUntil(lambda: staff.visit_page.summary.image is not None, timeout=10000)
+    yield "visit"
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1080, 1920)], ids=["landscape", "portrait"])
+def test_staff_pages_have_big_targets_unclipped_text_and_spoken_names(
+    make_window: MakeWindow,
+    config: Config,
+    content: Content,
+    qtbot: QtBot,
+    size: tuple[int, int],
+) -> None:
+    from tests.ui.test_layout import problems_in
+
+    window = make_window(with_printer(config, "none"), size)
+    assert window.store is not None
+    set_pin(window.store, "admin", ADMIN_PIN)
+    code = make_visit(window.store, content, urgent=True)
+    # A visitor left large text on: staff mode has no toggle to turn it off, so it starts plain.
+    window.navigator.top_bar.large_button.setChecked(True)
+    staff = window.navigator.staff
+    failures: list[str] = []
+    for page in staff_pages(qtbot, window, code):
+        assert window.navigator.theme_options == ThemeOptions()
+        qtbot.wait(20)  # new rows are styled when shown, then laid out again
+        assert window.size().height() == size[1], f"{page}: the window grew"
+        failures += [f"{page}: {p}" for p in problems_in(staff.bar)]
+        failures += [f"{page}: {p}" for p in problems_in(staff.stack.currentWidget())]
+        for button in staff.findChildren(QPushButton):
+            if button.isVisibleTo(staff) and button.text():
+                assert button.accessibleName() == button.text()
+    assert not failures, "\n".join(failures)

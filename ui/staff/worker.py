@@ -1,0 +1,77 @@
+"""Slow staff work (PIN hashing, rendering, export, purge, lpstat) off the GUI thread.
+
+House style 7: a worker runs a plain function and returns its result; the GUI thread shows it.
+Results come back through a signal of a QObject living on the GUI thread, so the callback always
+runs there. A callback whose ticket was cancelled (staff mode locked meanwhile) is dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+Done = Callable[[Any, BaseException | None], None]
+
+
+class _Carrier(QObject):
+    done = Signal(int, object, object)
+
+
+class _Task(QRunnable):
+    def __init__(self, ticket: int, job: Callable[[], Any], carrier: _Carrier) -> None:
+        super().__init__()
+        self.ticket, self.job, self.carrier = ticket, job, carrier
+        self.setAutoDelete(False)
+
+    def run(self) -> None:
+        try:
+            result, error = self.job(), None
+        except Exception as exc:  # handed to the GUI thread, which shows it as one line
+            result, error = None, exc
+        self.carrier.done.emit(self.ticket, result, error)
+
+
+class Worker(QObject):
+    """Runs jobs on its own small thread pool; `done(result, error)` is called on the GUI thread."""
+
+    def __init__(self, threads: int = 1, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(threads)
+        self._carrier = _Carrier(self)
+        self._carrier.done.connect(self._deliver)
+        self._tickets = itertools.count(1)
+        self._pending: dict[int, tuple[_Task, Done | None]] = {}
+
+    def run(self, job: Callable[[], Any], done: Done) -> int:
+        ticket = next(self._tickets)
+        task = _Task(ticket, job, self._carrier)
+        self._pending[ticket] = (task, done)
+        self.pool.start(task)
+        return ticket
+
+    def cancel_all(self) -> None:
+        """Running jobs finish, but nobody hears of their results."""
+        for ticket, (task, _) in list(self._pending.items()):
+            self._pending[ticket] = (task, None)
+
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def wait(self, msecs: int) -> bool:
+        return self.pool.waitForDone(msecs)
+
+    @Slot(int, object, object)
+    def _deliver(self, ticket: int, result: object, error: object) -> None:
+        _, done = self._pending.pop(ticket, (None, None))
+        if done is None:
+            return
+        if error is not None and not isinstance(error, BaseException):
+            error = RuntimeError(str(error))
+        done(result, error)
