@@ -9,7 +9,6 @@ import csv
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,22 +22,9 @@ from kiosk.export import FORMATS
 from kiosk.flow import Step, VisitFlow
 from kiosk.security import has_pin, verify_pin
 from kiosk.store import DB_FILENAME, Store
+from tests.e2e.process import run_kiosk as run
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 DAY = "2026-11-27"
-
-
-def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def one_line(result: subprocess.CompletedProcess[str]) -> str:

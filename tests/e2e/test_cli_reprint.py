@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,13 +12,12 @@ from pypdf import PdfReader
 from kiosk.content import Content
 from kiosk.flow import VisitFlow
 from kiosk.store import Store
+from tests.e2e.process import run_kiosk as kiosk
 from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide `cups`)
     CupsQueue,
     cups_fixture,
     cups_session_fixture,
 )
-
-ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def make_visit(data_dir: Path, content: Content, language: str = "es") -> str:
@@ -35,18 +31,6 @@ def make_visit(data_dir: Path, content: Content, language: str = "es") -> str:
         flow.stop()
         assert flow.code is not None
         return flow.code
-
-
-def kiosk(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def pdf_text(data: bytes) -> str:

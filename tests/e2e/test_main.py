@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    base.update(env or {})
-    return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
-    )
+from tests.e2e.process import ROOT
+from tests.e2e.process import run_python as run
 
 
 def test_self_check_prints_ready(tmp_path: Path) -> None:

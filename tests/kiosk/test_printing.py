@@ -138,7 +138,7 @@ def test_no_cups_through_print_visit_records_the_failure(
 
 def test_scheduler_not_running_is_a_failed_outcome(monkeypatch: pytest.MonkeyPatch) -> None:
     if run("sh", "-c", "command -v lpstat").returncode != 0:
-        pytest.skip("needs the lpstat command (cups-client)")
+        unavailable("needs the lpstat command (cups-client)")
     monkeypatch.setenv("CUPS_SERVER", f"127.0.0.1:{free_port()}")  # nobody listens there
     outcome = print_pdf(b"%PDF-1.4", "kiosk-test", title="t", timeout=5)
     assert (outcome.ok, outcome.state, outcome.error) == (False, "failed", "CUPS is not running")
