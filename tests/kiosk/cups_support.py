@@ -15,6 +15,7 @@ another test run on the same machine, and are not disturbed by one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import shutil
@@ -62,6 +63,9 @@ def output_dir(queue: str = QUEUE) -> Path | None:
 class CupsQueue:
     name: str
     out_dir: Path
+    # Wall-clock time the test began. CUPS job ids start again when cupsd's spool is reset, but the
+    # shared output folder outlives it, so an older run's "job_<id>.pdf" can carry the same id.
+    since: float = 0.0
 
     def admin(self, command: str) -> None:
         """cupsenable / cupsdisable / cupsaccept / cupsreject on the test queue."""
@@ -77,18 +81,29 @@ class CupsQueue:
         """The PDF cups-pdf made for that job (waits for it to be complete)."""
         deadline = time.monotonic() + timeout
         while True:
-            found = sorted(self.out_dir.glob(f"*job_{cups_job_id}.pdf"))
-            if found:
-                data = found[0].read_bytes()
+            found = self._fresh(f"*job_{cups_job_id}.pdf")
+            if found is not None:
+                data = found.read_bytes()
                 if data.rstrip().endswith(b"%%EOF"):
                     with contextlib.suppress(OSError):
-                        found[0].unlink()  # read once; keep the shared folder from growing
+                        found.unlink()  # read once; keep the shared folder from growing
                     return data
             if time.monotonic() > deadline:
                 raise AssertionError(
                     f"no complete PDF for job {cups_job_id} in {self.out_dir} after {timeout} s"
                 )
             time.sleep(0.1)
+
+
+    def _fresh(self, pattern: str) -> Path | None:
+        """The newest file matching pattern written since the test began (1 s clock slack)."""
+        stamped: list[tuple[float, Path]] = []
+        for path in self.out_dir.glob(pattern):
+            with contextlib.suppress(OSError):  # another run may delete it under us
+                mtime = path.stat().st_mtime
+                if mtime >= self.since - 1.0:
+                    stamped.append((mtime, path))
+        return max(stamped)[1] if stamped else None
 
 
 def _check_shared_queue() -> Path:
@@ -135,6 +150,6 @@ def cups_fixture(cups_session: CupsQueue) -> Iterator[CupsQueue]:
     """The cups-pdf test queue, enabled and accepting; restored that way afterwards."""
     cups_session.restore()
     try:
-        yield cups_session
+        yield dataclasses.replace(cups_session, since=time.time())
     finally:
         cups_session.restore()

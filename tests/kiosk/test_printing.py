@@ -296,6 +296,8 @@ def test_default_destination(
     monkeypatch.setenv("LPDEST", cups.name)
     outcome = print_pdf(_tiny_pdf(), "", title="kiosk default test", timeout=30)
     assert (outcome.state, outcome.queue) == ("completed", cups.name), outcome.error
+    assert outcome.cups_job_id is not None
+    assert cups.output_for(outcome.cups_job_id).startswith(b"%PDF")
 
 
 @pytest.mark.cups
@@ -303,6 +305,8 @@ def test_no_pdf_left_in_temp(cups: CupsQueue, tmp_path: Path) -> None:
     before = temp_pdfs()
     outcome = print_pdf(_tiny_pdf(), cups.name, title="kiosk temp test", timeout=30)
     assert outcome.ok, outcome.error
+    assert outcome.cups_job_id is not None
+    cups.output_for(outcome.cups_job_id)  # the job really printed (and its output is cleared)
     assert temp_pdfs() <= before
 
 
