@@ -94,7 +94,6 @@ class CupsQueue:
                 )
             time.sleep(0.1)
 
-
     def _fresh(self, pattern: str) -> Path | None:
         """The newest file matching pattern written since the test began (1 s clock slack)."""
         stamped: list[tuple[float, Path]] = []
