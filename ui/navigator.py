@@ -42,7 +42,7 @@ from ui.screens.programs import ProgramPageScreen, ProgramsMenuScreen
 from ui.screens.welcome import WelcomeScreen
 from ui.speech import Speaker
 from ui.staff.panel import StaffPanel
-from ui.widgets.basics import TouchButton, label
+from ui.widgets.basics import TouchButton, label, row_width
 
 log = logging.getLogger(__name__)
 HOLD_MS = 3000
@@ -73,9 +73,13 @@ STEP_SCREENS: dict[Step, ScreenId] = {
 }
 
 
+NAME_MIN_WIDTH = 160  # narrowest the wrapped clinic name may get beside the controls
+
+
 class TopBar(QWidget):
     """On every visitor screen: the clinic's name (the logo), read aloud, larger text, high
-    contrast and the language switch. Narrow portrait screens put the controls on a second row."""
+    contrast and the language switch. The controls go on a second row on portrait screens and
+    wherever they do not fit beside the name (large text, Spanish)."""
 
     language_requested = Signal(str)
     staff_requested = Signal()
@@ -91,7 +95,8 @@ class TopBar(QWidget):
         self.grid.setContentsMargins(32, 8, 32, 8)
         self.grid.setHorizontalSpacing(12)
         self.grid.setVerticalSpacing(8)
-        self.clinic = label("small", config.clinic.name, wrap=False)
+        # The name wraps rather than pushing the controls onto a second row (landscape, large text).
+        self.clinic = label("small", config.clinic.name, wrap=True)
         self.clinic.setObjectName("ClinicName")
         # Hidden staff entry (UX.md): press and hold the clinic's name for HOLD_MS.
         self.hold_timer = QTimer(self)
@@ -122,7 +127,9 @@ class TopBar(QWidget):
             self.controls.addWidget(button)
         for button in self.language_buttons.values():
             self.controls.addWidget(button)
-        self.set_portrait(False)
+        self.portrait = False
+        self.two_rows: bool | None = None
+        self._place()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self.clinic:
@@ -138,13 +145,34 @@ class TopBar(QWidget):
         return False
 
     def set_portrait(self, portrait: bool) -> None:
+        self.portrait = portrait
+        self._place()
+
+    def event(self, event: QEvent) -> bool:
+        # Text, font (large text) and width all change what fits on one row.
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+            self._place()
+        return super().event(event)
+
+    def _place(self) -> None:
+        margins = self.grid.contentsMargins()
+        one_row = (
+            margins.left()
+            + min(self.clinic.sizeHint().width(), NAME_MIN_WIDTH)
+            + self.grid.horizontalSpacing()
+            + row_width(self.controls)
+            + margins.right()
+        )
+        two_rows = self.portrait or one_row > self.width()
+        if two_rows == self.two_rows:
+            return
+        self.two_rows = two_rows
         self.grid.removeWidget(self.clinic)
         self.grid.removeItem(self.controls)
-        if portrait:
-            self.grid.addWidget(self.clinic, 0, 0)
+        self.grid.addWidget(self.clinic, 0, 0)
+        if two_rows:
             self.grid.addLayout(self.controls, 1, 0, Qt.AlignmentFlag.AlignLeft)
         else:
-            self.grid.addWidget(self.clinic, 0, 0)
             self.grid.addLayout(self.controls, 0, 1, Qt.AlignmentFlag.AlignRight)
         self.grid.setColumnStretch(0, 1)
 

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 SIZES = {"landscape": (1280, 800), "portrait": (1080, 1920)}
+_app: object = None
 
 
 def build(data_dir: Path, fullscreen: bool = False):  # type: ignore[no-untyped-def]
@@ -25,6 +26,14 @@ def build(data_dir: Path, fullscreen: bool = False):  # type: ignore[no-untyped-
         update={"printing": config.printing.model_copy(update={"printer": "none"})}
     )
     return create_main_window(config)
+
+
+def settle() -> None:
+    """Let layouts finish: a row that re-flows (AdaptiveRow, the top bar) posts another pass."""
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(3):
+        QApplication.processEvents()
 
 
 def drive(window, screen: str) -> None:  # type: ignore[no-untyped-def]
@@ -114,9 +123,11 @@ def render(
     large: bool = False,
     contrast: bool = False,
 ) -> Path:
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    global _app
+    _app = QApplication.instance() or QApplication(sys.argv[:1])  # one for every render
     with tempfile.TemporaryDirectory() as tmp:
         window = build(Path(tmp))
         window.resize(*size)
@@ -125,14 +136,16 @@ def render(
         window.navigator.top_bar.large_button.setChecked(large)
         window.navigator.top_bar.contrast_button.setChecked(contrast)
         drive(window, screen)
-        app.processEvents()
+        settle()
         variant = ("-large" if large else "") + ("-contrast" if contrast else "")
         path = out / f"{screen}-{lang}-{size[0]}x{size[1]}{variant}.png"
         window.grab().save(str(path))
         window.allow_close = True
         window.close()
         window.deleteLater()
-        app.processEvents()
+        # processEvents() leaves deferred deletes alone outside an event loop; without this every
+        # earlier window stays alive and is restyled again by each theme change (quadratic).
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return path
 
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 STYLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "styles"
 FONTS_DIR = STYLES_DIR.parent / "fonts"
 LARGE_TEXT_FACTOR = 1.4
+LARGE_TARGET_FACTOR = 1.15
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,11 @@ def load_variables(options: ThemeOptions) -> dict[str, str]:
     colours = data["high_contrast" if options.high_contrast else "normal"]
     factor = LARGE_TEXT_FACTOR if options.large_text else 1.0
     sizes = {}
+    target_factor = LARGE_TARGET_FACTOR if options.large_text else 1.0
     for key, value in data["sizes"].items():
-        # Touch targets grow with the text so large labels still fit inside their buttons.
-        sizes[key] = str(round(value * factor))
+        # Targets grow less than the text: a 64 px button already holds one line of large text,
+        # and every extra pixel pushes answers below the fold on a 1280x800 screen.
+        sizes[key] = str(round(value * (target_factor if key.endswith("target") else factor)))
     return {**{k: str(v) for k, v in colours.items()}, **sizes}
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QBoxLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.config import Config
 from kiosk.content import LanguageContent
+from ui.widgets.basics import AdaptiveRow
 
 COLUMN_MAX_WIDTH = 1040
 
@@ -72,10 +72,11 @@ class Screen(QWidget):
         footer_widget = QWidget()
         footer_widget.setObjectName("ScreenBody")
         self.footer = QHBoxLayout(footer_widget)
-        self.footer.setContentsMargins(32, 8, 32, 16)
-        self.footer.setSpacing(24)
+        self.footer.setContentsMargins(24, 8, 24, 16)
+        self.footer.setSpacing(16)
         outer.addWidget(footer_widget)
         self.footer_widget = footer_widget
+        self.footer_row = AdaptiveRow(footer_widget, self.footer)
 
     def set_language(self, lc: LanguageContent) -> None:
         """Show this screen's text in another language, keeping whatever it shows."""
@@ -114,7 +115,5 @@ class Screen(QWidget):
         self.scroll.verticalScrollBar().setValue(0)
 
     def set_portrait(self, portrait: bool) -> None:
-        """Footers stack vertically on narrow portrait screens so long labels are not clipped."""
-        self.footer.setDirection(
-            QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
-        )
+        """Footers stack vertically on portrait screens (and wherever they would not fit)."""
+        self.footer_row.set_portrait(portrait)

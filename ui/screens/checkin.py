@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
 from kiosk.config import Config
 from kiosk.flow import FlowState, QuestionRef
@@ -120,9 +120,10 @@ class QuestionScreen(Screen):
         self.column.addWidget(self.question)
         self.options_host = QWidget()
         self.options_host.setObjectName("ScreenBody")
-        self.options = QVBoxLayout(self.options_host)
+        self.options = QGridLayout(self.options_host)
         self.options.setContentsMargins(0, 4, 0, 0)
         self.options.setSpacing(12)
+        self.option_columns = 1
         self.column.addWidget(self.options_host)
         self.column.addStretch(1)
         self.option_buttons: list[WrapButton] = []
@@ -198,12 +199,28 @@ class QuestionScreen(Screen):
             for value in range(len(options)):
                 button = WrapButton(role="answer")
                 button.clicked.connect(lambda _=False, v=value: self.answer_chosen.emit(v))
-                self.options.addWidget(button)
                 self.option_buttons.append(button)
+            self._place_options()
         for value, (button, text) in enumerate(zip(self.option_buttons, options, strict=True)):
             button.setText(text)
             set_prop(button, "selected", state.answer == value)
             set_prop(button.text_label(), "selected", state.answer == value)
+
+
+    def set_portrait(self, portrait: bool) -> None:
+        super().set_portrait(portrait)
+        # Landscape puts the answers in two columns, read left to right, so all of them fit
+        # above the fold at 1280x800 even with large text; portrait has the height for one.
+        self.option_columns = 1 if portrait else 2
+        self._place_options()
+
+    def _place_options(self) -> None:
+        for button in self.option_buttons:
+            self.options.removeWidget(button)
+        for index, button in enumerate(self.option_buttons):
+            self.options.addWidget(button, *divmod(index, self.option_columns))
+        for column in range(2):
+            self.options.setColumnStretch(column, 1 if column < self.option_columns else 0)
 
 
 class SafetyScreen(Screen):

@@ -6,9 +6,18 @@ is kept equal to its visible text (screen readers and tests find buttons by it).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFrame,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 def set_prop(widget: QWidget, name: str, value: object) -> None:
@@ -126,3 +135,55 @@ class WrapButton(TouchButton):
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(64, 64)
+
+
+def row_width(layout: QLayout) -> int:
+    """The width a row of widgets needs to show every visible one at its size hint, side by side."""
+    widths = [
+        item.widget().sizeHint().width()
+        if item.widget() is not None
+        else row_width(item.layout())  # type: ignore[arg-type]
+        for item in (layout.itemAt(i) for i in range(layout.count()))
+        if (item.widget() is not None and not item.widget().isHidden())
+        or item.layout() is not None
+    ]
+    widths = [w for w in widths if w > 0]
+    margins = layout.contentsMargins()
+    spacing = max(layout.spacing(), 0) * max(len(widths) - 1, 0)
+    return sum(widths) + spacing + margins.left() + margins.right()
+
+
+class AdaptiveRow(QObject):
+    """Lays a row of buttons out vertically when they would not fit side by side.
+
+    Large text and Spanish make labels wider than the screen allows; squeezing them clips their
+    text, so the row stacks instead. Portrait screens always stack (UX.md). Re-checked whenever
+    the row is resized or its buttons change text or font (both post a LayoutRequest).
+    """
+
+    def __init__(self, widget: QWidget, layout: QBoxLayout) -> None:
+        super().__init__(widget)
+        self.widget = widget
+        self.layout = layout
+        self.portrait = False
+        widget.installEventFilter(self)
+
+    def set_portrait(self, portrait: bool) -> None:
+        self.portrait = portrait
+        self.update()
+
+    def update(self) -> None:
+        stack = self.portrait or row_width(self.layout) > self.widget.width()
+        direction = (
+            QBoxLayout.Direction.TopToBottom if stack else QBoxLayout.Direction.LeftToRight
+        )
+        if self.layout.direction() != direction:
+            self.layout.setDirection(direction)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.widget and event.type() in (
+            QEvent.Type.Resize,
+            QEvent.Type.LayoutRequest,
+        ):
+            self.update()
+        return False
