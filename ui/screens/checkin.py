@@ -206,7 +206,6 @@ class QuestionScreen(Screen):
             set_prop(button, "selected", state.answer == value)
             set_prop(button.text_label(), "selected", state.answer == value)
 
-
     def set_portrait(self, portrait: bool) -> None:
         super().set_portrait(portrait)
         # Landscape puts the answers in two columns, read left to right, so all of them fit

@@ -103,7 +103,12 @@ class ProgramPageScreen(Screen):
         self._render(page)
         self.back_button.setText(self.t("common.back"))
         if number < len(pages):
-            self.next_button.setText(f"{self.t('common.next')}: {pages[number].title}")
+            # "Next: <title>" where it fits; plain "Next" rather than a footer three rows high.
+            self.footer_row.set_text(
+                self.next_button,
+                f"{self.t('common.next')}: {pages[number].title}",
+                self.t("common.next"),
+            )
             self.next_button.show()
         else:
             self.next_button.hide()

@@ -140,12 +140,9 @@ class WrapButton(TouchButton):
 def row_width(layout: QLayout) -> int:
     """The width a row of widgets needs to show every visible one at its size hint, side by side."""
     widths = [
-        item.widget().sizeHint().width()
-        if item.widget() is not None
-        else row_width(item.layout())  # type: ignore[arg-type]
+        item.widget().sizeHint().width() if item.widget() is not None else row_width(item.layout())  # type: ignore[arg-type]
         for item in (layout.itemAt(i) for i in range(layout.count()))
-        if (item.widget() is not None and not item.widget().isHidden())
-        or item.layout() is not None
+        if (item.widget() is not None and not item.widget().isHidden()) or item.layout() is not None
     ]
     widths = [w for w in widths if w > 0]
     margins = layout.contentsMargins()
@@ -157,7 +154,8 @@ class AdaptiveRow(QObject):
     """Lays a row of buttons out vertically when they would not fit side by side.
 
     Large text and Spanish make labels wider than the screen allows; squeezing them clips their
-    text, so the row stacks instead. Portrait screens always stack (UX.md). Re-checked whenever
+    text, so the row first tries the shorter texts it was given (set_text), then stacks.
+    Portrait screens always stack (UX.md). Re-checked whenever
     the row is resized or its buttons change text or font (both post a LayoutRequest).
     """
 
@@ -166,17 +164,43 @@ class AdaptiveRow(QObject):
         self.widget = widget
         self.layout = layout
         self.portrait = False
+        # button -> (full text, shorter text tried before stacking a landscape row)
+        self.texts: dict[QPushButton, tuple[str, str]] = {}
         widget.installEventFilter(self)
 
     def set_portrait(self, portrait: bool) -> None:
         self.portrait = portrait
         self.update()
 
+    def set_text(self, button: QPushButton, full: str, short: str) -> None:
+        self.texts[button] = (full, short)
+        button.setText(full)
+        self.update()
+
+    def _width_with(self, which: int) -> int:
+        """The row's width if every button with two texts showed texts[which]."""
+        width = row_width(self.layout)
+        for button, texts in self.texts.items():
+            if not button.isHidden():
+                metrics = button.fontMetrics()
+                width += metrics.horizontalAdvance(texts[which]) - metrics.horizontalAdvance(
+                    button.text()
+                )
+        return width
+
     def update(self) -> None:
-        stack = self.portrait or row_width(self.layout) > self.widget.width()
-        direction = (
-            QBoxLayout.Direction.TopToBottom if stack else QBoxLayout.Direction.LeftToRight
-        )
+        # Deterministic from sizes alone, so the LayoutRequest that a change posts settles here.
+        which, stack = 0, True
+        if not self.portrait:
+            room = self.widget.width()
+            if self._width_with(0) <= room:
+                stack = False
+            elif self.texts and self._width_with(1) <= room:
+                which, stack = 1, False
+        for button, texts in self.texts.items():
+            if button.text() != texts[which]:
+                button.setText(texts[which])
+        direction = QBoxLayout.Direction.TopToBottom if stack else QBoxLayout.Direction.LeftToRight
         if self.layout.direction() != direction:
             self.layout.setDirection(direction)
 
