@@ -46,7 +46,7 @@ class MainWindow(QMainWindow):
         self.overlay.expired.connect(self._idle_expired)
         self.overlay.dismissed.connect(self._rearm)
         self.navigator.screen_changed.connect(lambda _: self._rearm())
-        self.navigator.staff.quit_requested.connect(self.quit_kiosk)
+        self.navigator.quit_requested.connect(self.quit_kiosk)
         self._lockdown: LockDown | None = None
 
         self.purge_timer = QTimer(self)
@@ -114,7 +114,9 @@ class MainWindow(QMainWindow):
             self.navigator.printer.wait(int(self.config.printing.timeout_seconds * 1000) + 5000)
             QApplication.processEvents()
         # An export or purge started in staff mode finishes before the database closes.
-        self.navigator.staff.wait()
+        staff = self.navigator.built_staff()
+        if staff is not None:
+            staff.wait()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.removeEventFilter(self.idle)
@@ -125,7 +127,8 @@ class MainWindow(QMainWindow):
             self.store.close()
             self.store = None
             self.navigator.store = None
-            self.navigator.staff.store = None
+            if staff is not None:
+                staff.store = None
 
     def quit_kiosk(self) -> None:
         """Staff mode's "Exit the application": the only way out of fullscreen mode."""

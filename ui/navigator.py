@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -41,8 +42,10 @@ from ui.screens.checkin import (
 from ui.screens.programs import ProgramPageScreen, ProgramsMenuScreen
 from ui.screens.welcome import WelcomeScreen
 from ui.speech import Speaker
-from ui.staff.panel import StaffPanel
 from ui.widgets.basics import TouchButton, label, row_width
+
+if TYPE_CHECKING:
+    from ui.staff.panel import StaffPanel
 
 log = logging.getLogger(__name__)
 HOLD_MS = 3000
@@ -197,6 +200,7 @@ class Navigator(QWidget):
     """Visitor navigation. `store` is None when the database cannot be used (out of order)."""
 
     screen_changed = Signal(str)
+    quit_requested = Signal()  # an administrator chose "Exit the application"
 
     def __init__(self, config: Config, content: Content, store: Store | None) -> None:
         super().__init__()
@@ -259,13 +263,28 @@ class Navigator(QWidget):
         }
         for screen in self.screens.values():
             self.stack.addWidget(screen)
-        self.staff = StaffPanel(config, content, store, self.printer)
-        self.stack.addWidget(self.staff)
-        self.staff.exit_requested.connect(self.reset)
+        # Staff mode (argon2, exports, the PDF viewer) is built on the first 3-second hold:
+        # nothing of it is needed to show Welcome, and a restart must be back at once.
+        self._staff: StaffPanel | None = None
         self.top_bar.staff_requested.connect(self.open_staff)
         self._connect()
         self._apply_language()
         self.show_screen(ScreenId.OUT_OF_ORDER if store is None else ScreenId.WELCOME)
+
+    @property
+    def staff(self) -> StaffPanel:
+        if self._staff is None:
+            from ui.staff.panel import StaffPanel
+
+            self._staff = StaffPanel(self.config, self.content, self.store, self.printer)
+            self.stack.addWidget(self._staff)
+            self._staff.exit_requested.connect(self.reset)
+            self._staff.quit_requested.connect(self.quit_requested)
+        return self._staff
+
+    def built_staff(self) -> StaffPanel | None:
+        """The staff panel if it was ever opened (shutdown waits for its work)."""
+        return self._staff
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -406,7 +425,8 @@ class Navigator(QWidget):
             except StoreError as exc:
                 log.error("cannot mark visit abandoned: %s", exc)
         self.flow = None
-        self.staff.lock()
+        if self._staff is not None:
+            self._staff.lock()
         self.reading = False
         self.speaker.stop()
         self.top_bar.reset()
