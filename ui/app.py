@@ -57,9 +57,11 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.installEventFilter(self.idle)
+            self.navigator.restyle_paused_filters.append(self.idle)
             if self.locked:
                 self._lockdown = LockDown(self)
                 app.installEventFilter(self._lockdown)
+                self.navigator.restyle_paused_filters.append(self._lockdown)
                 app.setOverrideCursor(Qt.CursorShape.BlankCursor)
         self._rearm()
 
@@ -120,6 +122,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.removeEventFilter(self.idle)
+            self.navigator.restyle_paused_filters.clear()
             if self._lockdown is not None:
                 app.removeEventFilter(self._lockdown)
                 app.restoreOverrideCursor()

@@ -213,6 +213,8 @@ class Navigator(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self.theme_options = theme.ThemeOptions()
+        # Application-wide event filters the main window installs (see _apply_theme).
+        self.restyle_paused_filters: list[QObject | None] = []
         self.speaker = Speaker(self)
         self.reading = False  # read-aloud mode: every new screen is spoken
         self.speaker.speaking_changed.connect(self._speaking_changed)
@@ -471,8 +473,19 @@ class Navigator(QWidget):
             return
         self.theme_options = options
         app = QApplication.instance()
-        if isinstance(app, QApplication):
+        if not isinstance(app, QApplication):
+            return
+        # Restyling sends every widget a burst of events. Application-wide filters written in
+        # Python (the idle watcher) would be called for each: a third of the tap's time. No
+        # touch can arrive during this synchronous call, so they step aside for it.
+        paused = [f for f in self.restyle_paused_filters if f is not None]
+        for event_filter in paused:
+            app.removeEventFilter(event_filter)
+        try:
             theme.apply(app, options)
+        finally:
+            for event_filter in paused:
+                app.installEventFilter(event_filter)
 
     def is_at_rest(self) -> bool:
         """Nothing to clear: the idle reset need not interrupt anyone."""

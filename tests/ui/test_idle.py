@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import load_config
@@ -70,3 +71,23 @@ def test_no_warning_at_rest_on_welcome(make_window: MakeWindow, write_config, da
     assert window.idle.timer.isActive()
     assert window.idle.timer.interval() == 5000
     assert window.overlay.countdown_seconds == 3
+
+
+def test_touches_still_count_after_a_restyle(
+    make_window: MakeWindow,
+    qtbot: QtBot,
+    write_config,
+    data_dir,  # type: ignore[no-untyped-def]
+) -> None:
+    # The idle watcher steps aside while Larger text restyles the app; it must come back, or
+    # a visitor who turned on large text would be reset mid-question however much they tap.
+    window = make_window(short_idle(write_config, data_dir))
+    nav = window.navigator
+    nav.welcome.checkin_button.click()
+    nav.top_bar.large_button.click()
+    nav.top_bar.contrast_button.click()
+    assert nav.theme_options.large_text and nav.theme_options.high_contrast
+    window.idle.timer.setInterval(60_000)
+    window.idle.timer.stop()
+    qtbot.mouseClick(nav.privacy.title, Qt.MouseButton.LeftButton)
+    assert window.idle.timer.isActive()
