@@ -359,7 +359,42 @@ def _follow(
         sleep(max(0.0, min(poll, cups.deadline - time.monotonic())))
 
 
+def _ready_queue(cups: _Cups, queue: str) -> str:
+    """The queue a job for `queue` ("" = the default) goes to, once it is known to take one."""
+    _check_scheduler(cups)
+    wanted = queue or _default_queue(cups)
+    if not _QUEUE_NAME.match(wanted):
+        raise _PrintError(f"no such printer '{wanted}'")
+    return _check_printer(cups, wanted)
+
+
 # --- public API ---------------------------------------------------------------------------------
+
+
+class PrinterNotReadyError(Exception):
+    """The queue would not take a job now. str() is one line for staff; `queue` is the queue
+    that was checked (the resolved default, when one was found), or ""."""
+
+    def __init__(self, message: str, queue: str) -> None:
+        super().__init__(message)
+        self.queue = queue
+
+
+def check_queue(queue: str, timeout: float) -> str:
+    """The queue a print would go to, if it would take a job now: the very checks print_pdf
+    makes before sending anything. Raises PrinterNotReadyError otherwise. Blocks up to `timeout`
+    seconds (lpstat can hang when cupsd is stuck): call it off the GUI thread."""
+    cups = _Cups(deadline=time.monotonic() + timeout)
+    try:
+        return _ready_queue(cups, queue)
+    except _PrintError as exc:
+        resolved = queue
+        if not queue:
+            try:
+                resolved = _default_queue(_Cups(deadline=time.monotonic() + 1.0))
+            except _PrintError:
+                resolved = ""
+        raise PrinterNotReadyError(str(exc), resolved) from None
 
 
 def print_pdf(
@@ -381,12 +416,7 @@ def print_pdf(
     resolved = ""
     job_id: int | None = None
     try:
-        _check_scheduler(cups)
-        wanted = queue or _default_queue(cups)
-        if not _QUEUE_NAME.match(wanted):
-            raise _PrintError(f"no such printer '{wanted}'")
-        resolved = wanted
-        resolved = _check_printer(cups, wanted)
+        resolved = _ready_queue(cups, queue)
         job_id = _submit(cups, resolved, pdf, _clean_title(title))
         return _follow(cups, resolved, job_id, timeout, poll, sleep)
     except _PrintError as exc:

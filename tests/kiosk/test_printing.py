@@ -24,7 +24,9 @@ from kiosk.config import ClinicConfig, Config, PrintingConfig
 from kiosk.content import Content
 from kiosk.printing import (
     NO_PRINTER,
+    PrinterNotReadyError,
     PrintOutcome,
+    check_queue,
     prepare_job,
     print_pdf,
     print_visit,
@@ -367,3 +369,26 @@ def _tiny_pdf() -> bytes:
     page.drawString(72, 720, "kiosk printing test")
     page.save()
     return buffer.getvalue()
+
+
+@pytest.mark.cups
+def test_check_queue_makes_the_checks_a_print_makes(
+    cups: CupsQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the admin page shows as the printer's state (ui/staff/printer_state.py).
+    assert check_queue(cups.name, timeout=10) == cups.name
+    monkeypatch.setenv("LPDEST", cups.name)
+    assert check_queue("", timeout=10) == cups.name
+    cups.admin("cupsdisable")
+    with pytest.raises(PrinterNotReadyError) as stopped:
+        check_queue("", timeout=10)
+    assert (str(stopped.value), stopped.value.queue) == (
+        f"printer '{cups.name}' is stopped",
+        cups.name,
+    )
+    cups.admin("cupsenable")
+    cups.admin("cupsreject")
+    with pytest.raises(PrinterNotReadyError, match="not accepting"):
+        check_queue(cups.name, timeout=10)
+    with pytest.raises(PrinterNotReadyError, match="no such printer 'kiosk-no-such-queue'"):
+        check_queue("kiosk-no-such-queue", timeout=10)

@@ -1,22 +1,14 @@
 """The printer's state for the admin page: which queue, and whether it would take a job.
 
-Runs lpstat (through kiosk.printing's own CUPS helpers, so the answer matches what a print would
-meet); call it off the GUI thread, as lpstat can hang when cupsd is stuck.
+Runs kiosk.printing.check_queue, the very checks a print makes before sending anything. Call it
+off the GUI thread: lpstat can hang when cupsd is stuck.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
-from kiosk.printing import (
-    NO_PRINTER,
-    _check_printer,
-    _check_scheduler,
-    _Cups,
-    _default_queue,
-    _PrintError,
-)
+from kiosk.printing import NO_PRINTER, PrinterNotReadyError, check_queue
 
 CHECK_SECONDS = 8.0
 
@@ -38,14 +30,10 @@ def printer_state(queue: str) -> PrinterState:
             'No printer is set up (printer = "none"): summaries are kept in the kiosk '
             "and can be reprinted later.",
         )
-    cups = _Cups(deadline=time.monotonic() + CHECK_SECONDS)
-    resolved = ""
     try:
-        _check_scheduler(cups)
-        resolved = queue or _default_queue(cups)
-        resolved = _check_printer(cups, resolved)
-    except _PrintError as exc:
-        return PrinterState(queue, resolved, False, f"Not ready: {exc}.")
+        resolved = check_queue(queue, CHECK_SECONDS)
+    except PrinterNotReadyError as exc:
+        return PrinterState(queue, exc.queue, False, f"Not ready: {exc}.")
     return PrinterState(queue, resolved, True, "Ready: enabled and accepting jobs.")
 
 
