@@ -76,6 +76,13 @@ class MainWindow(QMainWindow):
             strings("idle.title"), strings.values["idle.body"], strings("idle.more_time")
         )
         self.overlay.start()
+        if self.navigator.reading:
+            # Someone listening cannot see the countdown: tell them, and how to stay.
+            self.navigator.speaker.stop()
+            overlay = self.overlay
+            self.navigator.speaker.say(
+                [overlay.title.text(), overlay.body.text(), overlay.more_time_button.text()]
+            )
 
     def _idle_expired(self) -> None:
         self.navigator.reset()

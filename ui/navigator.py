@@ -301,6 +301,7 @@ class Navigator(QWidget):
         self.program_page.checkin_requested.connect(self.start_checkin)
         self.privacy.agreed.connect(lambda: self._step(lambda f: f.agree()))
         self.privacy.declined.connect(lambda: self._step(lambda f: f.decline()))
+        self.name.keypad.text_changed.connect(self._echo_name)
         self.name.name_given.connect(lambda text: self._step(lambda f: f.set_name(text or None)))
         self.question.answer_chosen.connect(lambda v: self._step(lambda f: f.answer(v)))
         self.question.skip_requested.connect(lambda: self._step(lambda f: f.skip()))
@@ -324,6 +325,7 @@ class Navigator(QWidget):
         else:
             screen = self.screens[screen_id]
             screen.scroll_to_top()
+            screen.order_focus()
             self.stack.setCurrentWidget(screen)
         self.top_bar.setVisible(screen_id is not ScreenId.STAFF)
         # A new screen starts with no focus ring; Tab moves into it from the top.
@@ -397,6 +399,9 @@ class Navigator(QWidget):
         else:
             log.warning("print of %s failed: %s", code, outcome.error)
             self.printing.show_outcome("failure", code)
+        # A visitor listening must hear where their summary is (or their code, if it failed).
+        self.printing.order_focus()
+        self._speak_current()
 
     # -- language and reset -----------------------------------------------------------------
 
@@ -410,6 +415,8 @@ class Navigator(QWidget):
             except StoreError as exc:
                 log.error("cannot save language: %s", exc)
         self._apply_language()
+        if self.current in self.screens:
+            self.screens[self.current].order_focus()  # retranslating may rebuild its buttons
         self._speak_current()
 
     def _apply_language(self) -> None:
@@ -431,6 +438,7 @@ class Navigator(QWidget):
             self._staff.lock()
         self.reading = False
         self.speaker.stop()
+        self.speaker.forget()  # what was read (answers, the code) leaves memory with the visitor
         self.top_bar.reset()
         self._apply_theme(theme.ThemeOptions())
         self.name.reset()
@@ -458,6 +466,12 @@ class Navigator(QWidget):
         if self.reading and self.current in self.screens:
             self.speaker.stop()
             self.speaker.say(self.screens[self.current].speech_text())
+
+    def _echo_name(self, text: str) -> None:
+        # Typing by ear: each key press is answered with the name so far.
+        if self.reading and text:
+            self.speaker.stop()
+            self.speaker.say([text])
 
     def _speaking_changed(self, speaking: bool) -> None:
         self.top_bar.read_button.setChecked(self.reading)

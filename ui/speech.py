@@ -74,6 +74,9 @@ class Speaker(QObject):
         self.spoken.append(text)
         self._tts.say(text)
 
+    def forget(self) -> None:
+        self.spoken.clear()
+
     def stop(self) -> None:
         if self._tts is not None:
             self._tts.stop()

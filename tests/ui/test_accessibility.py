@@ -16,7 +16,7 @@ from kiosk.content import Content
 from tests.ui.conftest import MakeWindow
 from ui import theme
 from ui.navigator import ScreenId
-from ui.preview import SCREENS, drive
+from ui.preview import SCREENS, drive, settle
 
 
 def luminance(hex_colour: str) -> float:
@@ -105,6 +105,61 @@ def test_read_aloud_speaks_the_question_and_options_on_screen(
     count = len(nav.speaker.spoken)
     question.option_buttons[0].click()
     assert len(nav.speaker.spoken) == count  # and new screens are no longer read
+
+
+def on_screen_texts(screen: QWidget) -> list[str]:
+    """Every label and button text a sighted visitor sees on the screen, once it is painted."""
+    return [
+        w.text()
+        for w in screen.findChildren(QLabel) + screen.findChildren(QPushButton)
+        if w.isVisibleTo(screen) and w.text().strip()
+    ]
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_read_aloud_mode_speaks_everything_on_every_screen(
+    make_window: MakeWindow, config: Config, mock_speech: None, screen: str
+) -> None:
+    # A visitor who cannot read the screen turns read aloud on at Welcome and goes on by ear:
+    # each screen, each new question, a language switch and the print outcome are spoken, and
+    # what is spoken is all that is on screen (the answers of a question just built included).
+    window = make_window(config)
+    nav = window.navigator
+    nav.top_bar.read_button.click()
+    drive(window, screen)
+    for language in ("es", "en"):
+        nav.switch_language(language)
+        spoken = nav.speaker.spoken[-1]
+        settle()
+        current = nav.stack.currentWidget()
+        missing = [t for t in on_screen_texts(current) if t not in spoken]
+        assert not missing, f"{screen}/{language}: not read aloud: {missing}"
+    nav.reset()
+    assert nav.speaker.spoken == []  # nothing of the visitor stays with the speaker
+
+
+def test_name_typed_by_ear_is_read_back(
+    make_window: MakeWindow, config: Config, mock_speech: None
+) -> None:
+    window = make_window(config)
+    nav = window.navigator
+    nav.top_bar.read_button.click()
+    drive(window, "name")  # types MARÍA on the keypad
+    assert nav.speaker.spoken[-2:] == ["Marí", "María"]
+
+
+def test_idle_warning_is_spoken_to_a_listening_visitor(
+    make_window: MakeWindow, config: Config, mock_speech: None
+) -> None:
+    window = make_window(config)
+    nav = window.navigator
+    nav.top_bar.read_button.click()
+    drive(window, "question")
+    window._idle_warning()
+    spoken = nav.speaker.spoken[-1]
+    overlay = window.overlay
+    for text in (overlay.title.text(), overlay.body.text(), overlay.more_time_button.text()):
+        assert text and text in spoken
 
 
 def test_no_engine_hides_the_button(

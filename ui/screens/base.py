@@ -5,8 +5,12 @@ Screens know nothing of their siblings: data comes in through methods, intents g
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -22,6 +26,7 @@ from kiosk.content import LanguageContent
 from ui.widgets.basics import AdaptiveRow
 
 COLUMN_MAX_WIDTH = 1040
+BUTTON_TEXT_ROLES = ("buttontext", "buttondetail")
 
 
 def clear_layout(layout: QLayout) -> None:
@@ -34,6 +39,34 @@ def clear_layout(layout: QLayout) -> None:
             widget.deleteLater()
         elif item.layout() is not None:
             clear_layout(item.layout())
+
+
+def in_order(layout: QLayout) -> Iterator[QWidget]:
+    """The labels, buttons and other leaf widgets of a layout in layout order (grids row by row),
+    looking inside plain containers such as cards."""
+    for index in range(layout.count()):
+        item = layout.itemAt(index)
+        widget = item.widget()
+        child_layout = item.layout()
+        if widget is not None:
+            inner = widget.layout()
+            if isinstance(widget, QLabel | QAbstractButton) or inner is None:
+                yield widget
+            else:
+                yield from in_order(inner)
+        elif child_layout is not None:
+            yield from in_order(child_layout)
+
+
+def will_show(widget: QWidget, root: QWidget) -> bool:
+    """Visible within root, or about to be: not hidden on purpose, nor inside something that is."""
+    current: QWidget | None = widget
+    while current is not None and current is not root:
+        explicit = current.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
+        if current.isHidden() and explicit:
+            return False
+        current = current.parentWidget()
+    return True
 
 
 class Screen(QWidget):
@@ -51,6 +84,7 @@ class Screen(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a Tab stop of its own
         # Finger drags scroll the page; no scrollbar needs a mouse.
         QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         body = QWidget()
@@ -91,25 +125,40 @@ class Screen(QWidget):
         return self.lc.strings(key, **params)
 
     def speech_text(self) -> list[str]:
-        """What read-aloud says: the visible text of the page, top to bottom, then the buttons."""
+        """What read-aloud says: the text of the page in reading order, then the footer's buttons.
+
+        Widgets a screen has just built count as shown: Qt shows them only on the next turn of
+        the event loop, and the answers of a new question must be read with it."""
         parts: list[str] = []
-        for widget in self.scroll.widget().findChildren(QWidget):
-            if not widget.isVisibleTo(self):
+        for widget in self.reading_order():
+            if not will_show(widget, self):
                 continue
-            if (
-                isinstance(widget, QLabel)
-                and widget.property("role")
-                not in (
-                    "buttontext",
-                    "buttondetail",
-                )
-            ) or isinstance(widget, QPushButton):
+            if isinstance(widget, QLabel) and widget.property("role") in (
+                "buttontext",
+                "buttondetail",
+            ):
+                continue
+            if isinstance(widget, QLabel | QPushButton):
                 parts.append(widget.text())
-        for index in range(self.footer.count()):
-            button = self.footer.itemAt(index).widget()
-            if isinstance(button, QPushButton) and button.isVisibleTo(self):
-                parts.append(button.text())
+            if isinstance(widget, QPushButton) and widget.accessibleDescription():
+                parts.append(widget.accessibleDescription())  # a topic's one-line summary
         return [p for p in parts if p.strip()]
+
+    def reading_order(self) -> list[QWidget]:
+        return [*in_order(self.column), *in_order(self.footer)]
+
+    def order_focus(self) -> None:
+        """Tab goes through the page top to bottom, then the footer: the order it is read in.
+        (Creation order would put a question's footer before answers built later.)"""
+        chain = [
+            w
+            for w in self.reading_order()
+            if isinstance(w, QAbstractButton)
+            and w.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and will_show(w, self)
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def scroll_to_top(self) -> None:
         self.scroll.verticalScrollBar().setValue(0)
