@@ -58,6 +58,29 @@ def test_theme_contrast(variant: str, minimum: float) -> None:
     assert not failures, failures
 
 
+# Non-text contrast (WCAG 1.4.11, 3:1): the focus ring and the borders that outline buttons must
+# be seen against what they sit on; in high contrast the focus ring also against black buttons.
+UI_PAIRS = [
+    ("focus", "background"),
+    ("focus", "surface"),
+    ("border_strong", "surface"),
+    ("border_strong", "background"),
+]
+
+
+@pytest.mark.parametrize("variant", ["normal", "high_contrast"])
+def test_focus_ring_and_outlines_stand_out(variant: str) -> None:
+    with (theme.STYLES_DIR / "theme.toml").open("rb") as fh:
+        colours = tomllib.load(fh)[variant]
+    pairs = UI_PAIRS + ([("focus", "primary")] if variant == "high_contrast" else [])
+    failures = [
+        f"{fg} on {bg}: {contrast(colours[fg], colours[bg]):.2f}:1"
+        for fg, bg in pairs
+        if contrast(colours[fg], colours[bg]) < 3.0
+    ]
+    assert not failures, failures
+
+
 def test_contrast_formula_matches_wcag_examples() -> None:
     assert contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
     assert contrast("#1F2933", "#FAF7F2") == pytest.approx(13.8, abs=0.2)  # UX.md's figure
@@ -180,12 +203,12 @@ def test_toggles_reset_at_idle(make_window: MakeWindow, config: Config) -> None:
     assert nav.theme_options == theme.ThemeOptions(large_text=True, high_contrast=True)
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    assert "#FFE066" in app.styleSheet()  # the high-contrast focus ring is in force
+    assert "#3366FF" in app.styleSheet()  # the high-contrast focus ring is in force
     assert not nav.is_at_rest()
     nav.reset()
     assert nav.theme_options == theme.ThemeOptions()
     assert not nav.top_bar.large_button.isChecked()
-    assert "#FFE066" not in app.styleSheet()
+    assert "#3366FF" not in app.styleSheet()
 
 
 def test_keyboard_alone_completes_a_question(
@@ -215,6 +238,38 @@ def test_keyboard_alone_completes_a_question(
     nav.question.option_buttons[0].setFocus(Qt.FocusReason.TabFocusReason)
     QTest.keyClick(nav.question.option_buttons[0], Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: nav.flow is not None and 3 in nav.flow.answers()["phq9"])
+
+
+@pytest.mark.parametrize("screen", ["question", "fit", "programs", "safety", "results"])
+def test_tab_follows_the_reading_order(
+    make_window: MakeWindow, config: Config, qtbot: QtBot, screen: str
+) -> None:
+    # A switch user steps through a page in the order it reads: content top to bottom, then the
+    # footer — not the footer first because the answers were built after it.
+    window = make_window(config)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    drive(window, screen)
+    settle()
+    current = window.navigator.stack.currentWidget()
+    expected = [
+        w for w in current.reading_order() if isinstance(w, QPushButton) and w.isVisibleTo(current)
+    ]
+    assert len(expected) >= 2
+    # Reading order really is top to bottom (left to right within a row).
+    positions = [
+        (w.mapTo(current, w.rect().topLeft()).y(), w.mapTo(current, w.rect().topLeft()).x())
+        for w in expected
+    ]
+    footer = [w for w in expected if current.footer_widget.isAncestorOf(w)]
+    body = [w for w in expected if w not in footer]
+    assert [p[0] for p in positions[: len(body)]] == sorted(p[0] for p in positions[: len(body)])
+    expected[0].setFocus(Qt.FocusReason.TabFocusReason)
+    reached = [expected[0]]
+    for _ in expected[1:]:
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        reached.append(QApplication.focusWidget())
+    assert [w.text() for w in reached] == [w.text() for w in expected]
 
 
 def visible_texts(root: QWidget) -> list[str]:
