@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from ui.widgets.basics import TouchButton, card, label, set_label
 
@@ -79,8 +79,14 @@ class IdleOverlay(QWidget):
         inner.addWidget(self.title)
         inner.addWidget(self.body)
         inner.addWidget(self.more_time_button)
+        # Centred by stretches, not by alignment: an aligned widget gets its size hint, which
+        # ignores how tall its wrapped text must be at that width (large text was clipped).
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(box, 100)
+        row.addStretch(1)
         outer.addStretch(1)
-        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(row)
         outer.addStretch(1)
         self._texts = ("", "", "")
         self.hide()

@@ -41,6 +41,15 @@ def drive(window, screen: str) -> None:  # type: ignore[no-untyped-def]
     nav = window.navigator
     if screen == "welcome":
         return
+    if screen in ("unavailable", "out_of_order", "idle"):
+        from ui.navigator import ScreenId
+
+        if screen == "idle":  # the idle countdown over a question
+            drive(window, "question")
+            window._idle_warning()
+        else:
+            nav.show_screen(ScreenId(screen))
+        return
     if screen == "programs":
         nav.welcome.learn_button.click()
         return
@@ -111,6 +120,9 @@ SCREENS = (
     "results",
     "printing",
     "printing_failed",
+    "unavailable",
+    "out_of_order",
+    "idle",
 )
 
 

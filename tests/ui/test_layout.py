@@ -94,4 +94,6 @@ def test_no_small_targets_or_clipped_text(
         current = nav.stack.currentWidget()
         failures += [f"{screen}: {p}" for p in problems_in(nav.top_bar)]
         failures += [f"{screen}: {p}" for p in problems_in(current)]
+        if window.overlay.isVisible():  # the idle countdown card
+            failures += [f"{screen}: {p}" for p in problems_in(window.overlay)]
     assert not failures, "\n".join(failures)
