@@ -36,6 +36,8 @@ bench: $(STAMP)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m ui.preview --all --out docs/screenshots
+	QT_QPA_PLATFORM=offscreen $(PY) -m ui.preview --all --large --contrast --sizes 1280x800 \
+		--out docs/screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -170,6 +170,11 @@ def main(argv: list[str] | None = None) -> int:
         "--all", action="store_true", help="render every screen, both languages, both sizes"
     )
     parser.add_argument("--out", default="docs/screenshots")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(f"{w}x{h}" for w, h in SIZES.values()),
+        help="with --all: the window sizes, comma-separated",
+    )
     parser.add_argument("--large", action="store_true", help="large text")
     parser.add_argument("--contrast", action="store_true", help="high contrast")
     parser.add_argument(
@@ -180,9 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
+        sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes.split(",")]
         for screen in SCREENS:
             for lang in ("en", "es"):
-                for size in SIZES.values():
+                for size in sizes:
                     print(render(screen, lang, size, out, large=args.large, contrast=args.contrast))
                     if args.variants:
                         print(render(screen, lang, size, out, large=True, contrast=True))

@@ -66,6 +66,10 @@ class Speaker(QObject):
             if locale.language() == wanted.language():
                 self._tts.setLocale(locale)
                 return
+        # Better read with another language's voice than not at all; the admin should know.
+        log.warning(
+            "read aloud: no %r voice in this speech engine; keeping the current one", language
+        )
 
     def say(self, parts: list[str]) -> None:
         if self._tts is None:

@@ -278,6 +278,17 @@ def visible_texts(root: QWidget) -> list[str]:
     return [t.strip() for t in texts if t.strip()]
 
 
+def spanish_strings(content: Content) -> set[str]:
+    es = content["es"]
+    strings = set(es.strings.values.values())
+    screening = es.screening
+    for question in screening.fit.questions:
+        strings |= {question.text, *(option.label for option in question.options)}
+    for instrument in (screening.instruments.phq9, screening.instruments.gad7):
+        strings |= {instrument.title, *instrument.options}
+    return strings
+
+
 def english_strings(content: Content) -> set[str]:
     en, es = content["en"], content["es"]
     strings = set(en.strings.values.values()) - set(es.strings.values.values())
@@ -286,10 +297,21 @@ def english_strings(content: Content) -> set[str]:
         for block in page.blocks:
             strings |= {block.text or "", block.heading or "", *(block.items or [])}
     screening = en.screening
-    strings |= {screening.instruments.phq9.stem, *screening.instruments.phq9.items}
-    strings |= {*screening.instruments.gad7.items, *screening.instruments.phq9.options}
-    strings |= {screening.safety.message, screening.safety.continue_label}
-    strings |= {q.text for q in screening.fit.questions}
+    for instrument in (screening.instruments.phq9, screening.instruments.gad7):
+        strings |= {instrument.heading, instrument.stem, instrument.difficulty}
+        strings |= {*instrument.items, *instrument.options, *instrument.difficulty_options}
+    safety = screening.safety
+    strings |= {safety.title, safety.message, safety.continue_label, safety.stop_label}
+    strings |= {safety.talk_now_label, *(line.text for line in safety.crisis)}
+    for question in screening.fit.questions:
+        strings |= {question.text, *(option.label for option in question.options)}
+    results = screening.results
+    strings |= {results.not_a_diagnosis, results.clinician_decides}
+    guidance = results.guidance
+    strings |= {guidance.staff_today, guidance.ask_iop, guidance.outpatient}
+    strings |= {screening.instruments.attribution}
+    # Words that are the same in both languages ("No", "IOP") are not English on a Spanish screen.
+    strings -= spanish_strings(content)
     # The button that offers English is meant to be in English.
     strings.discard(en.strings("language.switch_to"))
     return {s for s in strings if s}
