@@ -103,9 +103,7 @@ class MainWindow(QMainWindow):
         self.overlay.setGeometry(self.rect())
         size = event.size()
         portrait = size.height() > 0 and size.width() / size.height() <= PORTRAIT_MAX_ASPECT
-        for screen in self.navigator.screens.values():
-            screen.set_portrait(portrait)
-        self.navigator.top_bar.set_portrait(portrait)
+        self.navigator.set_portrait(portrait)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         # Fullscreen mode ignores window-close requests and Alt+F4; only staff exit may close.

@@ -10,6 +10,7 @@ import enum
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -25,30 +26,33 @@ from PySide6.QtWidgets import (
 from kiosk.config import Config
 from kiosk.content import Content, LanguageContent
 from kiosk.flow import FlowState, Step, VisitFlow
-from kiosk.printing import PrintOutcome
 from kiosk.store import Store, StoreError
 from ui import theme
 from ui.printer import PrintService
 from ui.screens.base import Screen
-from ui.screens.checkin import (
-    MessageScreen,
-    NameScreen,
-    PrintingScreen,
-    PrivacyScreen,
-    QuestionScreen,
-    ResultsScreen,
-    SafetyScreen,
-)
-from ui.screens.programs import ProgramPageScreen, ProgramsMenuScreen
 from ui.screens.welcome import WelcomeScreen
-from ui.speech import Speaker
 from ui.widgets.basics import TouchButton, label, row_width
 
 if TYPE_CHECKING:
+    from kiosk.printing import PrintOutcome
+    from ui.speech import Speaker
     from ui.staff.panel import StaffPanel
 
 log = logging.getLogger(__name__)
 HOLD_MS = 3000
+WARM_UP_MS = 50  # after the first paint; a visitor cannot tap that fast
+
+
+def _checkin() -> ModuleType:
+    import ui.screens.checkin
+
+    return ui.screens.checkin
+
+
+def _programs() -> ModuleType:
+    import ui.screens.programs
+
+    return ui.screens.programs
 
 
 class ScreenId(enum.Enum):
@@ -215,10 +219,11 @@ class Navigator(QWidget):
         self.theme_options = theme.ThemeOptions()
         # Application-wide event filters the main window installs (see _apply_theme).
         self.restyle_paused_filters: list[QObject | None] = []
-        self.speaker = Speaker(self)
+        # The speech engine is probed by the warm-up (or the first use), not before Welcome:
+        # until then the read-aloud button stays hidden, as it does with no engine at all.
+        self._speaker: Speaker | None = None
         self.reading = False  # read-aloud mode: every new screen is spoken
-        self.speaker.speaking_changed.connect(self._speaking_changed)
-        self.top_bar = TopBar(config, content, can_speak=self.speaker.available)
+        self.top_bar = TopBar(config, content, can_speak=False)
         self.top_bar.language_requested.connect(self.switch_language)
         self.top_bar.read_aloud_requested.connect(self.read_aloud)
         self.top_bar.large_text_toggled.connect(self._set_large_text)
@@ -232,46 +237,89 @@ class Navigator(QWidget):
 
         self.printer = PrintService(config, content, lambda: self.store)
         self.printer.finished.connect(self._print_finished)
-        self.welcome = WelcomeScreen(config)
-        self.programs = ProgramsMenuScreen(config)
-        self.program_page = ProgramPageScreen(config)
-        self.privacy = PrivacyScreen(config)
-        self.name = NameScreen(config)
-        self.question = QuestionScreen(config)
-        self.safety = SafetyScreen(config)
-        self.results = ResultsScreen(config)
-        self.printing = PrintingScreen(config)
-        self.unavailable = MessageScreen(
-            config, "unavailable.title", "unavailable.body", can_leave=True
-        )
-        self.out_of_order = MessageScreen(
-            config,
-            "unavailable.out_of_order_title",
-            "unavailable.out_of_order_body",
-            can_leave=False,
-        )
-        self.screens: dict[ScreenId, Screen] = {
-            ScreenId.WELCOME: self.welcome,
-            ScreenId.PROGRAMS: self.programs,
-            ScreenId.PROGRAM_PAGE: self.program_page,
-            ScreenId.PRIVACY: self.privacy,
-            ScreenId.NAME: self.name,
-            ScreenId.QUESTION: self.question,
-            ScreenId.SAFETY: self.safety,
-            ScreenId.RESULTS: self.results,
-            ScreenId.PRINTING: self.printing,
-            ScreenId.UNAVAILABLE: self.unavailable,
-            ScreenId.OUT_OF_ORDER: self.out_of_order,
+        # Welcome (or out-of-order) is built now; every other screen on first use, or by the
+        # warm-up right after the first paint, whichever comes first. A restart after a power
+        # cut shows Welcome without first building eleven screens, and the safety screen is
+        # still built long before any visitor can reach it.
+        self.screens: dict[ScreenId, Screen] = {}
+        self.portrait = False
+        self._factories: dict[ScreenId, Callable[[], Screen]] = {
+            ScreenId.WELCOME: lambda: WelcomeScreen(config),
+            ScreenId.PROGRAMS: lambda: _programs().ProgramsMenuScreen(config),
+            ScreenId.PROGRAM_PAGE: lambda: _programs().ProgramPageScreen(config),
+            ScreenId.PRIVACY: lambda: _checkin().PrivacyScreen(config),
+            ScreenId.NAME: lambda: _checkin().NameScreen(config),
+            ScreenId.QUESTION: lambda: _checkin().QuestionScreen(config),
+            ScreenId.SAFETY: lambda: _checkin().SafetyScreen(config),
+            ScreenId.RESULTS: lambda: _checkin().ResultsScreen(config),
+            ScreenId.PRINTING: lambda: _checkin().PrintingScreen(config),
+            ScreenId.UNAVAILABLE: lambda: _checkin().MessageScreen(
+                config, "unavailable.title", "unavailable.body", can_leave=True
+            ),
+            ScreenId.OUT_OF_ORDER: lambda: _checkin().MessageScreen(
+                config,
+                "unavailable.out_of_order_title",
+                "unavailable.out_of_order_body",
+                can_leave=False,
+            ),
         }
-        for screen in self.screens.values():
-            self.stack.addWidget(screen)
         # Staff mode (argon2, exports, the PDF viewer) is built on the first 3-second hold:
         # nothing of it is needed to show Welcome, and a restart must be back at once.
         self._staff: StaffPanel | None = None
         self.top_bar.staff_requested.connect(self.open_staff)
-        self._connect()
         self._apply_language()
         self.show_screen(ScreenId.OUT_OF_ORDER if store is None else ScreenId.WELCOME)
+        # Not a zero timer: the first paint (and a self-check's `ready`) comes first.
+        QTimer.singleShot(WARM_UP_MS, self.warm_up)
+
+    # -- screens ------------------------------------------------------------------------------
+
+    def screen(self, screen_id: ScreenId) -> Screen:
+        """The screen, built (translated, laid out for the window, wired) on first use."""
+        built = self.screens.get(screen_id)
+        if built is None:
+            built = self._factories[screen_id]()
+            self.screens[screen_id] = built
+            self.stack.addWidget(built)
+            built.set_portrait(self.portrait)
+            built.set_language(self.content[self.language])
+            self._wire(screen_id, built)
+        return built
+
+    def warm_up(self) -> None:
+        """Build every screen not built yet (each takes a few milliseconds); find the voice."""
+        for screen_id in self._factories:
+            self.screen(screen_id)
+        _ = self.speaker
+
+    @property
+    def speaker(self) -> Speaker:
+        if self._speaker is None:
+            from ui import speech
+
+            self._speaker = speech.Speaker(self)
+            self._speaker.speaking_changed.connect(self._speaking_changed)
+            self._speaker.set_language(self.language)
+            self.top_bar.read_button.setVisible(self._speaker.available)
+        return self._speaker
+
+    def set_portrait(self, portrait: bool) -> None:
+        self.portrait = portrait
+        for screen in self.screens.values():
+            screen.set_portrait(portrait)
+        self.top_bar.set_portrait(portrait)
+
+    welcome = property(lambda self: self.screen(ScreenId.WELCOME))
+    programs = property(lambda self: self.screen(ScreenId.PROGRAMS))
+    program_page = property(lambda self: self.screen(ScreenId.PROGRAM_PAGE))
+    privacy = property(lambda self: self.screen(ScreenId.PRIVACY))
+    name = property(lambda self: self.screen(ScreenId.NAME))
+    question = property(lambda self: self.screen(ScreenId.QUESTION))
+    safety = property(lambda self: self.screen(ScreenId.SAFETY))
+    results = property(lambda self: self.screen(ScreenId.RESULTS))
+    printing = property(lambda self: self.screen(ScreenId.PRINTING))
+    unavailable = property(lambda self: self.screen(ScreenId.UNAVAILABLE))
+    out_of_order = property(lambda self: self.screen(ScreenId.OUT_OF_ORDER))
 
     @property
     def staff(self) -> StaffPanel:
@@ -290,31 +338,40 @@ class Navigator(QWidget):
 
     # -- wiring -----------------------------------------------------------------------------
 
-    def _connect(self) -> None:
-        self.welcome.learn_requested.connect(lambda: self.show_screen(ScreenId.PROGRAMS))
-        self.welcome.checkin_requested.connect(self.start_checkin)
-        self.programs.page_requested.connect(self.show_program_page)
-        self.programs.home_requested.connect(self.reset)
-        self.programs.checkin_requested.connect(self.start_checkin)
-        self.program_page.menu_requested.connect(lambda: self.show_screen(ScreenId.PROGRAMS))
-        self.program_page.page_requested.connect(self.show_program_page)
-        self.program_page.checkin_requested.connect(self.start_checkin)
-        self.privacy.agreed.connect(lambda: self._step(lambda f: f.agree()))
-        self.privacy.declined.connect(lambda: self._step(lambda f: f.decline()))
-        self.name.keypad.text_changed.connect(self._echo_name)
-        self.name.name_given.connect(lambda text: self._step(lambda f: f.set_name(text or None)))
-        self.question.answer_chosen.connect(lambda v: self._step(lambda f: f.answer(v)))
-        self.question.skip_requested.connect(lambda: self._step(lambda f: f.skip()))
-        self.question.back_requested.connect(lambda: self._step(lambda f: f.back()))
-        self.question.talk_requested.connect(lambda: self._step(lambda f: f.talk_now()))
-        self.safety.continue_requested.connect(
-            lambda: self._step(lambda f: f.continue_after_safety())
-        )
-        self.safety.stop_requested.connect(lambda: self._step(lambda f: f.stop()))
-        self.results.finish_requested.connect(self.reset)
-        self.results.print_requested.connect(self.print_summary)
-        self.printing.finish_requested.connect(self.reset)
-        self.unavailable.home_requested.connect(self.reset)
+    def _wire(self, screen_id: ScreenId, screen: Screen) -> None:
+        step = self._step
+        if screen_id is ScreenId.WELCOME:
+            screen.learn_requested.connect(lambda: self.show_screen(ScreenId.PROGRAMS))
+            screen.checkin_requested.connect(self.start_checkin)
+        elif screen_id is ScreenId.PROGRAMS:
+            screen.page_requested.connect(self.show_program_page)
+            screen.home_requested.connect(self.reset)
+            screen.checkin_requested.connect(self.start_checkin)
+        elif screen_id is ScreenId.PROGRAM_PAGE:
+            screen.menu_requested.connect(lambda: self.show_screen(ScreenId.PROGRAMS))
+            screen.page_requested.connect(self.show_program_page)
+            screen.checkin_requested.connect(self.start_checkin)
+        elif screen_id is ScreenId.PRIVACY:
+            screen.agreed.connect(lambda: step(lambda f: f.agree()))
+            screen.declined.connect(lambda: step(lambda f: f.decline()))
+        elif screen_id is ScreenId.NAME:
+            screen.keypad.text_changed.connect(self._echo_name)
+            screen.name_given.connect(lambda text: step(lambda f: f.set_name(text or None)))
+        elif screen_id is ScreenId.QUESTION:
+            screen.answer_chosen.connect(lambda v: step(lambda f: f.answer(v)))
+            screen.skip_requested.connect(lambda: step(lambda f: f.skip()))
+            screen.back_requested.connect(lambda: step(lambda f: f.back()))
+            screen.talk_requested.connect(lambda: step(lambda f: f.talk_now()))
+        elif screen_id is ScreenId.SAFETY:
+            screen.continue_requested.connect(lambda: step(lambda f: f.continue_after_safety()))
+            screen.stop_requested.connect(lambda: step(lambda f: f.stop()))
+        elif screen_id is ScreenId.RESULTS:
+            screen.finish_requested.connect(self.reset)
+            screen.print_requested.connect(self.print_summary)
+        elif screen_id is ScreenId.PRINTING:
+            screen.finish_requested.connect(self.reset)
+        elif screen_id is ScreenId.UNAVAILABLE:
+            screen.home_requested.connect(self.reset)
 
     # -- navigation -------------------------------------------------------------------------
 
@@ -323,7 +380,7 @@ class Navigator(QWidget):
         if screen_id is ScreenId.STAFF:
             self.stack.setCurrentWidget(self.staff)
         else:
-            screen = self.screens[screen_id]
+            screen = self.screen(screen_id)
             screen.scroll_to_top()
             screen.order_focus()
             self.stack.setCurrentWidget(screen)
@@ -344,7 +401,8 @@ class Navigator(QWidget):
             return
         # Staff pages have no toggles to turn a visitor's large text or high contrast off again.
         self.top_bar.reset()
-        self.speaker.stop()
+        if self._speaker is not None:
+            self._speaker.stop()
         self.staff.open()
         self.show_screen(ScreenId.STAFF)
 
@@ -422,7 +480,8 @@ class Navigator(QWidget):
     def _apply_language(self) -> None:
         lc = self.content[self.language]
         self.top_bar.set_language(self.language, lc)
-        self.speaker.set_language(self.language)
+        if self._speaker is not None:
+            self._speaker.set_language(self.language)
         for screen in self.screens.values():
             screen.set_language(lc)
 
@@ -437,14 +496,20 @@ class Navigator(QWidget):
         if self._staff is not None:
             self._staff.lock()
         self.reading = False
-        self.speaker.stop()
-        self.speaker.forget()  # what was read (answers, the code) leaves memory with the visitor
+        if self._speaker is not None:
+            self._speaker.stop()
+            self._speaker.forget()  # what was read (answers, the code) leaves with the visitor
         self.top_bar.reset()
         self._apply_theme(theme.ThemeOptions())
-        self.name.reset()
-        self.question.state = None
-        self.results.state = None
-        self.printing.show_outcome("progress", "")
+        built = self.screens
+        if ScreenId.NAME in built:
+            self.name.reset()
+        if ScreenId.QUESTION in built:
+            self.question.state = None
+        if ScreenId.RESULTS in built:
+            self.results.state = None
+        if ScreenId.PRINTING in built:
+            self.printing.show_outcome("progress", "")
         self.language = self.content.default_language
         self._apply_language()
         self.show_screen(ScreenId.OUT_OF_ORDER if self.store is None else ScreenId.WELCOME)

@@ -25,7 +25,9 @@ def build(data_dir: Path, fullscreen: bool = False):  # type: ignore[no-untyped-
     config = config.model_copy(
         update={"printing": config.printing.model_copy(update={"printer": "none"})}
     )
-    return create_main_window(config)
+    window = create_main_window(config)
+    window.navigator.warm_up()  # as the kiosk is a moment after start
+    return window
 
 
 def settle() -> None:

@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from kiosk.config import Config
 from kiosk.content import Content, LanguageContent
 from kiosk.model import Visit
-from kiosk.printing import (
-    PrintOutcome,
-    prepare_job,
-    record_outcome,
-    render_summary,  # imports ReportLab on the first print, not at start-up
-    submit_and_follow,
-    summary_title,
-)
 from kiosk.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from kiosk.printing import PrintOutcome
+
+# kiosk.printing (http.client, ssl, subprocess) and ReportLab are imported on the first print,
+# not at start-up: Welcome needs neither.
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +46,9 @@ class _PrintTask(QRunnable):
         self.job_id, self.carrier = job_id, carrier
 
     def run(self) -> None:
+        # Already imported by print_visit on the GUI thread before this task was queued.
+        from kiosk.printing import PrintOutcome, render_summary, submit_and_follow, summary_title
+
         try:
             pdf = render_summary(self.visit, self.lc, self.config)
             outcome = submit_and_follow(
@@ -80,6 +82,8 @@ class PrintService(QObject):
         self._pending: dict[int, str] = {}  # print job id -> visit code
 
     def print_visit(self, code: str, *, queue: str | None = None) -> None:
+        from kiosk.printing import PrintOutcome, prepare_job
+
         store = self._store()
         queue = self.config.printing.printer if queue is None else queue
         if store is None:
@@ -102,6 +106,8 @@ class PrintService(QObject):
 
     @Slot(object, object)
     def _done(self, job_id: int, outcome: PrintOutcome) -> None:
+        from kiosk.printing import record_outcome
+
         code = self._pending.pop(job_id, None)
         if code is None:
             return

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QCloseEvent, QContextMenuEvent
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QBoxLayout, QLabel, QPushButton
+from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config
 from kiosk.content import PROGRAM_PAGE_IDS, Content
 from tests.ui.conftest import MakeWindow
+from ui.app import create_main_window
 from ui.navigator import ScreenId
 
 
@@ -113,3 +115,29 @@ def test_windowed_mode_closes_normally(make_window: MakeWindow, config: Config) 
     event = QCloseEvent()
     window.closeEvent(event)
     assert event.isAccepted()
+
+
+def test_welcome_first_then_every_screen_by_itself(
+    qtbot: QtBot, config: Config, content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Start-up builds only Welcome; the warm-up timer builds the rest (and finds the voice)
+    # right after the first paint, long before a visitor could reach the safety screen.
+    monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
+    window = create_main_window(config, content=content)
+    try:
+        window.resize(1080, 1920)
+        window.show()
+        nav = window.navigator
+        assert set(nav.screens) == {ScreenId.WELCOME}
+        assert not nav.top_bar.read_button.isVisibleTo(window)
+        nav.switch_language("es")
+        qtbot.waitUntil(lambda: len(nav.screens) == len(ScreenId) - 1, timeout=2000)
+        assert nav.top_bar.read_button.isVisibleTo(window)
+        # Built late, a screen is in the language and the window shape of the moment.
+        safety = nav.screens[ScreenId.SAFETY]
+        assert safety.continue_button.text() == content["es"].screening.safety.continue_label
+        assert safety.footer.direction() is QBoxLayout.Direction.TopToBottom
+    finally:
+        window.allow_close = True
+        window.close()
+        window.deleteLater()
