@@ -63,9 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config, args.data_dir)
         if args.fullscreen:
-            config = config.model_copy(
-                update={"kiosk": config.kiosk.model_copy(update={"fullscreen": True})}
-            )
+            config = config.replace(kiosk=config.kiosk.replace(fullscreen=True))
         from kiosk.content import load_content
 
         # Validated before any window opens: a broken file names file and field, and stops here.

@@ -40,9 +40,9 @@ def machine(env: dict[str, str]) -> dict[str, Any]:
         [
             PY,
             "-c",
-            "import PySide6, PySide6.QtCore as c, reportlab, sqlite3, sqlite_utils, pydantic;"
+            "import PySide6, PySide6.QtCore as c, reportlab, sqlite3, sqlite_utils, msgspec;"
             "print(PySide6.__version__, c.qVersion(), reportlab.Version, sqlite3.sqlite_version,"
-            " pydantic.VERSION)",
+            " msgspec.__version__)",
         ],
         env=env,
         capture_output=True,
@@ -66,7 +66,7 @@ def machine(env: dict[str, str]) -> dict[str, Any]:
         "qt": versions[1],
         "reportlab": versions[2],
         "sqlite": versions[3],
-        "pydantic": versions[4],
+        "msgspec": versions[4],
         "platform": platform.platform(),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }

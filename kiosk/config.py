@@ -11,17 +11,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    Field,
-    StrictBool,
-    StrictInt,
-    StrictStr,
-    StringConstraints,
-    ValidationError,
-    field_validator,
-)
+from msgspec import Meta, field
 
-from kiosk.contentfile import ContentError, Frozen, describe_validation_error, read_toml
+from kiosk.contentfile import ContentError, FieldError, Frozen, read_toml, validate
 
 APP_NAME = "clinic-kiosk"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,70 +27,67 @@ class ConfigError(ContentError):
     """The config file is missing, unreadable or has a wrong key or value."""
 
 
-class ClinicConfig(Frozen):
-    name: StrictStr = Field("Resilience Behavioral Health", min_length=1)
+class ClinicConfig(Frozen, frozen=True):
+    name: Annotated[str, Meta(min_length=1)] = "Resilience Behavioral Health"
     # Printed on the summary and shown on the safety screen; empty hides it.
-    phone: StrictStr = ""
-    timezone: StrictStr = "America/New_York"
+    phone: str = ""
+    timezone: str = "America/New_York"
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
+    def __post_init__(self) -> None:
         try:
-            ZoneInfo(value)
+            ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r} (use a name like America/New_York)"
+            raise FieldError(
+                "timezone",
+                f"unknown time zone {self.timezone!r} (use a name like America/New_York)",
             ) from None
-        return value
 
 
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
+LanguageCode = Annotated[str, Meta(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
 
 
-class KioskConfig(Frozen):
+class KioskConfig(Frozen, frozen=True):
     # Any language with a folder in resources/content; the first is the default on Welcome.
-    languages: list[LanguageCode] = Field(default_factory=lambda: ["en", "es"], min_length=1)
-    fullscreen: StrictBool = False
-    idle_seconds: Annotated[StrictInt, Field(ge=5, le=3600)] = 90
-    idle_countdown_seconds: Annotated[StrictInt, Field(ge=3, le=600)] = 30
+    languages: Annotated[list[LanguageCode], Meta(min_length=1)] = field(
+        default_factory=lambda: ["en", "es"]
+    )
+    fullscreen: bool = False
+    idle_seconds: Annotated[int, Meta(ge=5, le=3600)] = 90
+    idle_countdown_seconds: Annotated[int, Meta(ge=3, le=600)] = 30
 
-    @field_validator("languages")
-    @classmethod
-    def _no_duplicates(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("a language is listed twice")
-        return value
+    def __post_init__(self) -> None:
+        if len(set(self.languages)) != len(self.languages):
+            raise FieldError("languages", "a language is listed twice")
 
 
-class PrintingConfig(Frozen):
+class PrintingConfig(Frozen, frozen=True):
     # CUPS queue name; "" = the system default queue; "none" = keep the PDF only.
-    printer: StrictStr = ""
+    printer: str = ""
     paper: Literal["letter", "a4"] = "letter"
     # Seconds to follow a job before calling it failed (a jammed printer must not hang the visit).
-    timeout_seconds: Annotated[StrictInt, Field(ge=5, le=600)] = 60
+    timeout_seconds: Annotated[int, Meta(ge=5, le=600)] = 60
 
 
-class StorageConfig(Frozen):
-    data_dir: StrictStr = ""
-    retention_days: Annotated[StrictInt, Field(ge=1, le=3650)] = 90
+class StorageConfig(Frozen, frozen=True):
+    data_dir: str = ""
+    retention_days: Annotated[int, Meta(ge=1, le=3650)] = 90
 
 
-class ConfigFile(Frozen):
-    clinic: ClinicConfig = Field(default_factory=ClinicConfig)
-    kiosk: KioskConfig = Field(default_factory=KioskConfig)
-    printing: PrintingConfig = Field(default_factory=PrintingConfig)
-    storage: StorageConfig = Field(default_factory=StorageConfig)
+class ConfigFile(Frozen, frozen=True):
+    clinic: ClinicConfig = field(default_factory=ClinicConfig)
+    kiosk: KioskConfig = field(default_factory=KioskConfig)
+    printing: PrintingConfig = field(default_factory=PrintingConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
 
 
-class Config(Frozen):
+class Config(Frozen, frozen=True):
     """The settings in force: the file's values plus where things live."""
 
-    clinic: ClinicConfig = Field(default_factory=ClinicConfig)
-    kiosk: KioskConfig = Field(default_factory=KioskConfig)
-    printing: PrintingConfig = Field(default_factory=PrintingConfig)
-    storage: StorageConfig = Field(default_factory=StorageConfig)
     data_dir: Path
+    clinic: ClinicConfig = field(default_factory=ClinicConfig)
+    kiosk: KioskConfig = field(default_factory=KioskConfig)
+    printing: PrintingConfig = field(default_factory=PrintingConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
     content_dir: Path = DEFAULT_CONTENT_DIR
     source: Path | None = None  # the config file read, if any
 
@@ -143,9 +132,9 @@ def load_config(
         except ContentError as exc:
             raise ConfigError(str(exc)) from None
     try:
-        parsed = ConfigFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(describe_validation_error(source or Path("kiosk.toml"), exc)) from None
+        parsed = validate(source or Path("kiosk.toml"), raw, ConfigFile)
+    except ContentError as exc:
+        raise ConfigError(str(exc)) from None
     return Config(
         clinic=parsed.clinic,
         kiosk=parsed.kiosk,

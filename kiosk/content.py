@@ -16,22 +16,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+import msgspec
 
-from kiosk.contentfile import ContentError, Frozen, load_model, read_toml
+from kiosk.contentfile import ContentError, FieldError, Frozen, load_model, read_toml
 from kiosk.guidance import GuidanceRules, load_rules
 from kiosk.screening_content import ScreeningContent, check_languages_match, load_screening
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[
+    str, msgspec.Meta(min_length=1)
+]  # strings are stripped first (contentfile.stripped)
 PROGRAM_PAGE_IDS = ("outpatient", "iop", "differ", "choose", "paying")
 
 
-class Meta(Frozen):
+class Meta(Frozen, frozen=True):
     language: Text
     source: Text
 
 
-class Block(Frozen):
+class Block(Frozen, frozen=True):
     kind: Literal["paragraph", "bullets", "table"]
     heading: Text | None = None
     text: Text | None = None
@@ -39,8 +41,7 @@ class Block(Frozen):
     columns: list[str] | None = None
     rows: list[list[Text]] | None = None
 
-    @model_validator(mode="after")
-    def _shape(self) -> Block:
+    def __post_init__(self) -> None:
         if self.kind == "paragraph" and not self.text:
             raise ValueError("a paragraph block needs 'text'")
         if self.kind == "bullets" and not self.items:
@@ -51,38 +52,36 @@ class Block(Frozen):
             for number, row in enumerate(self.rows, start=1):
                 if len(row) != len(self.columns):
                     cells, columns = len(row), len(self.columns)
-                    raise ValueError(
-                        f"row {number} has {cells} cells but there are {columns} columns"
+                    raise FieldError(
+                        "rows", f"row {number} has {cells} cells but there are {columns} columns"
                     )
-        return self
 
 
-class ProgramPage(Frozen):
+class ProgramPage(Frozen, frozen=True):
     id: Literal["outpatient", "iop", "differ", "choose", "paying"]
     title: Text
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]
-    blocks: list[Block] = Field(min_length=1)
+    summary: Annotated[str, msgspec.Meta(min_length=1, max_length=140)]
+    blocks: Annotated[list[Block], msgspec.Meta(min_length=1)]
 
 
-class ProgramMenu(Frozen):
+class ProgramMenu(Frozen, frozen=True):
     title: Text
     intro: Text
 
 
-class ProgramsContent(Frozen):
+class ProgramsContent(Frozen, frozen=True):
     meta: Meta
     menu: ProgramMenu
     pages: list[ProgramPage]
 
-    @field_validator("pages")
-    @classmethod
-    def _all_pages(cls, pages: list[ProgramPage]) -> list[ProgramPage]:
-        ids = tuple(page.id for page in pages)
+    def __post_init__(self) -> None:
+        ids = tuple(page.id for page in self.pages)
         if ids != PROGRAM_PAGE_IDS:
-            raise ValueError(f"pages must be, in this order: {', '.join(PROGRAM_PAGE_IDS)}")
-        if not any(block.kind == "table" for block in pages[2].blocks):
-            raise ValueError("the 'differ' page needs a side-by-side table block")
-        return pages
+            raise FieldError(
+                "pages", f"pages must be, in this order: {', '.join(PROGRAM_PAGE_IDS)}"
+            )
+        if not any(block.kind == "table" for block in self.pages[2].blocks):
+            raise FieldError("pages", "the 'differ' page needs a side-by-side table block")
 
     def page(self, page_id: str) -> ProgramPage:
         for page in self.pages:

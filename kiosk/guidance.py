@@ -21,17 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Final, Literal, TypeAlias, get_args
 
-from pydantic import (
-    Field,
-    StrictBool,
-    StrictInt,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from msgspec import Meta, field
 
-from kiosk.contentfile import ContentError, Frozen, describe_validation_error, read_toml
+from kiosk.contentfile import ContentError, FieldError, Frozen, read_toml, validate
 from kiosk.model import Guidance, InstrumentId, StoredScore
 from kiosk.scoring import MAX_TOTAL, ScoreResult
 from kiosk.screening_content import FitContent, Identifier
@@ -62,66 +54,31 @@ def _toml_keys(fields: frozenset[str] | set[str]) -> str:
     return ", ".join(sorted(_TOML_KEY.get(name, name) for name in fields))
 
 
-def _fit_from(info: ValidationInfo) -> FitContent:
-    fit = info.context.get("fit") if isinstance(info.context, dict) else None
-    if not isinstance(fit, FitContent):
-        # Checking ids against the fit questions is part of validation, not optional.
-        raise ValueError("guidance rules must be loaded with the fit questions (use load_rules)")
-    return fit
-
-
-class Condition(Frozen):
+class Condition(Frozen, frozen=True):
     flag: Literal["urgent"] | None = None
     score: InstrumentId | None = None
-    at_least: Annotated[StrictInt, Field(ge=0)] | None = None
+    at_least: Annotated[int, Meta(ge=0)] | None = None
     answer: Identifier | None = None
-    is_: Identifier | None = Field(default=None, alias="is")
-    any_: Annotated[tuple[Condition, ...], Field(min_length=1)] | None = Field(
-        default=None, alias="any"
+    is_: Identifier | None = field(default=None, name="is")
+    any_: Annotated[tuple[Condition, ...], Meta(min_length=1)] | None = field(
+        default=None, name="any"
     )
-    all_: Annotated[tuple[Condition, ...], Field(min_length=1)] | None = Field(
-        default=None, alias="all"
+    all_: Annotated[tuple[Condition, ...], Meta(min_length=1)] | None = field(
+        default=None, name="all"
     )
-    not_: Condition | None = Field(default=None, alias="not")
-    always: StrictBool | None = None
+    not_: Condition | None = field(default=None, name="not")
+    always: bool | None = None
 
-    @field_validator("answer")
-    @classmethod
-    def _known_question(cls, answer: str | None, info: ValidationInfo) -> str | None:
-        if answer is not None:
-            fit = _fit_from(info)
-            if answer not in fit.question_ids():
-                raise ValueError(
-                    f"{answer!r} is not a fit question id (known: {', '.join(fit.question_ids())})"
-                )
-        return answer
+    def given(self) -> set[str]:
+        """The keys written for this condition (TOML has no null, so None means absent)."""
+        return {name for name in _FIELDS if getattr(self, name) is not None}
 
-    @field_validator("is_")
-    @classmethod
-    def _known_option(cls, option: str | None, info: ValidationInfo) -> str | None:
-        question_id = info.data.get("answer")
-        if option is None or question_id is None:
-            # An unknown or absent question is reported on its own field.
-            return option
-        fit = _fit_from(info)
-        question = fit.questions[fit.item_number(question_id) - 1]
-        if option not in question.option_ids():
-            raise ValueError(
-                f"{option!r} is not an option of question {question_id!r} "
-                f"(known: {', '.join(question.option_ids())})"
+    def __post_init__(self) -> None:
+        if self.always is False:
+            raise FieldError(
+                "always", "write `always = true`; a rule that never matches is a mistake"
             )
-        return option
-
-    @field_validator("always")
-    @classmethod
-    def _always_true(cls, always: bool | None) -> bool | None:
-        if always is False:
-            raise ValueError("write `always = true`; a rule that never matches is a mistake")
-        return always
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Condition:
-        given = set(self.model_fields_set)
+        given = self.given()
         kinds = [kind for kind, keys in _KINDS.items() if keys & given]
         if len(kinds) != 1:
             found = f"found {_toml_keys(given)}" if given else "found none"
@@ -137,55 +94,87 @@ class Condition(Frozen):
                     f"at_least = {self.at_least} can never match: the highest {self.score} "
                     f"total is {highest}"
                 )
-        return self
 
     @property
     def kind(self) -> str:
+        given = self.given()
         for kind, keys in _KINDS.items():
-            if keys & self.model_fields_set:
+            if keys & given:
                 return kind
         raise AssertionError("unreachable: validation guarantees one kind")
 
 
-class Rule(Frozen):
+_FIELDS: Final = Condition.__struct_fields__
+
+
+class Rule(Frozen, frozen=True):
     result: Guidance
     when: Condition
 
 
-class GuidanceRules(Frozen):
-    rules: Annotated[tuple[Rule, ...], Field(min_length=1)]
+class GuidanceRules(Frozen, frozen=True):
+    rules: Annotated[tuple[Rule, ...], Meta(min_length=1)]
 
-    @field_validator("rules")
-    @classmethod
-    def _safety_first_default_last(cls, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    def __post_init__(self) -> None:
+        rules = self.rules
         first = rules[0]
         if not (first.result == "staff_today" and first.when.kind == "flag"):
             # CLINICAL.md: the urgent flag overrides every other answer; clinics cannot change it.
-            raise ValueError(
+            raise FieldError(
+                "rules",
                 f"the first rule (rules[1]) must be the urgent rule: {URGENT_RULE_TOML} "
-                "(the safety rule is fixed, not clinic-editable)"
+                "(the safety rule is fixed, not clinic-editable)",
             )
         for number, rule in enumerate(rules[:-1], start=1):
             if rule.when.kind == "always":
-                raise ValueError(
+                raise FieldError(
+                    "rules",
                     f"rules[{number}] uses 'always', so the rules after it could never be used; "
-                    "only the last rule may use 'always'"
+                    "only the last rule may use 'always'",
                 )
         if rules[-1].when.kind != "always":
-            raise ValueError(
+            raise FieldError(
+                "rules",
                 f"the last rule (rules[{len(rules)}]) must be `when = {{ always = true }}` "
-                "so every visit gets guidance"
+                "so every visit gets guidance",
             )
-        return rules
+
+
+def _check_ids(condition: Condition, fit: FitContent, where: str) -> list[str]:
+    """Question and option ids a condition names that the fit questions do not have."""
+    problems = []
+    if condition.answer is not None:
+        if condition.answer not in fit.question_ids():
+            problems.append(
+                f"{where}.answer: {condition.answer!r} is not a fit question id "
+                f"(known: {', '.join(fit.question_ids())})"
+            )
+        else:
+            question = fit.questions[fit.item_number(condition.answer) - 1]
+            if condition.is_ not in question.option_ids():
+                problems.append(
+                    f"{where}.is: {condition.is_!r} is not an option of question "
+                    f"{condition.answer!r} (known: {', '.join(question.option_ids())})"
+                )
+    for name, parts in (("any", condition.any_), ("all", condition.all_)):
+        for number, part in enumerate(parts or (), start=1):
+            problems += _check_ids(part, fit, f"{where}.{name}[{number}]")
+    if condition.not_ is not None:
+        problems += _check_ids(condition.not_, fit, f"{where}.not")
+    return problems
 
 
 def load_rules(path: Path, fit: FitContent) -> GuidanceRules:
     """Read and validate guidance.toml, checking question and option ids against `fit`."""
-    data = read_toml(path)
-    try:
-        return GuidanceRules.model_validate(data, context={"fit": fit})
-    except ValidationError as exc:
-        raise ContentError(describe_validation_error(path, exc)) from None
+    rules = validate(path, read_toml(path), GuidanceRules)
+    problems = [
+        f"{path}: {problem}"
+        for number, rule in enumerate(rules.rules, start=1)
+        for problem in _check_ids(rule.when, fit, f"rules[{number}].when")
+    ]
+    if problems:
+        raise ContentError("\n".join(problems))
+    return rules
 
 
 @dataclass(frozen=True)

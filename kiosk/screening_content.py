@@ -13,14 +13,16 @@ import string
 from pathlib import Path
 from typing import Annotated, ClassVar
 
-from pydantic import Field, StringConstraints, field_validator
+import msgspec
 
-from kiosk.contentfile import ContentError, Frozen, load_model
+from kiosk.contentfile import ContentError, FieldError, Frozen, load_model
 from kiosk.scoring import BAND_NAMES, MAX_VALUE, SCORED_ITEMS
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[
+    str, msgspec.Meta(min_length=1)
+]  # strings are stripped first (contentfile.stripped)
 # Ids are referenced from guidance.toml and stored in exports: keep them plain.
-Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+Identifier = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$")]
 
 OPTION_COUNT = MAX_VALUE + 1
 INSTRUMENTS_FILE = "instruments.toml"
@@ -29,22 +31,22 @@ SAFETY_FILE = "safety.toml"
 RESULTS_FILE = "results.toml"
 
 
-class Meta(Frozen):
+class Meta(Frozen, frozen=True):
     language: Text
     # Where the wording came from, so the clinic can check it against the original.
     source: Text
 
 
-def _check_option_count(labels: tuple[str, ...]) -> tuple[str, ...]:
+def _check_option_count(field: str, labels: tuple[str, ...]) -> None:
     if len(labels) != OPTION_COUNT:
-        raise ValueError(
+        raise FieldError(
+            field,
             f"needs exactly {OPTION_COUNT} options (scored 0–{MAX_VALUE} in this order), "
-            f"found {len(labels)}"
+            f"found {len(labels)}",
         )
-    return labels
 
 
-class InstrumentContent(Frozen):
+class InstrumentContent(Frozen, frozen=True):
     """Wording of one instrument. Option and item positions are the stored values and numbers."""
 
     instrument_id: ClassVar[str] = ""
@@ -58,20 +60,15 @@ class InstrumentContent(Frozen):
     difficulty: Text
     difficulty_options: tuple[Text, ...]
 
-    @field_validator("options", "difficulty_options")
-    @classmethod
-    def _four_options(cls, labels: tuple[str, ...]) -> tuple[str, ...]:
-        return _check_option_count(labels)
-
-    @field_validator("items")
-    @classmethod
-    def _item_count(cls, items: tuple[str, ...]) -> tuple[str, ...]:
-        expected = SCORED_ITEMS[cls.instrument_id]
-        if len(items) != expected:
-            raise ValueError(
-                f"{cls.display_name} needs exactly {expected} items, found {len(items)}"
+    def __post_init__(self) -> None:
+        _check_option_count("options", self.options)
+        expected = SCORED_ITEMS[self.instrument_id]
+        if len(self.items) != expected:
+            raise FieldError(
+                "items",
+                f"{self.display_name} needs exactly {expected} items, found {len(self.items)}",
             )
-        return items
+        _check_option_count("difficulty_options", self.difficulty_options)
 
     def item(self, number: int) -> str:
         """Item text by its 1-based number."""
@@ -80,17 +77,17 @@ class InstrumentContent(Frozen):
         return self.items[number - 1]
 
 
-class Phq9Content(InstrumentContent):
+class Phq9Content(InstrumentContent, frozen=True):
     instrument_id: ClassVar[str] = "phq9"
     display_name: ClassVar[str] = "PHQ-9"
 
 
-class Gad7Content(InstrumentContent):
+class Gad7Content(InstrumentContent, frozen=True):
     instrument_id: ClassVar[str] = "gad7"
     display_name: ClassVar[str] = "GAD-7"
 
 
-class InstrumentsContent(Frozen):
+class InstrumentsContent(Frozen, frozen=True):
     meta: Meta
     attribution: Text
     phq9: Phq9Content
@@ -104,44 +101,38 @@ class InstrumentsContent(Frozen):
         raise KeyError(instrument_id)
 
 
-class FitOption(Frozen):
+class FitOption(Frozen, frozen=True):
     id: Identifier
     label: Text
 
 
-def _check_unique_ids(ids: list[str], what: str) -> None:
+def _check_unique_ids(field: str, ids: list[str], what: str) -> None:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise ValueError(f"{what} ids must be unique; repeated: {', '.join(duplicates)}")
+        raise FieldError(field, f"{what} ids must be unique; repeated: {', '.join(duplicates)}")
 
 
-class FitQuestion(Frozen):
+class FitQuestion(Frozen, frozen=True):
     id: Identifier
     text: Text
-    options: tuple[FitOption, ...] = Field(min_length=2)
+    options: Annotated[tuple[FitOption, ...], msgspec.Meta(min_length=2)]
 
-    @field_validator("options")
-    @classmethod
-    def _unique_options(cls, options: tuple[FitOption, ...]) -> tuple[FitOption, ...]:
-        _check_unique_ids([option.id for option in options], "option")
-        return options
+    def __post_init__(self) -> None:
+        _check_unique_ids("options", [option.id for option in self.options], "option")
 
     def option_ids(self) -> tuple[str, ...]:
         return tuple(option.id for option in self.options)
 
 
-class FitContent(Frozen):
+class FitContent(Frozen, frozen=True):
     """The "which program fits" questions. Stored answers are option indexes by item number."""
 
     meta: Meta
     title: Text
-    questions: tuple[FitQuestion, ...] = Field(min_length=1)
+    questions: Annotated[tuple[FitQuestion, ...], msgspec.Meta(min_length=1)]
 
-    @field_validator("questions")
-    @classmethod
-    def _unique_questions(cls, questions: tuple[FitQuestion, ...]) -> tuple[FitQuestion, ...]:
-        _check_unique_ids([question.id for question in questions], "question")
-        return questions
+    def __post_init__(self) -> None:
+        _check_unique_ids("questions", [q.id for q in self.questions], "question")
 
     def question_ids(self) -> tuple[str, ...]:
         return tuple(question.id for question in self.questions)
@@ -154,30 +145,30 @@ class FitContent(Frozen):
         raise KeyError(question_id)
 
 
-class CrisisLine(Frozen):
+class CrisisLine(Frozen, frozen=True):
     text: Text
     # Kept apart from the text so screens can show it large and the summary can print it bold.
     number: Text
 
 
-class SafetyContent(Frozen):
+class SafetyContent(Frozen, frozen=True):
     meta: Meta
     title: Text
     message: Text
     # Shown on the safety screen, every result screen and every summary; never empty.
-    crisis: tuple[CrisisLine, ...] = Field(min_length=1)
+    crisis: Annotated[tuple[CrisisLine, ...], msgspec.Meta(min_length=1)]
     continue_label: Text
     stop_label: Text
     talk_now_label: Text
 
 
-class GuidanceTexts(Frozen):
+class GuidanceTexts(Frozen, frozen=True):
     staff_today: Text
     ask_iop: Text
     outpatient: Text
 
 
-def _check_band_keys(instrument: str, texts: dict[str, str]) -> dict[str, str]:
+def _check_band_keys(instrument: str, texts: dict[str, str]) -> None:
     expected = BAND_NAMES[instrument]
     missing = [band for band in expected if band not in texts]
     unknown = sorted(key for key in texts if key not in expected)
@@ -187,34 +178,28 @@ def _check_band_keys(instrument: str, texts: dict[str, str]) -> dict[str, str]:
     if unknown:
         problems.append("unknown " + ", ".join(f'"{key}"' for key in unknown))
     if problems:
-        raise ValueError(
-            "; ".join(problems) + " (bands are " + ", ".join(f'"{b}"' for b in expected) + ")"
+        raise FieldError(
+            instrument,
+            "; ".join(problems) + " (bands are " + ", ".join(f'"{b}"' for b in expected) + ")",
         )
-    return texts
 
 
-class BandTexts(Frozen):
+class BandTexts(Frozen, frozen=True):
     """One sentence per severity band, keyed by the band names scoring returns."""
 
     phq9: dict[str, Text]
     gad7: dict[str, Text]
 
-    @field_validator("phq9")
-    @classmethod
-    def _phq9_bands(cls, texts: dict[str, str]) -> dict[str, str]:
-        return _check_band_keys("phq9", texts)
-
-    @field_validator("gad7")
-    @classmethod
-    def _gad7_bands(cls, texts: dict[str, str]) -> dict[str, str]:
-        return _check_band_keys("gad7", texts)
+    def __post_init__(self) -> None:
+        _check_band_keys("phq9", self.phq9)
+        _check_band_keys("gad7", self.gad7)
 
 
 def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
-class ResultsContent(Frozen):
+class ResultsContent(Frozen, frozen=True):
     meta: Meta
     not_a_diagnosis: Text
     clinician_decides: Text
@@ -223,19 +208,14 @@ class ResultsContent(Frozen):
     not_scored_one: Text
     not_scored_many: Text
 
-    @field_validator("not_scored_one")
-    @classmethod
-    def _one_placeholder(cls, text: str) -> str:
-        if not _placeholders(text) <= {"n"}:
-            raise ValueError("the only placeholder allowed is {n}")
-        return text
-
-    @field_validator("not_scored_many")
-    @classmethod
-    def _many_placeholder(cls, text: str) -> str:
-        if _placeholders(text) != {"n"}:
-            raise ValueError("needs the {n} placeholder (number of skipped questions) and no other")
-        return text
+    def __post_init__(self) -> None:
+        if not _placeholders(self.not_scored_one) <= {"n"}:
+            raise FieldError("not_scored_one", "the only placeholder allowed is {n}")
+        if _placeholders(self.not_scored_many) != {"n"}:
+            raise FieldError(
+                "not_scored_many",
+                "needs the {n} placeholder (number of skipped questions) and no other",
+            )
 
     def band_text(self, instrument: str, band: str) -> str:
         texts = self.bands.phq9 if instrument == "phq9" else self.bands.gad7
@@ -255,7 +235,7 @@ SCREENING_FILES = {
 }
 
 
-class ScreeningContent(Frozen):
+class ScreeningContent(Frozen, frozen=True):
     language: Text
     folder: Path
     instruments: InstrumentsContent

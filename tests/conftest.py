@@ -34,9 +34,7 @@ def data_dir(tmp_path: Path) -> Path:
 def config(data_dir: Path) -> Config:
     """Defaults, except that nothing is sent to a printer unless a test asks for one."""
     config = load_config(None, data_dir)
-    return config.model_copy(
-        update={"printing": config.printing.model_copy(update={"printer": "none"})}
-    )
+    return config.replace(printing=config.printing.replace(printer="none"))
 
 
 @pytest.fixture

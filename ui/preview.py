@@ -22,9 +22,7 @@ def build(data_dir: Path, fullscreen: bool = False):  # type: ignore[no-untyped-
 
     config = load_config(None, data_dir)
     # Previews never send anything to a real printer.
-    config = config.model_copy(
-        update={"printing": config.printing.model_copy(update={"printer": "none"})}
-    )
+    config = config.replace(printing=config.printing.replace(printer="none"))
     window = create_main_window(config)
     window.navigator.warm_up()  # as the kiosk is a moment after start
     return window

@@ -61,7 +61,7 @@ HEADLESS_ENV = {
     "WLR_LIBINPUT_NO_DEVICES": "1",
     "WLR_RENDERER": "pixman",
 }
-KIOSK_MODULES = "import PySide6.QtWidgets, sqlite_utils, reportlab, pydantic, argon2, platformdirs"
+KIOSK_MODULES = "import PySide6.QtWidgets, sqlite_utils, reportlab, msgspec, argon2, platformdirs"
 
 
 def unavailable(reason: str) -> None:

@@ -72,7 +72,7 @@ def test_program_page_missing_field(content_copy: Path) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
     with pytest.raises(ContentError) as info:
         load_content(content_copy, ["en"])
-    assert f"{path}: pages[1].summary: Field required" in str(info.value)
+    assert f"{path}: pages[1].summary: missing (required)" in str(info.value)
 
 
 def test_table_row_with_wrong_cell_count(content_copy: Path) -> None:

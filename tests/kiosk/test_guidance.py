@@ -248,7 +248,7 @@ BROKEN = [
     ),
     pytest.param(
         '[[rules]]\nresult = "iop"\nwhen = { answer = "hospital", is = "yes" }\n',
-        "rules[2].result: Input should be 'staff_today', 'ask_iop' or 'outpatient'",
+        "rules[2].result: 'iop' is not one of 'ask_iop', 'outpatient', 'staff_today'",
         id="unknown-result",
     ),
     pytest.param(
@@ -340,7 +340,7 @@ def test_no_rules(tmp_path: Path, fit: FitContent) -> None:
     with pytest.raises(ContentError, match=r"guidance\.toml: rules: "):
         load_rules(path, fit)
     path.write_text("", encoding="utf-8")
-    with pytest.raises(ContentError, match=r"guidance\.toml: rules: Field required"):
+    with pytest.raises(ContentError, match=r"guidance\.toml: rules: missing \(required\)"):
         load_rules(path, fit)
 
 
@@ -351,15 +351,3 @@ def test_unreadable_files(tmp_path: Path, fit: FitContent) -> None:
     path.write_text("[[rules]\n", encoding="utf-8")
     with pytest.raises(ContentError, match="not valid TOML"):
         load_rules(path, fit)
-
-
-def test_rules_cannot_skip_the_id_check() -> None:
-    data = {
-        "rules": [
-            {"result": "staff_today", "when": {"flag": "urgent"}},
-            {"result": "ask_iop", "when": {"answer": "hospital", "is": "yes"}},
-            {"result": "outpatient", "when": {"always": True}},
-        ]
-    }
-    with pytest.raises(ValueError, match="use load_rules"):
-        GuidanceRules.model_validate(data)

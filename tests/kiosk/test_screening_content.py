@@ -234,7 +234,7 @@ BROKEN = [
         "en/instruments.toml",
         'heading = "About your mood"',
         'heading = "   "',
-        "phq9.heading: String should have at least 1 character",
+        "phq9.heading: must not be empty",
         id="blank-heading",
     ),
     pytest.param(
@@ -248,7 +248,7 @@ BROKEN = [
         "en/instruments.toml",
         "attribution = ",
         "# attribution = ",
-        "attribution: Field required",
+        "attribution: missing (required)",
         id="no-attribution",
     ),
     pytest.param(
@@ -262,7 +262,7 @@ BROKEN = [
         "en/fit.toml",
         'id = "time"',
         'id = "Time!"',
-        "questions[5].id: String should match",
+        "questions[5].id: expected text matching regex",
         id="bad-id",
     ),
     pytest.param(
@@ -273,7 +273,11 @@ BROKEN = [
         id="wrong-language",
     ),
     pytest.param(
-        "en/safety.toml", 'number = "988"', "", "crisis[2].number: Field required", id="no-number"
+        "en/safety.toml",
+        'number = "988"',
+        "",
+        "crisis[2].number: missing (required)",
+        id="no-number",
     ),
     pytest.param(
         "en/results.toml",
@@ -300,7 +304,7 @@ BROKEN = [
         "es/results.toml",
         'ask_iop = "',
         'ask_iop = "" \nx_ask_iop = "',
-        "guidance.ask_iop: String should have at least 1 character",
+        "guidance.ask_iop: must not be empty",
         id="empty-guidance",
     ),
 ]

@@ -38,3 +38,8 @@ def make_window(qtbot: QtBot, content: Content) -> Iterator[MakeWindow]:
     # Without a running event loop deleteLater() never happens; windows left alive would be
     # re-polished by every later stylesheet change, making the suite slower with each test.
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def with_printer(config: Config, printer: str) -> Config:
+    """The test config printing to `printer`, following each job for at most 20 s."""
+    return config.replace(printing=config.printing.replace(printer=printer, timeout_seconds=20))

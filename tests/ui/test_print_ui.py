@@ -16,19 +16,9 @@ from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide 
     cups_fixture,
     cups_session_fixture,
 )
-from tests.ui.conftest import MakeWindow
+from tests.ui.conftest import MakeWindow, with_printer
 from ui.navigator import ScreenId
 from ui.preview import drive
-
-
-def with_printer(config: Config, printer: str) -> Config:
-    return config.model_copy(
-        update={
-            "printing": config.printing.model_copy(
-                update={"printer": printer, "timeout_seconds": 20}
-            )
-        }
-    )
 
 
 def print_from_results(make_window: MakeWindow, config: Config, qtbot: QtBot, language: str):  # type: ignore[no-untyped-def]

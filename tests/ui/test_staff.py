@@ -34,7 +34,7 @@ from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide 
     cups_fixture,
     cups_session_fixture,
 )
-from tests.ui.conftest import MakeWindow
+from tests.ui.conftest import MakeWindow, with_printer
 from ui.app import MainWindow
 from ui.navigator import ScreenId
 from ui.staff import folders
@@ -65,16 +65,6 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     # Real argon2id with a small cost, as in tests/kiosk/test_security.py.
     monkeypatch.setattr(
         security, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
-
-
-def with_printer(config: Config, printer: str) -> Config:
-    return config.model_copy(
-        update={
-            "printing": config.printing.model_copy(
-                update={"printer": printer, "timeout_seconds": 20}
-            )
-        }
     )
 
 
