@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, cast, get_args
+from typing import TYPE_CHECKING, Any, cast, get_args
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
 
 from kiosk.model import (
     INSTRUMENTS,
@@ -118,7 +119,11 @@ class AuditEntry:
 # check_database) can read the schema version without knowing about the migrations table.
 # Never edit a released migration: add a new one at the end.
 
-_MIGRATIONS = Migrations("kiosk")
+# sqlite-utils is imported only when a migration has to run (a new or older database), so an
+# ordinary start reads the schema state with plain SQL and does not pay for its import.
+MIGRATION_SET = "kiosk"
+MIGRATIONS_TABLE = "_sqlite_migrations"  # sqlite-utils' Migrations.migrations_table (tested)
+_MIGRATION_FUNCS: list[tuple[str, Callable[[Database], None]]] = []
 _MIGRATION_NAMES: list[str] = []
 
 
@@ -131,9 +136,18 @@ def _migration(func: Callable[[Database], None]) -> Callable[[Database], None]:
         db.execute(f"PRAGMA user_version = {version}")
 
     apply.__name__ = name
-    _MIGRATIONS(name=name)(apply)
+    _MIGRATION_FUNCS.append((name, apply))
     _MIGRATION_NAMES.append(name)
     return func
+
+
+def _migrations() -> Migrations:
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for name, apply in _MIGRATION_FUNCS:
+        migrations(name=name)(apply)
+    return migrations
 
 
 @_migration
@@ -219,15 +233,31 @@ def _initial_schema(db: Database) -> None:
 SCHEMA_VERSION: int = len(_MIGRATION_NAMES)
 
 
-def _migrate(db: Database, target: int | None = None) -> None:
-    """Bring ``db`` to schema version ``target`` (default: the newest).
+def _migrate(conn: sqlite3.Connection, target: int | None = None) -> None:
+    """Bring the database to schema version ``target`` (default: the newest).
 
     Tests use ``target`` to build every earlier version and check the upgrade path from it.
     """
+    from sqlite_utils import Database
+
     stop = None
     if target is not None and target < len(_MIGRATION_NAMES):
         stop = _MIGRATION_NAMES[target]
-    _MIGRATIONS.apply(db, stop_before=stop)
+    _migrations().apply(Database(conn, execute_plugins=False), stop_before=stop)
+
+
+def _applied_migrations(conn: sqlite3.Connection) -> set[str]:
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [MIGRATIONS_TABLE]
+    ).fetchone()
+    if not has_table:
+        return set()
+    return {
+        row[0]
+        for row in conn.execute(
+            f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", [MIGRATION_SET]
+        )
+    }
 
 
 # --- messages and error translation -------------------------------------------------------
@@ -381,21 +411,9 @@ def _examine_with(path: Path, *, thorough: bool, immutable: bool) -> list[str]:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreTooNewError(_too_new_message(path, version))
-        has_migrations = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-            [Migrations.migrations_table],
-        ).fetchone()
-        if has_migrations:
-            applied = {
-                row[0]
-                for row in conn.execute(
-                    f"SELECT name FROM {Migrations.migrations_table} WHERE migration_set = ?",
-                    [_MIGRATIONS.name],
-                )
-            }
-            unknown = sorted(applied - set(_MIGRATION_NAMES))
-            if unknown:
-                raise StoreTooNewError(_too_new_message(path, unknown[-1]))
+        unknown = sorted(_applied_migrations(conn) - set(_MIGRATION_NAMES))
+        if unknown:
+            raise StoreTooNewError(_too_new_message(path, unknown[-1]))
         problems: list[str] = []
         if thorough:
             orphans = conn.execute("PRAGMA foreign_key_check").fetchall()
@@ -494,7 +512,7 @@ _VISIT_CHILDREN: tuple[str, ...] = ("answers", "scores", "print_jobs")
 _PURGE_CACHE_KIB = 8192
 
 
-def _only_known_children(db: Database) -> bool:
+def _only_known_children(db: sqlite3.Connection) -> bool:
     """True when the tables referring to visits are exactly _VISIT_CHILDREN and nothing refers
     to those: then deleting them explicitly is all that ON DELETE CASCADE would do."""
     referred: dict[str, set[str]] = {}
@@ -523,12 +541,12 @@ class Store:
     def __init__(
         self,
         path: Path,
-        db: Database,
+        db: sqlite3.Connection,
         folder_lock: _FolderLock,
         clock: Callable[[], datetime],
     ) -> None:
         self.path = path
-        self._db: Database | None = db
+        self._db: sqlite3.Connection | None = db
         self._folder_lock = folder_lock
         self._clock = clock
         self._lock = threading.RLock()
@@ -576,7 +594,8 @@ class Store:
         with self._lock:
             db = self._require_db()
             try:
-                pending = _MIGRATIONS.pending(db)
+                applied = _applied_migrations(db)
+                pending = [name for name in _MIGRATION_NAMES if name not in applied]
                 if pending and not self._folder_lock.alone:
                     raise StoreUnavailableError(
                         f"The kiosk database {self.path} needs an upgrade, but another kiosk "
@@ -637,27 +656,27 @@ class Store:
 
     # -- transactions --
 
-    def _require_db(self) -> Database:
+    def _require_db(self) -> sqlite3.Connection:
         if self._db is None:
             raise StoreError("The kiosk database is closed. Restart the kiosk.")
         return self._db
 
     @contextmanager
-    def _write(self) -> Iterator[Database]:
+    def _write(self) -> Iterator[sqlite3.Connection]:
         """One committed transaction; on any error everything in it is rolled back."""
         with self._lock:
             db = self._require_db()
             try:
                 # IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so a
                 # second process writing meanwhile cannot make the commit fail half-way.
-                db.conn.execute("BEGIN IMMEDIATE")
+                db.execute("BEGIN IMMEDIATE")
                 try:
                     yield db
                 except BaseException:
                     self._rollback_quietly(db)
                     raise
                 try:
-                    db.conn.execute("COMMIT")
+                    db.execute("COMMIT")
                 except BaseException:
                     self._rollback_quietly(db)
                     raise
@@ -668,12 +687,12 @@ class Store:
                 raise error from exc
 
     @contextmanager
-    def _read(self) -> Iterator[Database]:
+    def _read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot for reads that take several queries."""
         with self._lock:
             db = self._require_db()
             try:
-                db.conn.execute("BEGIN")
+                db.execute("BEGIN")
                 try:
                     yield db
                 finally:
@@ -685,7 +704,7 @@ class Store:
                 raise error from exc
 
     @staticmethod
-    def _rollback_quietly(db: Database) -> None:
+    def _rollback_quietly(db: sqlite3.Connection) -> None:
         # The error that brought us here matters more than a failing rollback (SQLite may
         # already have rolled back by itself after SQLITE_FULL or an I/O error).
         with suppress(sqlite3.Error):
@@ -695,10 +714,14 @@ class Store:
         return _iso(self._clock())
 
     @staticmethod
-    def _rows(db: Database, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        return list(db.query(sql, params or []))
+    def _rows(
+        db: sqlite3.Connection, sql: str, params: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        cursor = db.execute(sql, params or [])
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
-    def _visit_id(self, db: Database, code: str) -> int:
+    def _visit_id(self, db: sqlite3.Connection, code: str) -> int:
         row = db.execute("SELECT id FROM visits WHERE code = ?", [_normalize_code(code)]).fetchone()
         if row is None:
             raise VisitNotFoundError(f"No visit with code {code!r} (it may have been purged).")
@@ -867,7 +890,7 @@ class Store:
             return self._assemble(db, rows, in_span, span)
 
     def _assemble(
-        self, db: Database, rows: list[dict[str, Any]], where: str, params: list[Any]
+        self, db: sqlite3.Connection, rows: list[dict[str, Any]], where: str, params: list[Any]
     ) -> list[Visit]:
         """Visits from their rows plus their answers, scores and print jobs (``where`` picks)."""
         answers: dict[int, dict[SectionId, dict[int, int | None]]] = {}
@@ -960,7 +983,7 @@ class Store:
         with self._write() as db:
             self._insert_audit(db, actor, action, detail)
 
-    def _insert_audit(self, db: Database, actor: str, action: str, detail: str) -> None:
+    def _insert_audit(self, db: sqlite3.Connection, actor: str, action: str, detail: str) -> None:
         db.execute(
             "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
             [self._now(), actor, action, detail],
@@ -1048,7 +1071,7 @@ class Store:
             copy = sqlite3.connect(temporary)
             try:
                 with self._lock:
-                    self._require_db().conn.backup(copy)
+                    self._require_db().backup(copy)
                 # A single self-contained file is what people copy around.
                 copy.execute("PRAGMA journal_mode = DELETE")
                 result = copy.execute("PRAGMA quick_check").fetchone()[0]
@@ -1136,7 +1159,7 @@ def _fsync_folder(folder: Path) -> None:
         _fsync_file(folder)
 
 
-def _connect(path: Path) -> Database:
+def _connect(path: Path) -> sqlite3.Connection:
     try:
         if not path.exists():
             _create_private_file(path)
@@ -1154,7 +1177,7 @@ def _connect(path: Path) -> Database:
     except sqlite3.Error as exc:
         raise _translate(exc, path) or StoreUnavailableError(str(exc)) from exc
     try:
-        db = Database(conn, execute_plugins=False)
+        db = conn
         mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise StoreUnavailableError(

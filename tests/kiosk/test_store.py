@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlite_utils import Database
 
 import kiosk.store as store_module
 from kiosk.model import SECTIONS, SectionId, StoredScore
@@ -70,7 +69,7 @@ def raw(store: Store) -> sqlite3.Connection:
     """The store's own connection, for looking underneath the API."""
     db = store._db
     assert db is not None
-    return db.conn
+    return db
 
 
 def digest(path: Path) -> str:
@@ -579,7 +578,7 @@ def test_read_only_connection_raises_unavailable(store: Store) -> None:
     db = store._db
     assert db is not None
     uri = store.path.resolve().as_uri() + "?mode=ro"
-    store._db = Database(sqlite3.connect(uri, uri=True, check_same_thread=False))
+    store._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
     try:
         with pytest.raises(StoreUnavailableError, match="read-only"):
             store.complete_visit(code, {"phq9": score()}, "outpatient")

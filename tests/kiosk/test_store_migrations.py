@@ -7,10 +7,12 @@ case here without touching the tests.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
 
 import kiosk.store as store_module
 from kiosk.store import DB_FILENAME, SCHEMA_VERSION, Store
@@ -39,11 +41,30 @@ def build_at(folder: Path, version: int) -> Path:
     """A database as a kiosk at ``version`` would have left it."""
     folder.mkdir(parents=True)
     path = folder / DB_FILENAME
-    db = Database(path)
-    store_module._migrate(db, version)
-    db.close()
+    conn = sqlite3.connect(path)
+    store_module._migrate(conn, version)
+    conn.close()
     assert user_version(path) == version
     return path
+
+
+def test_plain_sql_reads_the_table_sqlite_utils_writes() -> None:
+    # An ordinary start checks the applied migrations with plain SQL (no sqlite-utils import).
+    assert Migrations.migrations_table == store_module.MIGRATIONS_TABLE
+    assert store_module._migrations().name == store_module.MIGRATION_SET
+
+
+def test_ordinary_start_does_not_import_sqlite_utils(tmp_path: Path) -> None:
+    Store.open(tmp_path / "data").close()  # created: migrations run here
+    code = (
+        "import sys; from pathlib import Path; from kiosk.store import Store; "
+        f"Store.open(Path({str(tmp_path / 'data')!r})).close(); "
+        "print('sqlite_utils' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "False"
 
 
 def test_there_is_a_migration_per_version() -> None:
