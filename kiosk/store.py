@@ -1176,6 +1176,9 @@ def _connect(path: Path) -> sqlite3.Connection:
         )
     except sqlite3.Error as exc:
         raise _translate(exc, path) or StoreUnavailableError(str(exc)) from exc
+    # No implicit transactions: every write is inside _write()'s explicit BEGIN IMMEDIATE ...
+    # COMMIT, and nothing else can leave a transaction open that would swallow later writes.
+    conn.isolation_level = None
     try:
         db = conn
         mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]

@@ -115,6 +115,10 @@ def test_connection_settings(store: Store) -> None:
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert names >= TABLES
+    # Transactions are only the store's own: no statement opens one behind its back.
+    assert conn.isolation_level is None
+    store.create_visit("en")
+    assert not conn.in_transaction
 
 
 def test_a_zero_byte_file_is_an_empty_database(folder: Path) -> None:
