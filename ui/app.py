@@ -6,7 +6,7 @@ import logging
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QResizeEvent
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from kiosk.config import Config
 from kiosk.content import Content, load_content
@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.navigator.screen_changed.connect(lambda _: self._rearm())
         self.navigator.quit_requested.connect(self.quit_kiosk)
         self._lockdown: LockDown | None = None
+        self._announcing = False  # connected to the application's focusChanged
 
         self.purge_timer = QTimer(self)
         self.purge_timer.setInterval(DAY_MS)
@@ -58,6 +59,8 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             app.installEventFilter(self.idle)
             self.navigator.restyle_paused_filters.append(self.idle)
+            app.focusChanged.connect(self._focus_changed)
+            self._announcing = True
             if self.locked:
                 self._lockdown = LockDown(self)
                 app.installEventFilter(self._lockdown)
@@ -83,6 +86,9 @@ class MainWindow(QMainWindow):
             self.navigator.speaker.say(
                 [overlay.title.text(), overlay.body.text(), overlay.more_time_button.text()]
             )
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        self.navigator.announce_focus(new)
 
     def _idle_expired(self) -> None:
         self.navigator.reset()
@@ -127,6 +133,9 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.removeEventFilter(self.idle)
+            if self._announcing:
+                app.focusChanged.disconnect(self._focus_changed)
+                self._announcing = False
             self.navigator.restyle_paused_filters.clear()
             if self._lockdown is not None:
                 app.removeEventFilter(self._lockdown)

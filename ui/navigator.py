@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QGridLayout,
     QHBoxLayout,
@@ -526,6 +527,17 @@ class Navigator(QWidget):
             self.speaker.stop()
         self.top_bar.read_button.setChecked(self.reading)
         self.top_bar.set_language(self.language, self.content[self.language])
+
+    def announce_focus(self, widget: QWidget | None) -> None:
+        """A switch or keyboard user who listens hears each button as Tab reaches it."""
+        if not self.reading or not isinstance(widget, QAbstractButton):
+            return
+        if not self.isAncestorOf(widget) or widget is self.top_bar.read_button:
+            return
+        text = widget.text()
+        if text.strip():
+            self.speaker.stop()
+            self.speaker.say([text])
 
     def _speak_current(self) -> None:
         if self.reading and self.current in self.screens:

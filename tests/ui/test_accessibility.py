@@ -171,6 +171,28 @@ def test_name_typed_by_ear_is_read_back(
     assert nav.speaker.spoken[-2:] == ["Marí", "María"]
 
 
+def test_tab_announces_each_button_to_a_listening_visitor(
+    make_window: MakeWindow, config: Config, mock_speech: None, qtbot: QtBot
+) -> None:
+    window = make_window(config)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    nav = window.navigator
+    nav.top_bar.read_button.click()
+    drive(window, "question")
+    settle()
+    first, second = nav.question.option_buttons[:2]
+    first.setFocus(Qt.FocusReason.TabFocusReason)
+    assert nav.speaker.spoken[-1] == first.text()
+    QTest.keyClick(first, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is second
+    assert nav.speaker.spoken[-1] == second.text()
+    nav.top_bar.read_button.click()  # reading off: Tab is silent again
+    count = len(nav.speaker.spoken)
+    QTest.keyClick(second, Qt.Key.Key_Tab)
+    assert len(nav.speaker.spoken) == count
+
+
 def test_idle_warning_is_spoken_to_a_listening_visitor(
     make_window: MakeWindow, config: Config, mock_speech: None
 ) -> None:
