@@ -36,7 +36,7 @@ class ClinicConfig(Frozen, frozen=True):
     def __post_init__(self) -> None:
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder
             raise FieldError(
                 "timezone",
                 f"unknown time zone {self.timezone!r} (use a name like America/New_York)",

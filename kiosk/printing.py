@@ -106,7 +106,11 @@ class PrintOutcome:
 
 
 class _PrintError(Exception):
-    """Internal: stop here with this staff-readable reason."""
+    """Internal: stop here with this staff-readable reason (and the queue it is about)."""
+
+    def __init__(self, message: str, queue: str = "") -> None:
+        super().__init__(message)
+        self.queue = queue
 
 
 # --- running the CUPS commands ----------------------------------------------------------------
@@ -363,9 +367,13 @@ def _ready_queue(cups: _Cups, queue: str) -> str:
     """The queue a job for `queue` ("" = the default) goes to, once it is known to take one."""
     _check_scheduler(cups)
     wanted = queue or _default_queue(cups)
-    if not _QUEUE_NAME.match(wanted):
-        raise _PrintError(f"no such printer '{wanted}'")
-    return _check_printer(cups, wanted)
+    try:
+        if not _QUEUE_NAME.match(wanted):
+            raise _PrintError(f"no such printer '{wanted}'")
+        return _check_printer(cups, wanted)
+    except _PrintError as exc:
+        exc.queue = exc.queue or wanted  # the attempt is recorded against the queue it tried
+        raise
 
 
 # --- public API ---------------------------------------------------------------------------------
@@ -388,13 +396,7 @@ def check_queue(queue: str, timeout: float) -> str:
     try:
         return _ready_queue(cups, queue)
     except _PrintError as exc:
-        resolved = queue
-        if not queue:
-            try:
-                resolved = _default_queue(_Cups(deadline=time.monotonic() + 1.0))
-            except _PrintError:
-                resolved = ""
-        raise PrinterNotReadyError(str(exc), resolved) from None
+        raise PrinterNotReadyError(str(exc), exc.queue) from None
 
 
 def print_pdf(
@@ -422,7 +424,7 @@ def print_pdf(
     except _PrintError as exc:
         if job_id is not None:
             _cancel(cups, resolved, job_id)
-        return PrintOutcome.failed(str(exc), queue=resolved, cups_job_id=job_id)
+        return PrintOutcome.failed(str(exc), queue=resolved or exc.queue, cups_job_id=job_id)
 
 
 def _clean_title(title: str) -> str:

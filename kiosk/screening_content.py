@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import string
 from pathlib import Path
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 
@@ -168,7 +168,14 @@ class GuidanceTexts(Frozen, frozen=True):
     outpatient: Text
 
 
-def _check_band_keys(instrument: str, texts: dict[str, str]) -> None:
+def _check_band_keys(instrument: str, texts: dict[str, object]) -> None:
+    # Values are checked here, not by type: msgspec names a table's key only as "[...]", and
+    # the clinic needs to know which band's sentence is wrong.
+    for band, text in texts.items():
+        if not isinstance(text, str):
+            raise FieldError(f"{instrument}.{band}", f"expected text, got {type(text).__name__}")
+        if not text:
+            raise FieldError(f"{instrument}.{band}", "must not be empty")
     expected = BAND_NAMES[instrument]
     missing = [band for band in expected if band not in texts]
     unknown = sorted(key for key in texts if key not in expected)
@@ -187,16 +194,19 @@ def _check_band_keys(instrument: str, texts: dict[str, str]) -> None:
 class BandTexts(Frozen, frozen=True):
     """One sentence per severity band, keyed by the band names scoring returns."""
 
-    phq9: dict[str, Text]
-    gad7: dict[str, Text]
+    phq9: dict[str, Any]  # band -> sentence; checked in __post_init__
+    gad7: dict[str, Any]
 
     def __post_init__(self) -> None:
         _check_band_keys("phq9", self.phq9)
         _check_band_keys("gad7", self.gad7)
 
 
-def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+def _placeholders(field: str, text: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as exc:  # "{n" and the like
+        raise FieldError(field, f"broken {{placeholder}}: {exc}") from None
 
 
 class ResultsContent(Frozen, frozen=True):
@@ -209,9 +219,9 @@ class ResultsContent(Frozen, frozen=True):
     not_scored_many: Text
 
     def __post_init__(self) -> None:
-        if not _placeholders(self.not_scored_one) <= {"n"}:
+        if not _placeholders("not_scored_one", self.not_scored_one) <= {"n"}:
             raise FieldError("not_scored_one", "the only placeholder allowed is {n}")
-        if _placeholders(self.not_scored_many) != {"n"}:
+        if _placeholders("not_scored_many", self.not_scored_many) != {"n"}:
             raise FieldError(
                 "not_scored_many",
                 "needs the {n} placeholder (number of skipped questions) and no other",
@@ -219,7 +229,7 @@ class ResultsContent(Frozen, frozen=True):
 
     def band_text(self, instrument: str, band: str) -> str:
         texts = self.bands.phq9 if instrument == "phq9" else self.bands.gad7
-        return texts[band]
+        return str(texts[band])  # checked to be text at load
 
     def not_scored(self, skipped: int) -> str:
         template = self.not_scored_one if skipped == 1 else self.not_scored_many

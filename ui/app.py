@@ -46,6 +46,13 @@ class MainWindow(QMainWindow):
         self.overlay.expired.connect(self._idle_expired)
         self.overlay.dismissed.connect(self._rearm)
         self.navigator.screen_changed.connect(lambda _: self._rearm())
+        # Large text, high contrast, read aloud or another language chosen on Welcome must be
+        # reset for the next visitor too (connected after the navigator's own handlers).
+        bar = self.navigator.top_bar
+        for changed in (bar.large_text_toggled, bar.high_contrast_toggled):
+            changed.connect(lambda _=False: self._rearm())
+        bar.read_aloud_requested.connect(self._rearm)
+        bar.language_requested.connect(lambda _: self._rearm())
         self.navigator.quit_requested.connect(self.quit_kiosk)
         self._lockdown: LockDown | None = None
         self._announcing = False  # connected to the application's focusChanged

@@ -400,8 +400,10 @@ class Navigator(QWidget):
         mode's sign-in, and staff never see a visitor's screen."""
         if self.current not in (ScreenId.WELCOME, ScreenId.OUT_OF_ORDER):
             return
-        # Staff pages have no toggles to turn a visitor's large text or high contrast off again.
+        # Staff pages have no toggles to turn a visitor's large text, high contrast or read
+        # aloud off again; and nothing of staff mode (visit codes, urgent rows) is read aloud.
         self.top_bar.reset()
+        self.reading = False
         if self._speaker is not None:
             self._speaker.stop()
         self.staff.open()
@@ -530,7 +532,9 @@ class Navigator(QWidget):
 
     def announce_focus(self, widget: QWidget | None) -> None:
         """A switch or keyboard user who listens hears each button as Tab reaches it."""
-        if not self.reading or not isinstance(widget, QAbstractButton):
+        if not self.reading or self.current is ScreenId.STAFF:
+            return
+        if not isinstance(widget, QAbstractButton):
             return
         if not self.isAncestorOf(widget) or widget is self.top_bar.read_button:
             return
@@ -586,4 +590,5 @@ class Navigator(QWidget):
             self.current in (ScreenId.WELCOME, ScreenId.OUT_OF_ORDER)
             and self.language == self.content.default_language
             and self.theme_options == theme.ThemeOptions()
+            and not self.reading
         )

@@ -61,6 +61,7 @@ def test_every_documented_key_is_read(tmp_path: Path) -> None:
         ('[kiosk]\nfullscreen = "yes"\n', "kiosk.fullscreen: expected true or false, got text"),
         ('[kiosk]\nlanguages = ["English"]\n', "kiosk.languages[1]"),
         ('[clinic]\ntimezone = "Mars/Olympus"\n', "clinic.timezone: unknown time zone"),
+        ('[clinic]\ntimezone = "America"\n', "clinic.timezone: unknown time zone"),
         ("[storage]\nretention_days = 0\n", "storage.retention_days"),
         ('[printer]\nprinter = "x"\n', "printer: unknown key"),
         ("[kiosk\n", "not valid TOML"),

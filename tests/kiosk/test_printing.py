@@ -249,6 +249,7 @@ def test_stopped_printer_then_reprint(
     failed = print_visit(store, code, content["en"], config)
     assert (failed.ok, failed.state, failed.cups_job_id) == (False, "failed", None)
     assert failed.error == f"printer '{cups.name}' is stopped"
+    assert failed.queue == cups.name  # the attempt names the printer it tried
     visit = store.get_visit(code)
     assert visit.status == "completed" and visit.urgent and not visit.printed
     assert [(j.state, j.error) for j in visit.print_jobs] == [("failed", failed.error)]

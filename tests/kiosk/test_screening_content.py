@@ -307,6 +307,20 @@ BROKEN = [
         "guidance.ask_iop: must not be empty",
         id="empty-guidance",
     ),
+    pytest.param(
+        "en/results.toml",
+        '"Not scored: {n} questions skipped"',
+        '"Not scored: {n questions skipped"',
+        "not_scored_many: broken {placeholder}",
+        id="broken-placeholder",
+    ),
+    pytest.param(
+        "en/results.toml",
+        "mild = ",
+        "mild = 5\nx_mild = ",
+        "bands.phq9.mild: expected text, got int",
+        id="band-not-text",
+    ),
 ]
 
 

@@ -193,6 +193,24 @@ def test_tab_announces_each_button_to_a_listening_visitor(
     assert len(nav.speaker.spoken) == count
 
 
+def test_nothing_of_staff_mode_is_read_aloud(
+    make_window: MakeWindow, config: Config, mock_speech: None, qtbot: QtBot
+) -> None:
+    window = make_window(config)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    nav = window.navigator
+    nav.top_bar.read_button.click()
+    assert nav.reading
+    nav.open_staff()
+    assert nav.current is ScreenId.STAFF and not nav.reading
+    count = len(nav.speaker.spoken)
+    focused = QApplication.focusWidget() or window
+    for _ in range(4):
+        QTest.keyClick(QApplication.focusWidget() or focused, Qt.Key.Key_Tab)
+    assert len(nav.speaker.spoken) == count
+
+
 def test_idle_warning_is_spoken_to_a_listening_visitor(
     make_window: MakeWindow, config: Config, mock_speech: None
 ) -> None:

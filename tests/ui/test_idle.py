@@ -91,3 +91,25 @@ def test_touches_still_count_after_a_restyle(
     window.idle.timer.stop()
     qtbot.mouseClick(nav.privacy.title, Qt.MouseButton.LeftButton)
     assert window.idle.timer.isActive()
+
+
+def test_a_choice_made_on_welcome_is_reset_for_the_next_visitor(
+    make_window: MakeWindow,
+    write_config,
+    data_dir,  # type: ignore[no-untyped-def]
+) -> None:
+    window = make_window(short_idle(write_config, data_dir))
+    nav = window.navigator
+    assert not window.idle.armed  # Welcome as the kiosk left it: nothing to reset
+    for toggle in (
+        nav.top_bar.large_button,
+        nav.top_bar.contrast_button,
+        nav.top_bar.read_button,
+        nav.top_bar.language_buttons["es"],
+    ):
+        toggle.click()
+        assert nav.current is ScreenId.WELCOME
+        assert window.idle.armed, toggle.text()
+        nav.reset()
+        window._rearm()
+        assert not window.idle.armed
