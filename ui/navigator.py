@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -289,9 +290,11 @@ class Navigator(QWidget):
 
     def warm_up(self) -> None:
         """Build every screen not built yet (each takes a few milliseconds); find the voice."""
-        for screen_id in self._factories:
-            self.screen(screen_id)
-        _ = self.speaker
+        app = QApplication.instance()
+        with self._filters_paused(app) if isinstance(app, QApplication) else nullcontext():
+            for screen_id in self._factories:
+                self.screen(screen_id)
+            _ = self.speaker
 
     @property
     def speaker(self) -> Speaker:
@@ -570,14 +573,20 @@ class Navigator(QWidget):
         app = QApplication.instance()
         if not isinstance(app, QApplication):
             return
-        # Restyling sends every widget a burst of events. Application-wide filters written in
-        # Python (the idle watcher) would be called for each: a third of the tap's time. No
-        # touch can arrive during this synchronous call, so they step aside for it.
+        with self._filters_paused(app):
+            theme.apply(app, options)
+
+    @contextmanager
+    def _filters_paused(self, app: QApplication) -> Iterator[None]:
+        """Restyling or building screens sends widgets thousands of events. Application-wide
+        filters written in Python (the idle watcher) would be called for each — a third of a
+        restyle's time. No touch can arrive during such a synchronous call, so they step aside
+        for it and come back in their original order."""
         paused = [f for f in self.restyle_paused_filters if f is not None]
         for event_filter in paused:
             app.removeEventFilter(event_filter)
         try:
-            theme.apply(app, options)
+            yield
         finally:
             for event_filter in paused:
                 app.installEventFilter(event_filter)
