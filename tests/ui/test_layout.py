@@ -78,13 +78,21 @@ def describe(widget: QWidget) -> str:
 @pytest.mark.parametrize("size_name", list(SIZES))
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_no_small_targets_or_clipped_text(
-    make_window: MakeWindow, config: Config, language: str, size_name: str, large: bool
+    make_window: MakeWindow,
+    config: Config,
+    language: str,
+    size_name: str,
+    large: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # With a speech engine, so the top bar is checked with its Read aloud button.
+    monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
     failures: list[str] = []
     # One window, reset between screens as the kiosk itself does: creating a window per screen
     # made every stylesheet change re-polish all the windows not yet deleted.
     window = make_window(config, SIZES[size_name])
     nav = window.navigator
+    assert nav.top_bar.read_button.isVisibleTo(window)
     for screen in SCREENS:
         nav.reset()
         nav.switch_language(language)
