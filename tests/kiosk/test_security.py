@@ -4,7 +4,7 @@ restart, and an audit entry for every attempt that never contains the PIN."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,34 +22,18 @@ from kiosk.security import (
     verify_pin,
 )
 from kiosk.store import DB_FILENAME, Store
+from tests.staff_support import Clock, cheap_hashes_fixture  # noqa: F401 (fixture)
+
+# Every test here hashes PINs: at a small argon2id cost (tests/staff_support.py).
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 RECEPTION_PIN = "24681357"
 ADMIN_PIN = "97531864"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Real argon2id, small cost: these tests verify dozens of PINs. The shipped parameters
-    # are checked on their own below.
-    monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(datetime(2026, 11, 27, 14, 0, tzinfo=UTC))
 
 
 @pytest.fixture

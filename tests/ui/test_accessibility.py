@@ -15,6 +15,7 @@ from kiosk.config import Config
 from kiosk.content import Content
 from tests.ui.conftest import MakeWindow
 from ui import theme
+from ui.app import MainWindow
 from ui.navigator import ScreenId
 from ui.preview import SCREENS, drive, settle
 
@@ -91,6 +92,14 @@ def test_large_text_is_about_forty_percent_larger() -> None:
     large = theme.load_variables(theme.ThemeOptions(large_text=True))
     for key in ("body", "question", "title"):
         assert int(large[key]) / int(normal[key]) == pytest.approx(1.4, abs=0.03)
+
+
+def keyboard_window(make_window: MakeWindow, config: Config, qtbot: QtBot) -> MainWindow:
+    """A kiosk window that has the keyboard focus, as a switch device's key presses need."""
+    window = make_window(config)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    return window
 
 
 @pytest.fixture
@@ -174,9 +183,7 @@ def test_name_typed_by_ear_is_read_back(
 def test_tab_announces_each_button_to_a_listening_visitor(
     make_window: MakeWindow, config: Config, mock_speech: None, qtbot: QtBot
 ) -> None:
-    window = make_window(config)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    window = keyboard_window(make_window, config, qtbot)
     nav = window.navigator
     nav.top_bar.read_button.click()
     drive(window, "question")
@@ -196,18 +203,15 @@ def test_tab_announces_each_button_to_a_listening_visitor(
 def test_nothing_of_staff_mode_is_read_aloud(
     make_window: MakeWindow, config: Config, mock_speech: None, qtbot: QtBot
 ) -> None:
-    window = make_window(config)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    window = keyboard_window(make_window, config, qtbot)
     nav = window.navigator
     nav.top_bar.read_button.click()
     assert nav.reading
     nav.open_staff()
     assert nav.current is ScreenId.STAFF and not nav.reading
     count = len(nav.speaker.spoken)
-    focused = QApplication.focusWidget() or window
     for _ in range(4):
-        QTest.keyClick(QApplication.focusWidget() or focused, Qt.Key.Key_Tab)
+        QTest.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Tab)
     assert len(nav.speaker.spoken) == count
 
 
@@ -254,10 +258,8 @@ def test_toggles_reset_at_idle(make_window: MakeWindow, config: Config) -> None:
 def test_keyboard_alone_completes_a_question(
     make_window: MakeWindow, config: Config, qtbot: QtBot
 ) -> None:
-    window = make_window(config)
+    window = keyboard_window(make_window, config, qtbot)
     nav = window.navigator
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
     drive(window, "question")  # now on PHQ-9 item 2
     assert nav.current is ScreenId.QUESTION
     reached: list[str] = []
@@ -286,9 +288,7 @@ def test_tab_follows_the_reading_order(
 ) -> None:
     # A switch user steps through a page in the order it reads: content top to bottom, then the
     # footer — not the footer first because the answers were built after it.
-    window = make_window(config)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    window = keyboard_window(make_window, config, qtbot)
     drive(window, screen)
     settle()
     current = window.navigator.stack.currentWidget()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from kiosk.config import load_config
+from kiosk.config import Config, load_config
 from tests.ui.conftest import MakeWindow
 from ui.navigator import ScreenId
 
 
-def short_idle(write_config, data_dir):  # type: ignore[no-untyped-def]
+@pytest.fixture
+def short_idle(write_config, data_dir) -> Config:  # type: ignore[no-untyped-def]
+    """The shortest idle times the config allows (tests shorten the timers further)."""
     path = write_config("[kiosk]\nidle_seconds = 5\nidle_countdown_seconds = 3\n")
     return load_config(path, data_dir)
 
@@ -18,11 +21,9 @@ def short_idle(write_config, data_dir):  # type: ignore[no-untyped-def]
 def test_idle_warning_then_reset_clears_everything(
     make_window: MakeWindow,
     qtbot: QtBot,
-    write_config,
-    data_dir,  # type: ignore[no-untyped-def]
+    short_idle: Config,
 ) -> None:
-    config = short_idle(write_config, data_dir)
-    window = make_window(config)
+    window = make_window(short_idle)
     nav = window.navigator
     # Speed the clock up: the same timers, shorter intervals.
     window.idle.timer.setInterval(200)
@@ -49,10 +50,9 @@ def test_idle_warning_then_reset_clears_everything(
 def test_more_time_keeps_the_visitor_in_place(
     make_window: MakeWindow,
     qtbot: QtBot,
-    write_config,
-    data_dir,  # type: ignore[no-untyped-def]
+    short_idle: Config,
 ) -> None:
-    window = make_window(short_idle(write_config, data_dir))
+    window = make_window(short_idle)
     nav = window.navigator
     window.idle.timer.setInterval(200)
     nav.welcome.learn_button.click()
@@ -64,8 +64,8 @@ def test_more_time_keeps_the_visitor_in_place(
     assert window.idle.timer.isActive()
 
 
-def test_no_warning_at_rest_on_welcome(make_window: MakeWindow, write_config, data_dir) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(short_idle(write_config, data_dir))
+def test_no_warning_at_rest_on_welcome(make_window: MakeWindow, short_idle: Config) -> None:
+    window = make_window(short_idle)
     assert not window.idle.timer.isActive()
     window.navigator.welcome.learn_button.click()
     assert window.idle.timer.isActive()
@@ -76,12 +76,11 @@ def test_no_warning_at_rest_on_welcome(make_window: MakeWindow, write_config, da
 def test_touches_still_count_after_a_restyle(
     make_window: MakeWindow,
     qtbot: QtBot,
-    write_config,
-    data_dir,  # type: ignore[no-untyped-def]
+    short_idle: Config,
 ) -> None:
     # The idle watcher steps aside while Larger text restyles the app; it must come back, or
     # a visitor who turned on large text would be reset mid-question however much they tap.
-    window = make_window(short_idle(write_config, data_dir))
+    window = make_window(short_idle)
     nav = window.navigator
     nav.welcome.checkin_button.click()
     nav.top_bar.large_button.click()
@@ -95,10 +94,9 @@ def test_touches_still_count_after_a_restyle(
 
 def test_a_choice_made_on_welcome_is_reset_for_the_next_visitor(
     make_window: MakeWindow,
-    write_config,
-    data_dir,  # type: ignore[no-untyped-def]
+    short_idle: Config,
 ) -> None:
-    window = make_window(short_idle(write_config, data_dir))
+    window = make_window(short_idle)
     nav = window.navigator
     assert not window.idle.armed  # Welcome as the kiosk left it: nothing to reset
     for toggle in (

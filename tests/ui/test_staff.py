@@ -15,14 +15,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from pypdf import PdfReader
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
-from kiosk import security
 from kiosk.config import Config
 from kiosk.content import Content
 from kiosk.export import CSV_COLUMNS, export_filename
@@ -34,6 +32,7 @@ from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide 
     cups_fixture,
     cups_session_fixture,
 )
+from tests.staff_support import Clock, cheap_hashes_fixture  # noqa: F401 (fixture)
 from tests.ui.conftest import MakeWindow, with_printer
 from ui.app import MainWindow
 from ui.navigator import ScreenId
@@ -42,30 +41,12 @@ from ui.staff import panel as panel_module
 from ui.staff.panel import StaffPanel
 from ui.theme import ThemeOptions
 
+# Every test here hashes PINs: at a small argon2id cost (tests/staff_support.py).
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
+
 RECEPTION_PIN = "2468"
 ADMIN_PIN = "97531"
 NAME = "Ana"  # typed by every test visitor: it must never reach the audit trail
-
-
-class Clock:
-    """The panel's "now": starts at the real time (today's visits) and moves on demand."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Real argon2id with a small cost, as in tests/kiosk/test_security.py.
-    monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
 
 
 @pytest.fixture
