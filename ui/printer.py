@@ -11,12 +11,13 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from kiosk.config import Config
 from kiosk.content import Content, LanguageContent
 from kiosk.model import Visit
 from kiosk.store import Store, StoreError
+from ui.worker import Worker
 
 if TYPE_CHECKING:
     from kiosk.printing import PrintOutcome
@@ -27,40 +28,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class _Carrier(QObject):
-    done = Signal(object, object)  # print job id, PrintOutcome
+def _print(visit: Visit, lc: LanguageContent, config: Config, queue: str) -> PrintOutcome:
+    """On a worker thread: render the summary and follow the CUPS job. Never raises."""
+    # Already imported by print_visit on the GUI thread before this job was queued.
+    from kiosk.printing import PrintOutcome, render_summary, submit_and_follow, summary_title
 
-
-class _PrintTask(QRunnable):
-    def __init__(
-        self,
-        visit: Visit,
-        lc: LanguageContent,
-        config: Config,
-        queue: str,
-        job_id: int,
-        carrier: _Carrier,
-    ) -> None:
-        super().__init__()
-        self.visit, self.lc, self.config, self.queue = visit, lc, config, queue
-        self.job_id, self.carrier = job_id, carrier
-
-    def run(self) -> None:
-        # Already imported by print_visit on the GUI thread before this task was queued.
-        from kiosk.printing import PrintOutcome, render_summary, submit_and_follow, summary_title
-
-        try:
-            pdf = render_summary(self.visit, self.lc, self.config)
-            outcome = submit_and_follow(
-                pdf,
-                self.queue,
-                title=summary_title(self.visit.code),
-                timeout=self.config.printing.timeout_seconds,
-            )
-        except Exception:  # a rendering bug must not take the kiosk down or leave the job pending
-            log.exception("printing visit %s failed", self.visit.code)
-            outcome = PrintOutcome.failed("could not make the summary (see the kiosk log)")
-        self.carrier.done.emit(self.job_id, outcome)
+    try:
+        pdf = render_summary(visit, lc, config)
+        return submit_and_follow(
+            pdf,
+            queue,
+            title=summary_title(visit.code),
+            timeout=config.printing.timeout_seconds,
+        )
+    except Exception:  # a rendering bug must not take the kiosk down or leave the job pending
+        log.exception("printing visit %s failed", visit.code)
+        return PrintOutcome.failed("could not make the summary (see the kiosk log)")
 
 
 class PrintService(QObject):
@@ -73,12 +56,7 @@ class PrintService(QObject):
         self.config = config
         self.content = content
         self._store = store
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)  # one printer: jobs go out in order
-        # One carrier for every job, living on the GUI thread as long as the service: outcomes
-        # come back through it, and no worker ever emits through an object being deleted.
-        self._carrier = _Carrier(self)
-        self._carrier.done.connect(self._done)
+        self.worker = Worker(1, self)  # one printer: jobs go out in order
         self._pending: dict[int, str] = {}  # print job id -> visit code
 
     def print_visit(self, code: str, *, queue: str | None = None) -> None:
@@ -100,13 +78,18 @@ class PrintService(QObject):
             or self.content[self.content.default_language]
         )
         self._pending[job_id] = code
-        # The pool deletes the task once it has run (auto-delete): a task kept with
-        # setAutoDelete(False) is never freed by PySide, and with it this visitor's answers.
-        self.pool.start(_PrintTask(visit, lc, self.config, queue, job_id, self._carrier))
+        config = self.config
+        self.worker.run(
+            lambda: _print(visit, lc, config, queue),
+            lambda outcome, error: self._done(job_id, outcome, error),
+        )
 
-    @Slot(object, object)
-    def _done(self, job_id: int, outcome: PrintOutcome) -> None:
-        from kiosk.printing import record_outcome
+    def _done(self, job_id: int, outcome: PrintOutcome | None, error: BaseException | None) -> None:
+        from kiosk.printing import PrintOutcome, record_outcome
+
+        if outcome is None:  # _print never raises; this is the belt to its braces
+            log.error("print job %s failed: %s", job_id, error)
+            outcome = PrintOutcome.failed("could not make the summary (see the kiosk log)")
 
         code = self._pending.pop(job_id, None)
         if code is None:
@@ -123,4 +106,4 @@ class PrintService(QObject):
         return bool(self._pending)
 
     def wait(self, msecs: int = 30000) -> bool:
-        return self.pool.waitForDone(msecs)
+        return self.worker.wait(msecs)

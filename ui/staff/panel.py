@@ -35,8 +35,8 @@ from ui.staff.pin_page import PinPage
 from ui.staff.printer_state import PrinterState, printer_state, queue_label
 from ui.staff.reception import ReceptionPage, VisitLine, VisitPage
 from ui.staff.summary import PDF_AVAILABLE, summary_text
-from ui.staff.worker import Worker
 from ui.widgets.basics import TouchButton, label, set_label
+from ui.worker import Worker
 
 log = logging.getLogger(__name__)
 

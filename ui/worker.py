@@ -26,8 +26,10 @@ class _Carrier(QObject):
 class _Task(QRunnable):
     def __init__(self, ticket: int, job: Callable[[], Any], carrier: _Carrier) -> None:
         super().__init__()
+        # The pool deletes the task once it has run (auto-delete): a task kept with
+        # setAutoDelete(False) is never freed by PySide, and with it the job's closure (a typed
+        # PIN, an opened visit) would stay in memory for the life of the kiosk.
         self.ticket, self.job, self.carrier = ticket, job, carrier
-        self.setAutoDelete(False)
 
     def run(self) -> None:
         try:
@@ -47,19 +49,18 @@ class Worker(QObject):
         self._carrier = _Carrier(self)
         self._carrier.done.connect(self._deliver)
         self._tickets = itertools.count(1)
-        self._pending: dict[int, tuple[_Task, Done | None]] = {}
+        self._pending: dict[int, Done | None] = {}  # ticket -> callback (None: cancelled)
 
     def run(self, job: Callable[[], Any], done: Done) -> int:
         ticket = next(self._tickets)
-        task = _Task(ticket, job, self._carrier)
-        self._pending[ticket] = (task, done)
-        self.pool.start(task)
+        self._pending[ticket] = done
+        self.pool.start(_Task(ticket, job, self._carrier))
         return ticket
 
     def cancel_all(self) -> None:
         """Running jobs finish, but nobody hears of their results."""
-        for ticket, (task, _) in list(self._pending.items()):
-            self._pending[ticket] = (task, None)
+        for ticket in self._pending:
+            self._pending[ticket] = None
 
     def busy(self) -> bool:
         return bool(self._pending)
@@ -69,7 +70,7 @@ class Worker(QObject):
 
     @Slot(int, object, object)
     def _deliver(self, ticket: int, result: object, error: object) -> None:
-        _, done = self._pending.pop(ticket, (None, None))
+        done = self._pending.pop(ticket, None)
         if done is None:
             return
         if error is not None and not isinstance(error, BaseException):
