@@ -14,7 +14,8 @@ from dataclasses import replace
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -198,8 +199,12 @@ class TopBar(QWidget):
         self.contrast_button.setText(lc.strings("access.high_contrast"))
 
     def reset(self) -> None:
+        """Untick the toggles without announcing each: whoever resets applies the plain look
+        once (two toggled signals would restyle the whole app twice, ~80 ms each)."""
         for button in (self.read_button, self.large_button, self.contrast_button):
+            blocker = QSignalBlocker(button)
             button.setChecked(False)
+            blocker.unblock()
 
 
 class Navigator(QWidget):
@@ -271,8 +276,7 @@ class Navigator(QWidget):
         self.top_bar.staff_requested.connect(self.open_staff)
         self._apply_language()
         self.show_screen(ScreenId.OUT_OF_ORDER if store is None else ScreenId.WELCOME)
-        # Not a zero timer: the first paint (and a self-check's `ready`) comes first.
-        QTimer.singleShot(WARM_UP_MS, self.warm_up)
+        self._warm_up_scheduled = False  # by the first showEvent
 
     # -- screens ------------------------------------------------------------------------------
 
@@ -288,13 +292,23 @@ class Navigator(QWidget):
             self._wire(screen_id, built)
         return built
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._warm_up_scheduled:
+            # Counted from the show, not from construction, so the first paint comes first
+            # (and a self-check's `ready`); a visitor cannot tap within 50 ms anyway.
+            self._warm_up_scheduled = True
+            QTimer.singleShot(WARM_UP_MS, self.warm_up)
+
     def warm_up(self) -> None:
-        """Build every screen not built yet (each takes a few milliseconds); find the voice."""
+        """Build every screen not built yet (each takes a few milliseconds); find the voice;
+        load the printing code, so the first "Print my summary" tap does not pay for it."""
         app = QApplication.instance()
         with self._filters_paused(app) if isinstance(app, QApplication) else nullcontext():
             for screen_id in self._factories:
                 self.screen(screen_id)
             _ = self.speaker
+        import kiosk.printing  # noqa: F401 - http.client, ssl: ~20 ms off the first Print tap
 
     @property
     def speaker(self) -> Speaker:
@@ -406,6 +420,7 @@ class Navigator(QWidget):
         # Staff pages have no toggles to turn a visitor's large text, high contrast or read
         # aloud off again; and nothing of staff mode (visit codes, urgent rows) is read aloud.
         self.top_bar.reset()
+        self._apply_theme(theme.ThemeOptions())
         self.reading = False
         if self._speaker is not None:
             self._speaker.stop()

@@ -255,6 +255,27 @@ def test_toggles_reset_at_idle(make_window: MakeWindow, config: Config) -> None:
     assert "#3366FF" not in app.styleSheet()
 
 
+@pytest.mark.parametrize("leave", ["reset", "staff"])
+def test_leaving_restyles_the_app_once(
+    make_window: MakeWindow, config: Config, monkeypatch: pytest.MonkeyPatch, leave: str
+) -> None:
+    # Each restyle re-polishes every widget (~80 ms): unticking both toggles must not do it twice.
+    window = make_window(config)
+    nav = window.navigator
+    nav.top_bar.large_button.click()
+    nav.top_bar.contrast_button.click()
+    applied: list[theme.ThemeOptions] = []
+    real_apply = theme.apply
+    monkeypatch.setattr(theme, "apply", lambda app, o: (applied.append(o), real_apply(app, o)))
+    if leave == "reset":
+        nav.reset()
+    else:
+        nav.open_staff()
+    assert applied == [theme.ThemeOptions()]
+    assert not nav.top_bar.large_button.isChecked()
+    assert not nav.top_bar.contrast_button.isChecked()
+
+
 def test_keyboard_alone_completes_a_question(
     make_window: MakeWindow, config: Config, qtbot: QtBot
 ) -> None:
