@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
+
+import msgspec
 
 from kiosk.content import Content
 from kiosk.flow import FIT_QUESTIONS
@@ -239,8 +239,7 @@ def render_csv(visits: Sequence[Visit], zone: tzinfo, *, with_answers: bool = Fa
 
 
 def render_json(visits: Sequence[Visit], zone: tzinfo, *, with_answers: bool = False) -> bytes:
-    records = [visit_record(v, zone, with_answers=with_answers) for v in visits]
-    return (json.dumps(records, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return _json_text([visit_record(v, zone, with_answers=with_answers) for v in visits])
 
 
 # --- FHIR R4 -------------------------------------------------------------------------------
@@ -310,7 +309,7 @@ class _Items:
 
     Every visit that gave the same answer to the same item in the same language has the very
     same item, so a day's bundle holds each of them once and refers to it from every response
-    (a bundle is written out, never edited); _dumps_indented then also encodes each only once.
+    (a bundle is written out, never edited).
     """
 
     def __init__(self, content: Content | None) -> None:
@@ -409,85 +408,16 @@ def fhir_bundle(
 
 
 def render_fhir(visits: Sequence[Visit], zone: tzinfo, *, content: Content | None = None) -> bytes:
-    bundle = fhir_bundle(visits, zone, content=content)
-    return (_dumps_indented(bundle) + "\n").encode("utf-8")
+    return _json_text(fhir_bundle(visits, zone, content=content))
 
 
-class _NotPlainJsonError(Exception):
-    """A value _dumps_indented leaves to json.dumps."""
+def _json_text(obj: Any) -> bytes:
+    """``json.dumps(obj, ensure_ascii=False, indent=2)`` + newline, as UTF-8, byte for byte.
 
-
-def _dumps_indented(obj: Any) -> str:
-    """Exactly ``json.dumps(obj, ensure_ascii=False, indent=2)``, several times faster.
-
-    With ``indent`` the standard library encodes in pure Python, one generator per nesting
-    level; for a day's FHIR bundle (megabytes) that was most of the export's time. This writes
-    the same text for dicts with str keys, lists, str, int, bool and None, encodes a container
-    that appears several times in ``obj`` (the shared items) only once per depth, and hands
-    anything else to json.dumps.
+    msgspec encodes in C: a day's FHIR bundle (megabytes) took most of the export's time
+    through the standard library, whose ``indent`` mode encodes in pure Python.
     """
-    parts: list[str] = []
-    append = parts.append
-    # (id, indentation) -> where its text is in `parts`, then the text once it is seen again.
-    # Every container stays alive inside `obj` during the call, so its id cannot be reused.
-    written: dict[tuple[int, str], tuple[int, int] | str] = {}
-
-    def write(value: Any, newline: str) -> None:
-        kind = type(value)
-        if kind is str:
-            append(encode_basestring(value))
-        elif kind is dict or kind is list:
-            if not value:
-                append("{}" if kind is dict else "[]")
-                return
-            key = (id(value), newline)
-            done = written.get(key)
-            if isinstance(done, str):
-                append(done)
-                return
-            if done is not None:
-                text = "".join(parts[done[0] : done[1]])
-                written[key] = text
-                append(text)
-                return
-            start = len(parts)
-            inner = newline + "  "
-            if kind is dict:
-                separator = "{" + inner
-                for name, item in value.items():
-                    if type(name) is not str:
-                        raise _NotPlainJsonError
-                    if type(item) is str:  # most values: one piece, no call
-                        append(separator + encode_basestring(name) + ": " + encode_basestring(item))
-                    else:
-                        append(separator + encode_basestring(name) + ": ")
-                        write(item, inner)
-                    separator = "," + inner
-                append(newline + "}")
-            else:
-                separator = "[" + inner
-                for item in value:
-                    append(separator)
-                    write(item, inner)
-                    separator = "," + inner
-                append(newline + "]")
-            written[key] = (start, len(parts))
-        elif value is None:
-            append("null")
-        elif value is True:
-            append("true")
-        elif value is False:
-            append("false")
-        elif kind is int:
-            append(int.__repr__(value))
-        else:
-            raise _NotPlainJsonError
-
-    try:
-        write(obj, "\n")
-    except (_NotPlainJsonError, RecursionError):
-        return json.dumps(obj, ensure_ascii=False, indent=2)
-    return "".join(parts)
+    return msgspec.json.format(msgspec.json.encode(obj), indent=2) + b"\n"
 
 
 # --- writing -------------------------------------------------------------------------------

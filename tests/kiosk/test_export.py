@@ -563,3 +563,17 @@ def test_csv_is_plain_utf8_text(store: Store, out: Path, day_of_visits: dict[str
     data = export_day(store, DAY, "csv", out, zone=ZONE).read_bytes()
     assert not data.startswith(b"\xef\xbb\xbf")
     assert next(csv.reader(io.StringIO(data.decode("utf-8")))) == CONTRACT
+
+
+def test_files_are_exactly_what_json_dumps_writes(
+    store: Store, out: Path, content: Content, day_of_visits: dict[str, str]
+) -> None:
+    # Written by msgspec (fast); the text is the standard library's, byte for byte, so any
+    # JSON tool sees the same file (Spanish accents unescaped, 2-space indent, final newline).
+    fhir = export_day(store, DAY, "fhir", out, zone=ZONE, content=content)
+    records = export_day(store, DAY, "json", out, zone=ZONE, with_answers=True)
+    for path in (fhir, records):
+        data = path.read_bytes()
+        again = json.dumps(json.loads(data), ensure_ascii=False, indent=2) + "\n"
+        assert data == again.encode("utf-8"), path.name
+    assert "ó".encode() in fhir.read_bytes()  # Spanish item text, unescaped
