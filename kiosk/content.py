@@ -10,7 +10,6 @@ error too, so a Spanish screen can never fall back to English.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,14 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from kiosk.contentfile import ContentError, FieldError, Frozen, load_model, read_toml
+from kiosk.contentfile import (
+    ContentError,
+    FieldError,
+    Frozen,
+    load_model,
+    placeholders,
+    read_toml,
+)
 from kiosk.guidance import GuidanceRules, load_rules
 from kiosk.screening_content import ScreeningContent, check_languages_match, load_screening
 
@@ -107,10 +113,6 @@ class Strings:
 
     def has(self, key: str) -> bool:
         return key in self.values
-
-
-def placeholders(text: str) -> frozenset[str]:
-    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
 
 
 def load_strings(path: Path, language: str) -> Strings:

@@ -10,6 +10,7 @@ screen can show, and msgspec defines and checks them in a few milliseconds (docs
 from __future__ import annotations
 
 import re
+import string
 import tomllib
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -129,6 +130,11 @@ def describe_validation_error(
         else:
             message = _words(message)
     return f"{path}: {where or '(top level)'}: {message}"
+
+
+def placeholders(text: str) -> frozenset[str]:
+    """The {placeholders} in a text ("" for a bare {}); ValueError for a broken one ("{n")."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
 
 
 def stripped(data: Any) -> Any:

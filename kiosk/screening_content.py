@@ -9,13 +9,12 @@ indexes), so languages must agree on every count and id — see check_languages_
 
 from __future__ import annotations
 
-import string
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 import msgspec
 
-from kiosk.contentfile import ContentError, FieldError, Frozen, load_model
+from kiosk.contentfile import ContentError, FieldError, Frozen, load_model, placeholders
 from kiosk.scoring import BAND_NAMES, MAX_VALUE, SCORED_ITEMS
 
 Text = Annotated[
@@ -202,9 +201,9 @@ class BandTexts(Frozen, frozen=True):
         _check_band_keys("gad7", self.gad7)
 
 
-def _placeholders(field: str, text: str) -> set[str]:
+def _placeholders(field: str, text: str) -> frozenset[str]:
     try:
-        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        return placeholders(text)
     except ValueError as exc:  # "{n" and the like
         raise FieldError(field, f"broken {{placeholder}}: {exc}") from None
 

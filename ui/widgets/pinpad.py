@@ -8,7 +8,6 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 from ui.widgets.basics import TouchButton
 
 DIGITS = ("123", "456", "789")
-MAX_DIGITS = 8
 
 
 class NumericKeypad(QWidget):
@@ -19,7 +18,7 @@ class NumericKeypad(QWidget):
 
     text_changed = Signal(str)
 
-    def __init__(self, max_digits: int = MAX_DIGITS, parent: QWidget | None = None) -> None:
+    def __init__(self, max_digits: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ScreenBody")
         self.max_digits = max_digits
