@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
@@ -26,7 +26,7 @@ from kiosk.model import Visit
 from kiosk.printing import PrintOutcome, render_summary  # ReportLab loads on first use
 from kiosk.security import ROLES, Role, has_pin, lockout_remaining, verify_pin
 from kiosk.store import Store, StoreError
-from ui.idle import ACTIVITY_EVENTS
+from ui.idle import IdleWatcher
 from ui.printer import PrintService
 from ui.staff import folders
 from ui.staff.admin import AdminPage
@@ -86,19 +86,6 @@ class StaffBar(QWidget):
         self.switch_button.setText("Admin tools" if page != "admin" else "Today's visits")
 
 
-class _Activity(QObject):
-    """Application-wide while staff mode is open: any touch, click or key restarts the lock."""
-
-    def __init__(self, poke: Callable[[], None], parent: QObject) -> None:
-        super().__init__(parent)
-        self._poke = poke
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() in ACTIVITY_EVENTS:
-            self._poke()
-        return False
-
-
 class StaffPanel(QWidget):
     """Owns the staff pages. Emits `exit_requested` to return to Welcome (sign-out, idle lock)
     and `quit_requested` when an administrator exits the application."""
@@ -121,18 +108,19 @@ class StaffPanel(QWidget):
         self.clock: Callable[[], datetime] = _utc_now
         self._reprinting: set[str] = set()
         self._printer_checking = False
-        self._activity: _Activity | None = None
+        self._watching = False  # the idle watcher is installed on the application
 
         self.worker = Worker(2, self)
         # lpstat may hang for seconds: it never holds up an export or a sign-in.
         self.printer_worker = Worker(1, self)
 
-        self.idle_timer = QTimer(self)
-        self.idle_timer.setSingleShot(True)
+        # While staff mode is open any touch, click or key restarts the 60 s lock: the same
+        # application-wide watcher the visitor screens use, with its own timer.
+        self.idle = IdleWatcher(IDLE_LOCK_MS // 1000, self)
+        self.idle.warning.connect(self._idle_lock)
+        self.idle_timer = self.idle.timer
         # Precise: a coarse 60 s timer may fire up to 3 s late and reports a rounded remaining time.
         self.idle_timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.idle_timer.setInterval(IDLE_LOCK_MS)
-        self.idle_timer.timeout.connect(self._idle_lock)
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_MS)
         self.refresh_timer.timeout.connect(self.refresh_visits)
@@ -186,9 +174,9 @@ class StaffPanel(QWidget):
         self.lock()
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            self._activity = _Activity(self.idle_timer.start, self)
-            app.installEventFilter(self._activity)
-        self.idle_timer.start()
+            app.installEventFilter(self.idle)
+            self._watching = True
+        self.idle.set_armed(True)
         self._show_pin_state()
         # After the navigator has shown the page (it takes the focus then): a desk keypad types.
         QTimer.singleShot(0, self.pin_page, self._focus_pin_page)
@@ -204,14 +192,14 @@ class StaffPanel(QWidget):
         self.printer_worker.cancel_all()
         self._printer_checking = False
         self._reprinting.clear()
-        for timer in (self.idle_timer, self.refresh_timer, self.lockout_timer):
+        self.idle.set_armed(False)
+        for timer in (self.refresh_timer, self.lockout_timer):
             timer.stop()
-        if self._activity is not None:
+        if self._watching:
             app = QApplication.instance()
             if app is not None:
-                app.removeEventFilter(self._activity)
-            self._activity.deleteLater()
-            self._activity = None
+                app.removeEventFilter(self.idle)
+            self._watching = False
         if not self.built:
             return
         self.pin_page.reset()
