@@ -359,7 +359,10 @@ def test_writes_from_several_threads(store: Store) -> None:
 def test_codes_use_the_unambiguous_alphabet() -> None:
     assert not set("01OIL") & set(CODE_ALPHABET)
     codes = {store_module._new_code() for _ in range(5000)}
-    assert len(codes) == 5000
+    # 31^6 possible codes: 5,000 random draws repeat one about 1.4 % of the time (birthday
+    # bound), so demanding 5,000 distinct failed CI now and then. The store redraws a code in
+    # use (test_codes_are_unique_over_many_visits); here, a poor generator shows as many repeats.
+    assert len(codes) >= 4990
     assert all(CODE_RE.match(code) for code in codes)
     # every character shows up: the generator really draws from the whole alphabet
     assert set("".join(codes)) - {"-"} == set(CODE_ALPHABET)
