@@ -8,7 +8,6 @@ or ``kill -9`` right after. See docs/storage.md for the schema and the reasons b
 from __future__ import annotations
 
 import os
-import secrets
 import sqlite3
 import stat
 import threading
@@ -18,6 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from random import SystemRandom
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast, get_args
 
@@ -342,8 +342,12 @@ def _parse_optional(text: str | None) -> datetime | None:
     return None if text is None else _parse(text)
 
 
+# os.urandom, as `secrets` uses; `secrets` itself would load OpenSSL (~4 MB) for hmac alone.
+_RANDOM = SystemRandom()
+
+
 def _new_code() -> str:
-    chars = [secrets.choice(CODE_ALPHABET) for _ in range(2 * _CODE_HALF)]
+    chars = [_RANDOM.choice(CODE_ALPHABET) for _ in range(2 * _CODE_HALF)]
     return "".join(chars[:_CODE_HALF]) + "-" + "".join(chars[_CODE_HALF:])
 
 
@@ -1065,7 +1069,7 @@ class Store:
         out = Path(out)
         if out.exists() and out.resolve() == self.path.resolve():
             raise ValueError("the backup must go to another file than the database itself")
-        temporary = out.with_name(f".{out.name}.{secrets.token_hex(4)}.partial")
+        temporary = out.with_name(f".{out.name}.{os.urandom(4).hex()}.partial")
         try:
             _create_private_file(temporary)
             copy = sqlite3.connect(temporary)

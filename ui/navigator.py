@@ -301,14 +301,16 @@ class Navigator(QWidget):
             QTimer.singleShot(WARM_UP_MS, self.warm_up)
 
     def warm_up(self) -> None:
-        """Build every screen not built yet (each takes a few milliseconds); find the voice;
-        load the printing code, so the first "Print my summary" tap does not pay for it."""
+        """Build every screen not built yet (each takes a few milliseconds) and find the voice."""
+        self.build_all_screens()
+        _ = self.speaker
+
+    def build_all_screens(self) -> None:
+        """Every screen built with the current content (a fault in one shows here, not later)."""
         app = QApplication.instance()
         with self._filters_paused(app) if isinstance(app, QApplication) else nullcontext():
             for screen_id in self._factories:
                 self.screen(screen_id)
-            _ = self.speaker
-        import kiosk.printing  # noqa: F401 - http.client, ssl: ~20 ms off the first Print tap
 
     @property
     def speaker(self) -> Speaker:

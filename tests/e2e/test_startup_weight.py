@@ -1,0 +1,66 @@
+"""What a started kiosk has loaded: nothing Welcome and the idle kiosk do not need.
+
+Guards the start-up time and memory figures of docs/performance.md: each module below costs
+milliseconds at start or megabytes for the life of the kiosk, and is loaded when first used.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.e2e.process import run_python
+
+# Loaded by a kiosk that has started, painted Welcome and finished its warm-up.
+STARTED = """
+import json, sys
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+from kiosk.config import load_config
+from kiosk.content import load_content
+from ui.app import create_main_window
+
+config = load_config(None, sys.argv[1])
+content = load_content(config.content_dir, config.languages)
+app = QApplication([])
+window = create_main_window(config, content=content)
+window.show()
+loop = QEventLoop()
+QTimer.singleShot(400, loop.quit)
+loop.exec()
+built = len(window.navigator.screens) == len(window.navigator._factories)
+window.allow_close = True
+window.close()
+print(json.dumps({"built": built, "modules": sorted(sys.modules)}))
+"""
+
+# Each is loaded on first use: printing and its PDF on the first print, OpenSSL (hashlib) for
+# PINs in staff mode, sqlite-utils only to run a migration, staff mode on the 3-second hold.
+NOT_AT_START = (
+    "_hashlib",
+    "http.client",
+    "kiosk.ipp",
+    "kiosk.report",
+    "reportlab",
+    "sqlite_utils",
+    "argon2",
+    "kiosk.security",
+    "kiosk.export",
+    "ui.staff",
+)
+
+
+def test_a_started_kiosk_has_not_loaded_what_it_does_not_need(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = run_python("main.py", "--self-check", "--data-dir", str(data))
+    assert first.returncode == 0, first.stderr  # creates the database (migrations run once)
+    result = run_python("-c", STARTED, str(data), env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["built"], "the warm-up did not build every screen"
+    loaded = [
+        name
+        for name in report["modules"]
+        if any(name == heavy or name.startswith(heavy + ".") for heavy in NOT_AT_START)
+    ]
+    assert loaded == []
