@@ -10,6 +10,7 @@ import time
 STARTED = time.perf_counter()
 
 import argparse  # noqa: E402 - the start time is taken before anything else is imported
+import gc  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 
@@ -35,6 +36,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def settle() -> None:
+    """End of start-up: what exists now lives as long as the kiosk (modules, content, screens).
+
+    One full collection, then gc.freeze(): the ~40,000 objects made at start are left out of
+    every later full collection (~6 ms each, a frame spent inside some visitor's tap) and out of
+    the collections Python runs at exit. Garbage collection was off until here (main()); start-up
+    makes little garbage (~500 objects), and this collection takes it.
+    """
+    if gc.isenabled():
+        return  # settled already
+    gc.collect()
+    gc.freeze()
+    gc.enable()
+
+
 def has_display() -> bool:
     if os.environ.get("QT_QPA_PLATFORM"):
         return True
@@ -44,7 +60,15 @@ def has_display() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    # Until settle(): start-up builds what the kiosk keeps; collecting it now is wasted time.
+    gc.disable()
+    try:
+        return _run(parse_args(argv))
+    finally:
+        settle()
+
+
+def _run(args: argparse.Namespace) -> int:
     if not has_display():
         if args.self_check:
             # The self-check proves the window builds; it needs no screen to look at.
@@ -96,9 +120,11 @@ def main(argv: list[str] | None = None) -> int:
         # self-check, not the first visitor. (The voice is not probed: where none works the
         # kiosk hides Read aloud, which is no fault.)
         window.navigator.build_all_screens()
+        settle()
         window.allow_close = True
         window.close()
         return 0
+    window.navigator.warmed_up.connect(settle)
     window.show_kiosk()
     from PySide6.QtCore import QTimer
 

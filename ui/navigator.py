@@ -212,6 +212,7 @@ class Navigator(QWidget):
 
     screen_changed = Signal(str)
     quit_requested = Signal()  # an administrator chose "Exit the application"
+    warmed_up = Signal()  # every screen built and the voice found, a moment after the first paint
 
     def __init__(self, config: Config, content: Content, store: Store | None) -> None:
         super().__init__()
@@ -304,6 +305,7 @@ class Navigator(QWidget):
         """Build every screen not built yet (each takes a few milliseconds) and find the voice."""
         self.build_all_screens()
         _ = self.speaker
+        self.warmed_up.emit()
 
     def build_all_screens(self) -> None:
         """Every screen built with the current content (a fault in one shows here, not later)."""

@@ -81,3 +81,22 @@ def test_check_command_reports_damaged_database(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "database:" in result.stderr
     assert (tmp_path / "kiosk.db").read_bytes() == b"this is not a database" * 100
+
+
+def test_settle_freezes_what_start_up_built_and_turns_collection_back_on() -> None:
+    import gc
+
+    import main
+
+    gc.disable()
+    kept = [[object()] for _ in range(100)]  # lives as long as the kiosk would
+    try:
+        main.settle()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= len(kept)
+        frozen = gc.get_freeze_count()
+        main.settle()  # a second call (main's finally) changes nothing
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+        gc.enable()
