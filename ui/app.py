@@ -12,7 +12,7 @@ from kiosk.config import Config
 from kiosk.content import Content, load_content
 from kiosk.store import Store, StoreError
 from ui import theme
-from ui.idle import IdleOverlay, IdleWatcher
+from ui.idle import IdleOverlay, IdleWatcher, input_window
 from ui.navigator import Navigator
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,9 @@ PORTRAIT_MAX_ASPECT = 1.0  # width / height at or below this lays footers out ve
 
 
 class LockDown(QObject):
-    """Fullscreen kiosk mode: no context menus anywhere (a long press must not open one)."""
+    """Fullscreen kiosk mode: no context menus anywhere (a long press must not open one).
+
+    Installed on the window's QWindow, which receives every context-menu request first."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         return event.type() == QEvent.Type.ContextMenu
@@ -62,16 +64,16 @@ class MainWindow(QMainWindow):
         self.purge_timer.timeout.connect(self._daily_purge)
         if store is not None:
             self.purge_timer.start()
+        self.input = input_window(self)
+        self.input.installEventFilter(self.idle)
+        if self.locked:
+            self._lockdown = LockDown(self)
+            self.input.installEventFilter(self._lockdown)
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            app.installEventFilter(self.idle)
-            self.navigator.restyle_paused_filters.append(self.idle)
             app.focusChanged.connect(self._focus_changed)
             self._announcing = True
             if self.locked:
-                self._lockdown = LockDown(self)
-                app.installEventFilter(self._lockdown)
-                self.navigator.restyle_paused_filters.append(self._lockdown)
                 app.setOverrideCursor(Qt.CursorShape.BlankCursor)
         self._rearm()
 
@@ -137,15 +139,15 @@ class MainWindow(QMainWindow):
         staff = self.navigator.built_staff()
         if staff is not None:
             staff.wait()
+        self.input.removeEventFilter(self.idle)
+        if self._lockdown is not None:
+            self.input.removeEventFilter(self._lockdown)
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            app.removeEventFilter(self.idle)
             if self._announcing:
                 app.focusChanged.disconnect(self._focus_changed)
                 self._announcing = False
-            self.navigator.restyle_paused_filters.clear()
             if self._lockdown is not None:
-                app.removeEventFilter(self._lockdown)
                 app.restoreOverrideCursor()
         if self.store is not None:
             self.store.close()

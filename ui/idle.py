@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QWindow
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from ui.widgets.basics import TouchButton, card, label, set_label
@@ -20,8 +21,24 @@ ACTIVITY_EVENTS = frozenset(
 )
 
 
+def input_window(widget: QWidget) -> QWindow:
+    """The QWindow through which every touch, click and key of ``widget``'s window arrives.
+
+    Qt hands each input event (and, since Qt 6.8, each context-menu request) to the window
+    before any widget sees it, so a filter here sees all of them. An application-wide filter
+    written in Python would also be called for every paint, layout and polish event of every
+    object; making the wrappers for those alone cost the kiosk ~20 ms at start.
+    """
+    top = widget.window()
+    top.winId()  # the top-level gets its native window now if it has none yet
+    handle = top.windowHandle()
+    assert handle is not None  # a top-level widget with a native window always has one
+    return handle
+
+
 class IdleWatcher(QObject):
-    """Watches application-wide input. Emits `warning` after idle_seconds while armed."""
+    """Watches a window's input (install it on `input_window`). Emits `warning` after
+    idle_seconds while armed."""
 
     warning = Signal()
 

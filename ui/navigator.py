@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
 from dataclasses import replace
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -226,7 +225,6 @@ class Navigator(QWidget):
 
         self.theme_options = theme.ThemeOptions()
         # Application-wide event filters the main window installs (see _apply_theme).
-        self.restyle_paused_filters: list[QObject | None] = []
         # The speech engine is probed by the warm-up (or the first use), not before Welcome:
         # until then the read-aloud button stays hidden, as it does with no engine at all.
         self._speaker: Speaker | None = None
@@ -309,10 +307,8 @@ class Navigator(QWidget):
 
     def build_all_screens(self) -> None:
         """Every screen built with the current content (a fault in one shows here, not later)."""
-        app = QApplication.instance()
-        with self._filters_paused(app) if isinstance(app, QApplication) else nullcontext():
-            for screen_id in self._factories:
-                self.screen(screen_id)
+        for screen_id in self._factories:
+            self.screen(screen_id)
 
     @property
     def speaker(self) -> Speaker:
@@ -592,23 +588,7 @@ class Navigator(QWidget):
         app = QApplication.instance()
         if not isinstance(app, QApplication):
             return
-        with self._filters_paused(app):
-            theme.apply(app, options)
-
-    @contextmanager
-    def _filters_paused(self, app: QApplication) -> Iterator[None]:
-        """Restyling or building screens sends widgets thousands of events. Application-wide
-        filters written in Python (the idle watcher) would be called for each — a third of a
-        restyle's time. No touch can arrive during such a synchronous call, so they step aside
-        for it and come back in their original order."""
-        paused = [f for f in self.restyle_paused_filters if f is not None]
-        for event_filter in paused:
-            app.removeEventFilter(event_filter)
-        try:
-            yield
-        finally:
-            for event_filter in paused:
-                app.installEventFilter(event_filter)
+        theme.apply(app, options)
 
     def is_at_rest(self) -> bool:
         """Nothing to clear: the idle reset need not interrupt anyone."""

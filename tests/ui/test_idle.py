@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config, load_config
 from tests.ui.conftest import MakeWindow
+from tests.ui.touch import tap
 from ui.navigator import ScreenId
 
 
@@ -78,8 +78,8 @@ def test_touches_still_count_after_a_restyle(
     qtbot: QtBot,
     short_idle: Config,
 ) -> None:
-    # The idle watcher steps aside while Larger text restyles the app; it must come back, or
-    # a visitor who turned on large text would be reset mid-question however much they tap.
+    # Restyling the app must leave the idle watcher in place, or a visitor who turned on large
+    # text would be reset mid-question however much they tap.
     window = make_window(short_idle)
     nav = window.navigator
     nav.welcome.checkin_button.click()
@@ -88,7 +88,7 @@ def test_touches_still_count_after_a_restyle(
     assert nav.theme_options.large_text and nav.theme_options.high_contrast
     window.idle.timer.setInterval(60_000)
     window.idle.timer.stop()
-    qtbot.mouseClick(nav.privacy.title, Qt.MouseButton.LeftButton)
+    tap(nav.privacy.title)
     assert window.idle.timer.isActive()
 
 

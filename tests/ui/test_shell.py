@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QCloseEvent, QContextMenuEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QBoxLayout, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -104,9 +105,29 @@ def test_fullscreen_ignores_close_and_context_menus(
         QContextMenuEvent.Reason.Mouse, centre, window.mapToGlobal(centre)
     )
     assert menu_event.type() == QEvent.Type.ContextMenu
-    # The application-wide filter swallows it before any widget could open a menu.
     assert window._lockdown is not None
-    assert window._lockdown.eventFilter(window.navigator.welcome, menu_event) is True
+    assert window._lockdown.eventFilter(window.input, menu_event) is True
+    # A real right-click (what a long press becomes) reaches the window and stops there.
+    reached: list[str] = []
+
+    class Probe(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.ContextMenu:
+                reached.append(type(watched).__name__)
+            return False
+
+    probe = Probe()
+    QApplication.instance().installEventFilter(probe)  # type: ignore[union-attr]
+    try:
+        button = window.navigator.welcome.checkin_button
+        at = button.mapTo(window, button.rect().center())
+        QTest.mouseClick(
+            window.input, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, at
+        )
+        QApplication.processEvents()
+    finally:
+        QApplication.instance().removeEventFilter(probe)  # type: ignore[union-attr]
+    assert reached == ["QWindow"]  # the request came; no widget saw it
 
 
 def test_windowed_mode_closes_normally(make_window: MakeWindow, config: Config) -> None:

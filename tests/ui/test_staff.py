@@ -34,6 +34,7 @@ from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide 
 )
 from tests.staff_support import Clock, cheap_hashes_fixture  # noqa: F401 (fixture)
 from tests.ui.conftest import MakeWindow, with_printer
+from tests.ui.touch import tap
 from ui.app import MainWindow
 from ui.navigator import ScreenId
 from ui.staff import folders
@@ -507,7 +508,7 @@ def test_sixty_seconds_without_a_touch_locks_staff_mode(
     # Any touch restarts the lock.
     qtbot.wait(30)
     before = staff.idle_timer.remainingTime()
-    QTest.mouseClick(staff.reception, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    tap(staff.reception, QPoint(5, 5))
     assert staff.idle_timer.remainingTime() > before
     staff.reception.rows[code].click()
     qtbot.waitUntil(lambda: staff.visit_page.summary.image is not None, timeout=10000)

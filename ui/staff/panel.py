@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.config import Config
 from kiosk.content import Content
@@ -26,7 +26,7 @@ from kiosk.model import Visit
 from kiosk.printing import PrintOutcome, render_summary  # ReportLab loads on first use
 from kiosk.security import ROLES, Role, has_pin, lockout_remaining, verify_pin
 from kiosk.store import Store, StoreError
-from ui.idle import IdleWatcher
+from ui.idle import IdleWatcher, input_window
 from ui.printer import PrintService
 from ui.staff import folders
 from ui.staff.admin import AdminPage
@@ -172,10 +172,8 @@ class StaffPanel(QWidget):
         """Called each time staff mode is entered: always starts at the PIN pad."""
         self._build()
         self.lock()
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.installEventFilter(self.idle)
-            self._watching = True
+        input_window(self).installEventFilter(self.idle)
+        self._watching = True
         self.idle.set_armed(True)
         self._show_pin_state()
         # After the navigator has shown the page (it takes the focus then): a desk keypad types.
@@ -196,9 +194,7 @@ class StaffPanel(QWidget):
         for timer in (self.refresh_timer, self.lockout_timer):
             timer.stop()
         if self._watching:
-            app = QApplication.instance()
-            if app is not None:
-                app.removeEventFilter(self.idle)
+            input_window(self).removeEventFilter(self.idle)
             self._watching = False
         if not self.built:
             return
