@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import BENCH_DIR, ROOT, child_env, disk_tmpdir, median, parse_result, summary_ms
+from startup_ladder import STEPS as LADDER_STEPS
 
 PY = sys.executable
 RESULTS = BENCH_DIR / "results.json"
@@ -94,6 +95,12 @@ def bench_cold_start(env: dict[str, str], quick: bool) -> dict[str, Any]:
         # The least a kiosk of this design must do (see shape_app.py): a second reference.
         shape_cmd = [PY, str(BENCH_DIR / "shape_app.py"), str(data / "shape")]
         commands = [("kiosk", kiosk_cmd), ("floor", floor_cmd), ("shape", shape_cmd)]
+        # Where the time goes: the kiosk's start-up a step at a time (startup_ladder.py).
+        ladder = [
+            (f"step{step}", [PY, str(BENCH_DIR / "startup_ladder.py"), str(step), str(data)])
+            for step in range(1, len(LADDER_STEPS))
+        ]
+        commands += ladder
         # Warm-up (not counted): bytecode caches written, the database created, files cached:
         # what a kiosk restarting after a power cut finds.
         for _, cmd in commands:
@@ -102,7 +109,8 @@ def bench_cold_start(env: dict[str, str], quick: bool) -> dict[str, Any]:
         ready = []
         for index in range(runs):
             # Interleaved, rotating which goes first.
-            for name, cmd in commands[index % 3 :] + commands[: index % 3]:
+            turn = index % len(commands)
+            for name, cmd in commands[turn:] + commands[:turn]:
                 elapsed, out = _run(cmd, env)
                 times[name].append(elapsed)
                 match = re.search(r"ready in (\d+) ms", out) if name == "kiosk" else None
@@ -116,6 +124,10 @@ def bench_cold_start(env: dict[str, str], quick: bool) -> dict[str, Any]:
         "shape": summary_ms(shape),
         "shape_ratio": round(median(shape) / median(floor), 2),
         "self_reported_ready_ms": median(ready) if ready else None,
+        "ladder": [
+            {"step": LADDER_STEPS[step], **summary_ms(times[f"step{step}"])}
+            for step in range(1, len(LADDER_STEPS))
+        ],
     }
 
 
@@ -228,6 +240,10 @@ def rows_for(results: dict[str, Any]) -> list[dict[str, Any]]:
                 r["shape"]["median_ms"],
                 r["floor"]["median_ms"],
                 digits=2,
+            )
+        for step in r.get("ladder", []):
+            timed(
+                f"1 ... ladder {step['step']}", step["median_ms"], r["floor"]["median_ms"], digits=2
             )
         if r.get("self_reported_ready_ms"):
             row(
