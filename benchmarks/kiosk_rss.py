@@ -4,8 +4,8 @@ python benchmarks/kiosk_rss.py --data-dir DIR   ->   ``rss_kb N``
 
 Builds the real window with the real content and database exactly as ``main.py`` does, shows
 it, and runs the event loop for half a second, so the warm-up that builds the other screens
-and finds the voice (50 ms after the first paint) is counted: the memory of a kiosk that is up,
-not of one caught before it has finished starting.
+and finds the voice (50 ms after the first paint), and the settling after it, are counted: the
+memory of a kiosk that is up, not of one caught before it has finished starting.
 """
 
 import gc
