@@ -11,12 +11,16 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def run_python(
-    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: str = "",
+    wrapper: list[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` from the project root; ``wrapper`` goes in front (e.g. xvfb-run)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     base.update(env or {})
     return subprocess.run(
-        [sys.executable, *args],
+        [*(wrapper or []), sys.executable, *args],
         cwd=ROOT,
         env=base,
         input=stdin,
