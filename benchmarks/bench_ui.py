@@ -120,6 +120,7 @@ def bench_taps(quick: bool) -> dict[str, Any]:
     handler: list[float] = []
     floor: list[float] = []
     theme_toggle: list[float] = []
+    next_after_toggle: list[float] = []
     visits = 0
     with disk_tmpdir() as folder:
         window = open_window(folder)
@@ -158,14 +159,21 @@ def bench_taps(quick: bool) -> dict[str, Any]:
                 settle()
                 if compensate:  # see refcount_loss_per_call: keeps 3.11 from aborting mid-run
                     _top_up(baseline)
-            # Not a target of its own, but a tap too: Larger text / High contrast restyle the
-            # whole application (every screen, shown or not).
-            for on in (True, False) * (2 if quick else 5):
+            # Not targets of their own, but taps too: Larger text restyles what is on screen,
+            # and the next tap shows a screen that takes the new look on the way.
+            for _ in range(3 if quick else 10):
                 start = time.perf_counter()
-                nav.top_bar.large_button.setChecked(on)
+                nav.top_bar.large_button.setChecked(True)
                 APP.processEvents()
                 window.repaint()
                 theme_toggle.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                tap(nav.welcome.checkin_button)  # -> privacy, restyled before it is shown
+                APP.processEvents()
+                window.repaint()
+                next_after_toggle.append(time.perf_counter() - start)
+                nav.reset()  # the plain look and Welcome again, as the idle reset leaves it
+                settle()
         finally:
             close_window(window)
         filesystem = fs_type(folder)
@@ -174,6 +182,7 @@ def bench_taps(quick: bool) -> dict[str, Any]:
         "handler_only": summary_ms(handler),
         "floor": summary_ms(floor),
         "large_text_toggle": summary_ms(theme_toggle),
+        "next_screen_after_toggle": summary_ms(next_after_toggle),
         "visits": visits,
         "filesystem": filesystem,
     }

@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
 
         self.idle = IdleWatcher(config.kiosk.idle_seconds, self)
         self.overlay = IdleOverlay(config.kiosk.idle_countdown_seconds, self)
+        self.navigator.restyled_always.append(self.overlay)  # the visitor's look, over any screen
         self.idle.warning.connect(self._idle_warning)
         self.overlay.expired.connect(self._idle_expired)
         self.overlay.dismissed.connect(self._rearm)

@@ -17,7 +17,6 @@ from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QApplication,
     QGridLayout,
     QHBoxLayout,
     QStackedWidget,
@@ -199,7 +198,7 @@ class TopBar(QWidget):
 
     def reset(self) -> None:
         """Untick the toggles without announcing each: whoever resets applies the plain look
-        once (two toggled signals would restyle the whole app twice, ~80 ms each)."""
+        once (two toggled signals would restyle what is on screen twice)."""
         for button in (self.read_button, self.large_button, self.contrast_button):
             blocker = QSignalBlocker(button)
             button.setChecked(False)
@@ -224,7 +223,8 @@ class Navigator(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self.theme_options = theme.ThemeOptions()
-        # Application-wide event filters the main window installs (see _apply_theme).
+        # Small widgets outside the screens that may be on screen at a change (the idle card).
+        self.restyled_always: list[QWidget] = []
         # The speech engine is probed by the warm-up (or the first use), not before Welcome:
         # until then the read-aloud button stays hidden, as it does with no engine at all.
         self._speaker: Speaker | None = None
@@ -396,9 +396,11 @@ class Navigator(QWidget):
     def show_screen(self, screen_id: ScreenId) -> None:
         self.current = screen_id
         if screen_id is ScreenId.STAFF:
+            self.restyle(self.staff)
             self.stack.setCurrentWidget(self.staff)
         else:
             screen = self.screen(screen_id)
+            self.restyle(screen)
             screen.scroll_to_top()
             screen.order_focus()
             self.stack.setCurrentWidget(screen)
@@ -582,13 +584,27 @@ class Navigator(QWidget):
         self._apply_theme(replace(self.theme_options, high_contrast=on))
 
     def _apply_theme(self, options: theme.ThemeOptions) -> None:
+        """Large text or high contrast on or off: what is on screen changes now, each other
+        screen when it is next shown (restyling all of them took ~90 ms, five frames)."""
         if options == self.theme_options:
             return
         self.theme_options = options
-        app = QApplication.instance()
-        if not isinstance(app, QApplication):
-            return
-        theme.apply(app, options)
+        for widget in (self.top_bar, *self.restyled_always):
+            self.restyle(widget)
+        current = self._staff if self.current is ScreenId.STAFF else self.screens.get(self.current)
+        if current is not None:
+            self.restyle(current)
+
+    def restyle(self, widget: QWidget) -> None:
+        """Give ``widget`` and everything in it the current look, unless it has it already.
+
+        The application's style sheet is the plain look (theme.apply at start) and never
+        changes: changing it re-polishes every widget of every screen. Another look is a style
+        sheet on the widget, which wins over the application's for the widget and its children.
+        """
+        sheet = theme.widget_stylesheet(self.theme_options)
+        if widget.styleSheet() != sheet:
+            widget.setStyleSheet(sheet)
 
     def is_at_rest(self) -> bool:
         """Nothing to clear: the idle reset need not interrupt anyone."""

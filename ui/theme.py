@@ -9,6 +9,7 @@ from __future__ import annotations
 import string
 import tomllib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from PySide6.QtGui import QFontDatabase
@@ -40,9 +41,16 @@ def load_variables(options: ThemeOptions) -> dict[str, str]:
     return {**{k: str(v) for k, v in colours.items()}, **sizes}
 
 
+@cache
 def stylesheet(options: ThemeOptions) -> str:
     template = string.Template((STYLES_DIR / "kiosk.qss").read_text(encoding="utf-8"))
     return template.substitute(load_variables(options))
+
+
+def widget_stylesheet(options: ThemeOptions) -> str:
+    """The style sheet a widget carries for this look: none for the plain look, which is the
+    application's (see apply); the whole sheet otherwise, which wins over the application's."""
+    return "" if options == ThemeOptions() else stylesheet(options)
 
 
 _fonts_loaded = False
@@ -58,6 +66,8 @@ def load_fonts() -> None:
 
 
 def apply(app: QApplication, options: ThemeOptions) -> None:
+    """The application's style sheet. The kiosk sets the plain look here once, at start; the
+    navigator gives other looks to the widgets on screen (Navigator.restyle)."""
     load_fonts()
     sheet = stylesheet(options)
     # Re-setting an identical sheet re-polishes every widget in the application: skip it.
