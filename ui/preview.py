@@ -156,7 +156,7 @@ def render(
         window.close()
         window.deleteLater()
         # processEvents() leaves deferred deletes alone outside an event loop; without this every
-        # earlier window stays alive and is restyled again by each theme change (quadratic).
+        # earlier window stays alive for the rest of the run.
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return path
 

@@ -132,7 +132,7 @@ class StaffPanel(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
         # The pages are built the first time staff mode opens: most days nobody opens it, and
-        # every widget built here would slow each visitor's "Large text" restyle.
+        # the kiosk's start and memory need not pay for them.
         self.built = False
 
     def _build(self) -> None:
