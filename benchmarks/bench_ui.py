@@ -26,6 +26,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtWidgets import QApplication, QWidget
 
+import main as kiosk_main
 from ui.navigator import ScreenId
 from ui.preview import build
 
@@ -91,10 +92,12 @@ def _top_up(baseline: dict[str, int]) -> dict[str, int]:
 
 
 def open_window(data_dir: Path) -> Any:
+    gc.disable()  # as main() does until start-up has settled
     window = build(data_dir)  # the real window, real content and store; printer "none"
     window.resize(1280, 800)
     window.show()
     settle()
+    kiosk_main.settle()  # what main.py does after the warm-up: one collection, gc.freeze()
     return window
 
 
