@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent, QWindow
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from kiosk.config import Config
 from kiosk.content import Content, load_content
 from kiosk.store import Store, StoreError
 from ui import theme
-from ui.idle import IdleOverlay, IdleWatcher, input_window
+from ui.idle import IdleOverlay, IdleWatcher, watch_input
 from ui.navigator import Navigator
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,23 @@ class LockDown(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         return event.type() == QEvent.Type.ContextMenu
+
+
+class FirstExpose(QObject):
+    """Calls ``exposed`` once, when the window is first exposed: its first frame is drawn and
+    handed to the display right after (the window's QWindow is what the platform exposes)."""
+
+    def __init__(self, window: QWindow, exposed: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._exposed = exposed
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Expose and self._window.isExposed():
+            self._window.removeEventFilter(self)
+            self._exposed()
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -65,11 +83,11 @@ class MainWindow(QMainWindow):
         self.purge_timer.timeout.connect(self._daily_purge)
         if store is not None:
             self.purge_timer.start()
-        self.input = input_window(self)
-        self.input.installEventFilter(self.idle)
+        # The window's QWindow, watched from the first show (it exists from then; see
+        # ui.idle.watch_input for why not the whole application).
+        self.input: QObject | None = None
         if self.locked:
             self._lockdown = LockDown(self)
-            self.input.installEventFilter(self._lockdown)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._focus_changed)
@@ -114,6 +132,17 @@ class MainWindow(QMainWindow):
 
     # -- window -----------------------------------------------------------------------------
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        # Sent before the window is mapped: no touch can come before the watchers are in place.
+        if self.input is None:
+            self.input = watch_input(self, self.idle)
+            if self._lockdown is not None:
+                self.input.installEventFilter(self._lockdown)
+            handle = self.windowHandle()
+            if handle is not None:
+                FirstExpose(handle, self.navigator.window_exposed)
+        super().showEvent(event)
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self.overlay.setGeometry(self.rect())
@@ -140,9 +169,11 @@ class MainWindow(QMainWindow):
         staff = self.navigator.built_staff()
         if staff is not None:
             staff.wait()
-        self.input.removeEventFilter(self.idle)
-        if self._lockdown is not None:
-            self.input.removeEventFilter(self._lockdown)
+        if self.input is not None:
+            self.input.removeEventFilter(self.idle)
+            if self._lockdown is not None:
+                self.input.removeEventFilter(self._lockdown)
+            self.input = None
         app = QApplication.instance()
         if isinstance(app, QApplication):
             if self._announcing:

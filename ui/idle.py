@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QWindow
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QVBoxLayout, QWidget
 
 from ui.widgets.basics import TouchButton, card, label, set_label
 
@@ -21,24 +20,26 @@ ACTIVITY_EVENTS = frozenset(
 )
 
 
-def input_window(widget: QWidget) -> QWindow:
-    """The QWindow through which every touch, click and key of ``widget``'s window arrives.
+def watch_input(widget: QWidget, watcher: QObject) -> QObject:
+    """Install ``watcher`` where every touch, click and key of ``widget``'s window arrives
+    first: the window's QWindow. Returns what it was installed on (to remove it from).
 
     Qt hands each input event (and, since Qt 6.8, each context-menu request) to the window
-    before any widget sees it, so a filter here sees all of them. An application-wide filter
+    before any widget sees it, so a filter there sees all of them. An application-wide filter
     written in Python would also be called for every paint, layout and polish event of every
-    object; making the wrappers for those alone cost the kiosk ~20 ms at start.
+    object; making the wrappers for those alone cost the kiosk ~20 ms at start. A window not
+    created yet (never shown) has no QWindow: then the application is watched instead.
     """
-    top = widget.window()
-    top.winId()  # the top-level gets its native window now if it has none yet
-    handle = top.windowHandle()
-    assert handle is not None  # a top-level widget with a native window always has one
-    return handle
+    handle = widget.window().windowHandle()
+    target: QObject | None = handle if handle is not None else QApplication.instance()
+    assert target is not None  # widgets exist only inside a QApplication
+    target.installEventFilter(watcher)
+    return target
 
 
 class IdleWatcher(QObject):
-    """Watches a window's input (install it on `input_window`). Emits `warning` after
-    idle_seconds while armed."""
+    """Watches a window's input (see `watch_input`). Emits `warning` after idle_seconds while
+    armed."""
 
     warning = Signal()
 

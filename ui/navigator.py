@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 HOLD_MS = 3000
-WARM_UP_MS = 50  # after the first paint; a visitor cannot tap that fast
+WARM_UP_MS = 1000  # after the first frame; see window_exposed
+WARM_UP_FALLBACK_MS = 3000  # if the window is never reported exposed
 
 
 def _checkin() -> ModuleType:
@@ -294,10 +295,33 @@ class Navigator(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         if not self._warm_up_scheduled:
-            # Counted from the show, not from construction, so the first paint comes first
-            # (and a self-check's `ready`); a visitor cannot tap within 50 ms anyway.
-            self._warm_up_scheduled = True
-            QTimer.singleShot(WARM_UP_MS, self.warm_up)
+            # The main window calls window_exposed; should the window never be exposed (no
+            # compositor answer), the warm-up still comes, later.
+            QTimer.singleShot(WARM_UP_FALLBACK_MS, self.window_exposed)
+
+    def window_exposed(self) -> None:
+        """The window is on screen and its first frame is being drawn: warm up a second later.
+
+        Under cage (the Wayland compositor of a deployed kiosk), GUI-thread work in the first
+        ~100 ms after the window appeared sometimes left the screen black for good (3 runs in
+        10 of tests/deploy/test_cage.py; none in 24 with this delay). Nobody reaches anything
+        but Welcome within a second of it appearing, and a screen needed before the warm-up
+        has built it is built on the spot."""
+        if self._warm_up_scheduled:
+            return
+        self._warm_up_scheduled = True
+        QTimer.singleShot(WARM_UP_MS, self._warm_up_step)
+
+    def _warm_up_step(self) -> None:
+        """The warm-up a screen at a time, one per turn of the event loop: the window keeps
+        answering its compositor and a visitor's taps in between (all at once is ~40 ms)."""
+        pending = [screen_id for screen_id in self._factories if screen_id not in self.screens]
+        if pending:
+            self.screen(pending[0])
+            QTimer.singleShot(0, self._warm_up_step)
+            return
+        _ = self.speaker
+        self.warmed_up.emit()
 
     def warm_up(self) -> None:
         """Build every screen not built yet (each takes a few milliseconds) and find the voice."""

@@ -24,7 +24,7 @@ def make_window(qtbot: QtBot, content: Content) -> Iterator[MakeWindow]:
         window = create_main_window(config, content=content)
         window.resize(*size)
         window.show()
-        # The kiosk as it is 50 ms after start: every screen built, the voice found (the timer
+        # The kiosk as it is a moment after start: every screen built, the voice found (the timer
         # that does it is tested in test_shell.py).
         window.navigator.warm_up()
         windows.append(window)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
@@ -26,7 +26,7 @@ from kiosk.model import Visit
 from kiosk.printing import PrintOutcome, render_summary  # ReportLab loads on first use
 from kiosk.security import ROLES, Role, has_pin, lockout_remaining, verify_pin
 from kiosk.store import Store, StoreError
-from ui.idle import IdleWatcher, input_window
+from ui.idle import IdleWatcher, watch_input
 from ui.printer import PrintService
 from ui.staff import folders
 from ui.staff.admin import AdminPage
@@ -108,7 +108,7 @@ class StaffPanel(QWidget):
         self.clock: Callable[[], datetime] = _utc_now
         self._reprinting: set[str] = set()
         self._printer_checking = False
-        self._watching = False  # the idle watcher is installed on the application
+        self._watching: QObject | None = None  # where the idle watcher is installed
 
         self.worker = Worker(2, self)
         # lpstat may hang for seconds: it never holds up an export or a sign-in.
@@ -172,8 +172,7 @@ class StaffPanel(QWidget):
         """Called each time staff mode is entered: always starts at the PIN pad."""
         self._build()
         self.lock()
-        input_window(self).installEventFilter(self.idle)
-        self._watching = True
+        self._watching = watch_input(self, self.idle)
         self.idle.set_armed(True)
         self._show_pin_state()
         # After the navigator has shown the page (it takes the focus then): a desk keypad types.
@@ -193,9 +192,9 @@ class StaffPanel(QWidget):
         self.idle.set_armed(False)
         for timer in (self.refresh_timer, self.lockout_timer):
             timer.stop()
-        if self._watching:
-            input_window(self).removeEventFilter(self.idle)
-            self._watching = False
+        if self._watching is not None:
+            self._watching.removeEventFilter(self.idle)
+            self._watching = None
         if not self.built:
             return
         self.pin_page.reset()
