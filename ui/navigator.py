@@ -276,7 +276,8 @@ class Navigator(QWidget):
         self.top_bar.staff_requested.connect(self.open_staff)
         self._apply_language()
         self.show_screen(ScreenId.OUT_OF_ORDER if store is None else ScreenId.WELCOME)
-        self._warm_up_scheduled = False  # by the first showEvent
+        self._warm_up_scheduled = False  # by the first exposure of the window (window_exposed)
+        self._tried: set[ScreenId] = set()  # by the timed warm-up, built or not
 
     # -- screens ------------------------------------------------------------------------------
 
@@ -315,16 +316,24 @@ class Navigator(QWidget):
     def _warm_up_step(self) -> None:
         """The warm-up a screen at a time, one per turn of the event loop: the window keeps
         answering its compositor and a visitor's taps in between (all at once is ~40 ms)."""
-        pending = [screen_id for screen_id in self._factories if screen_id not in self.screens]
+        pending = [screen_id for screen_id in self._factories if screen_id not in self._tried]
         if pending:
-            self.screen(pending[0])
+            self._tried.add(pending[0])
+            try:
+                self.screen(pending[0])
+            except Exception:  # the rest must still warm up, and start-up must still settle
+                log.exception("warm-up: cannot build the %s screen", pending[0].value)
             QTimer.singleShot(0, self._warm_up_step)
             return
-        _ = self.speaker
+        try:
+            _ = self.speaker
+        except Exception:
+            log.exception("warm-up: cannot start the speech engine")
         self.warmed_up.emit()
 
     def warm_up(self) -> None:
         """Build every screen not built yet (each takes a few milliseconds) and find the voice."""
+        self._warm_up_scheduled = True  # done now: the timed one need not come
         self.build_all_screens()
         _ = self.speaker
         self.warmed_up.emit()

@@ -1,7 +1,8 @@
 """Loads resources/styles: the QSS template, its variables, and the shipped fonts.
 
-Large text scales every size by LARGE_TEXT_FACTOR; high contrast swaps the colour table. Both are
-applied to the whole application at once so no screen can be left in the old look.
+Large text scales every size by LARGE_TEXT_FACTOR; high contrast swaps the colour table. The
+application's style sheet is the plain look; the navigator gives another look to what is on
+screen and to each other screen before it is shown (Navigator.restyle), so none is left behind.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QBoxLayout, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
+import ui.navigator as navigator_module
 from kiosk.config import Config
 from kiosk.content import PROGRAM_PAGE_IDS, Content
 from tests.ui.conftest import MakeWindow
@@ -145,6 +146,8 @@ def test_welcome_first_then_every_screen_by_itself(
     # Start-up builds only Welcome; the warm-up timer builds the rest (and finds the voice)
     # a second after the first frame, long before a visitor could reach the safety screen.
     monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
+    # Only the window's first exposure may start it here, not the fallback timer.
+    monkeypatch.setattr(navigator_module, "WARM_UP_FALLBACK_MS", 60_000)
     window = create_main_window(config, content=content)
     try:
         window.resize(1080, 1920)
@@ -160,6 +163,31 @@ def test_welcome_first_then_every_screen_by_itself(
         safety = nav.screens[ScreenId.SAFETY]
         assert safety.continue_button.text() == content["es"].screening.safety.continue_label
         assert safety.footer.direction() is QBoxLayout.Direction.TopToBottom
+    finally:
+        window.allow_close = True
+        window.close()
+        window.deleteLater()
+
+
+def test_a_screen_that_fails_to_build_does_not_stop_the_warm_up(
+    qtbot: QtBot, config: Config, content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Start-up settles (garbage collection back on) when the warm-up ends: a fault in one
+    # screen is logged, and the other screens and the voice still come.
+    monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
+    window = create_main_window(config, content=content)
+    nav = window.navigator
+
+    def broken() -> None:
+        raise RuntimeError("a screen that cannot be built")
+
+    monkeypatch.setitem(nav._factories, ScreenId.SAFETY, broken)
+    try:
+        with qtbot.waitSignal(nav.warmed_up, timeout=6000):
+            window.show()
+        assert ScreenId.SAFETY not in nav.screens
+        assert len(nav.screens) == len(ScreenId) - 2  # every other visitor screen
+        assert nav.top_bar.read_button.isVisibleTo(window)  # the voice was found
     finally:
         window.allow_close = True
         window.close()
