@@ -60,6 +60,12 @@ HEADLESS_ENV = {
     "WLR_BACKENDS": "headless",
     "WLR_LIBINPUT_NO_DEVICES": "1",
     "WLR_RENDERER": "pixman",
+    # Two virtual outputs side by side, so the kiosk's window never exactly covers one. When it
+    # does, wlroots 0.15 (Debian's) hands its buffer straight to the headless output, and grim
+    # then captures black: a bare PySide6 label shown fullscreen is black every time, one drawn
+    # 40 px larger than the output never is. With one output this test passed only when the
+    # kiosk had not yet taken the output's size.
+    "WLR_HEADLESS_OUTPUTS": "2",
 }
 KIOSK_MODULES = "import PySide6.QtWidgets, sqlite_utils, reportlab, msgspec, argon2, platformdirs"
 

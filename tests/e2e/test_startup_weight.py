@@ -26,7 +26,7 @@ app = QApplication([])
 window = create_main_window(config, content=content)
 window.show()
 loop = QEventLoop()
-QTimer.singleShot(2500, loop.quit)  # the warm-up starts 1 s after the first frame
+QTimer.singleShot(1500, loop.quit)  # the warm-up: a screen per event-loop turn
 loop.exec()
 built = len(window.navigator.screens) == len(window.navigator._factories)
 window.allow_close = True

@@ -144,7 +144,7 @@ def test_welcome_first_then_every_screen_by_itself(
     qtbot: QtBot, config: Config, content: Content, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Start-up builds only Welcome; the warm-up timer builds the rest (and finds the voice)
-    # a second after the first frame, long before a visitor could reach the safety screen.
+    # right after the first frame, long before a visitor could reach the safety screen.
     monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
     # Only the window's first exposure may start it here, not the fallback timer.
     monkeypatch.setattr(navigator_module, "WARM_UP_FALLBACK_MS", 60_000)
