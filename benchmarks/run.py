@@ -270,7 +270,6 @@ def rows_for(results: dict[str, Any]) -> list[dict[str, Any]]:
                 g["median_ms"],
                 f["median_ms"],
                 "(none set)",
-                digits=1,
             )
         if "next_screen_after_toggle" in r:
             g = r["next_screen_after_toggle"]
@@ -279,7 +278,6 @@ def rows_for(results: dict[str, Any]) -> list[dict[str, Any]]:
                 g["median_ms"],
                 f["median_ms"],
                 "(none set)",
-                digits=1,
             )
     if "report" in results and not failed("report", "3 summary PDF (median)", "<= 50 ms"):
         r = results["report"]

@@ -314,26 +314,37 @@ class Navigator(QWidget):
     def _warm_up_step(self) -> None:
         """The warm-up a screen at a time, one per turn of the event loop: the window keeps
         answering its compositor and a visitor's taps in between (all at once is ~40 ms)."""
-        pending = [screen_id for screen_id in self._factories if screen_id not in self._tried]
-        if pending:
-            self._tried.add(pending[0])
-            try:
-                self.screen(pending[0])
-            except Exception:  # the rest must still warm up, and start-up must still settle
-                log.exception("warm-up: cannot build the %s screen", pending[0].value)
+        if self._warm_up_next():
             QTimer.singleShot(0, self._warm_up_step)
-            return
+        else:
+            self._warm_up_done()
+
+    def warm_up(self) -> None:
+        """The whole warm-up now: every screen not built yet, then the voice."""
+        self._warm_up_scheduled = True  # done now: the timed one need not come
+        while self._warm_up_next():
+            pass
+        self._warm_up_done()
+
+    def _warm_up_next(self) -> bool:
+        """Build the next screen the warm-up has not tried; False when there is none left. A
+        screen that cannot be built is logged and passed over: the others must still come,
+        and start-up must still settle (the self-check, build_all_screens, fails on it)."""
+        screen_id = next((s for s in self._factories if s not in self._tried), None)
+        if screen_id is None:
+            return False
+        self._tried.add(screen_id)
+        try:
+            self.screen(screen_id)
+        except Exception:
+            log.exception("warm-up: cannot build the %s screen", screen_id.value)
+        return True
+
+    def _warm_up_done(self) -> None:
         try:
             _ = self.speaker
         except Exception:
             log.exception("warm-up: cannot start the speech engine")
-        self.warmed_up.emit()
-
-    def warm_up(self) -> None:
-        """Build every screen not built yet (each takes a few milliseconds) and find the voice."""
-        self._warm_up_scheduled = True  # done now: the timed one need not come
-        self.build_all_screens()
-        _ = self.speaker
         self.warmed_up.emit()
 
     def build_all_screens(self) -> None:
