@@ -15,15 +15,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QPushButton,
-    QScrollArea,
-    QScroller,
     QVBoxLayout,
     QWidget,
 )
 
 from kiosk.config import Config
 from kiosk.content import LanguageContent
-from ui.widgets.basics import AdaptiveRow
+from ui.widgets.basics import AdaptiveRow, touch_scroll_area
 
 COLUMN_MAX_WIDTH = 1040
 BUTTON_TEXT_ROLES = ("buttontext", "buttondetail")
@@ -80,13 +78,8 @@ class Screen(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
 
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll = touch_scroll_area()
         self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a Tab stop of its own
-        # Finger drags scroll the page; no scrollbar needs a mouse.
-        QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         body = QWidget()
         body.setObjectName("ScreenBody")
         row = QHBoxLayout(body)

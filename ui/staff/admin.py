@@ -26,10 +26,18 @@ from PySide6.QtWidgets import (
 from kiosk.config import Config
 from kiosk.export import FORMATS, ExportFormat, export_filename
 from kiosk.store import AuditEntry
-from ui.staff.common import long_date, scroll_area, set_direction, show
+from ui.staff.common import long_date, set_direction, show
 from ui.staff.folders import describe
 from ui.staff.printer_state import PrinterState, queue_label
-from ui.widgets.basics import TouchButton, WrapButton, card, label, set_label, set_prop
+from ui.widgets.basics import (
+    TouchButton,
+    WrapButton,
+    card,
+    label,
+    set_label,
+    set_prop,
+    touch_scroll_area,
+)
 
 SECTIONS = (
     ("export", "Export"),
@@ -119,7 +127,7 @@ class AdminPage(QWidget):
     # -- sections -----------------------------------------------------------------------------
 
     def _add(self, key: str, inner: QWidget) -> None:
-        area = scroll_area(inner)
+        area = touch_scroll_area(inner)
         self.sections[key] = area
         self.stack.addWidget(area)
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QLabel, QScrollArea, QScroller, QWidget
+from PySide6.QtWidgets import QBoxLayout, QLabel
 
 from ui.widgets.basics import set_label
 
@@ -31,16 +30,6 @@ def show(widget: QLabel, text: str) -> None:
     set_label(widget, text)
     widget.setVisible(bool(text))
 
-
-def scroll_area(content: QWidget) -> QScrollArea:
-    """A touch-scrollable area (finger drags scroll; no scrollbar needs a mouse)."""
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QScrollArea.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
-    area.setWidget(content)
-    return area
 
 
 def set_direction(layout: QBoxLayout, vertical: bool) -> None:

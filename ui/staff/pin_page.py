@@ -7,8 +7,8 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.security import PIN_MAX_DIGITS, PIN_MIN_DIGITS
-from ui.staff.common import scroll_area, show
-from ui.widgets.basics import TouchButton, label, set_label
+from ui.staff.common import show
+from ui.widgets.basics import TouchButton, label, set_label, touch_scroll_area
 from ui.widgets.pinpad import NumericKeypad
 
 COLUMN_WIDTH = 560
@@ -40,7 +40,7 @@ class PinPage(QWidget):
         body.setObjectName("ScreenBody")
         wrapper = QVBoxLayout(self)
         wrapper.setContentsMargins(0, 0, 0, 0)
-        wrapper.addWidget(scroll_area(body))
+        wrapper.addWidget(touch_scroll_area(body))
         outer = QHBoxLayout(body)
         outer.setContentsMargins(32, 12, 32, 12)
         column_widget = QWidget()

@@ -14,9 +14,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.model import Visit
-from ui.staff.common import STATUS_WORDS, clock_time, scroll_area, set_direction, show, yes_no
+from ui.staff.common import STATUS_WORDS, clock_time, set_direction, show, yes_no
 from ui.staff.summary import SummaryView
-from ui.widgets.basics import TouchButton, label, set_label, set_prop
+from ui.widgets.basics import TouchButton, label, set_label, set_prop, touch_scroll_area
 
 COLUMNS = ("", "Code", "Started", "Status", "Printed", "Seen")
 
@@ -127,7 +127,7 @@ class ReceptionPage(QWidget):
         column.addLayout(self.grid)
         column.addWidget(self.empty)
         column.addStretch(1)
-        self.area = scroll_area(inner)
+        self.area = touch_scroll_area(inner)
         for widget in (self.title, self.subtitle, self.hint, self.error):
             layout.addWidget(widget)
         layout.addWidget(self.area, 1)

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from kiosk.config import Config
 from kiosk.model import INSTRUMENTS, Visit
-from ui.staff.common import STATUS_WORDS, clock_time, scroll_area, show
-from ui.widgets.basics import label
+from ui.staff.common import STATUS_WORDS, clock_time, show
+from ui.widgets.basics import label, touch_scroll_area
 
 try:
     from PySide6.QtPdf import QPdfDocument
@@ -75,7 +75,7 @@ class SummaryView(QWidget):
         column.addWidget(self.picture)
         column.addWidget(self.text)
         column.addStretch(1)
-        self.area = scroll_area(inner)
+        self.area = touch_scroll_area(inner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.area)

@@ -7,13 +7,15 @@ is kept equal to its visible text (screen readers and tests find buttons by it).
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
     QLabel,
     QLayout,
     QPushButton,
+    QScrollArea,
+    QScroller,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -28,6 +30,29 @@ def set_prop(widget: QWidget, name: str, value: object) -> None:
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
+
+
+def touch_scroll_area(content: QWidget | None = None) -> QScrollArea:
+    """A scroll area that finger drags scroll (no scrollbar needs a mouse), frameless, vertical.
+
+    Its viewport is made here rather than by Qt: the first Python call that returns a widget
+    Qt made itself (``viewport()``) has shiboken look for its class among every widget class
+    and create the ~20 it had not, with their ~80 enums (~8 ms of the kiosk's start).
+    """
+    area = QScrollArea()
+    viewport = QWidget()
+    # What QAbstractScrollArea gives its own viewport.
+    viewport.setObjectName("qt_scrollarea_viewport")
+    viewport.setBackgroundRole(QPalette.ColorRole.Base)
+    viewport.setAutoFillBackground(True)
+    area.setViewport(viewport)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    QScroller.grabGesture(viewport, QScroller.ScrollerGestureType.TouchGesture)
+    if content is not None:
+        area.setWidget(content)
+    return area
 
 
 def label(role: str = "body", text: str = "", *, wrap: bool = True) -> QLabel:
@@ -50,7 +75,9 @@ class TouchButton(QPushButton):
     """A QPushButton whose accessible name follows its text."""
 
     def __init__(self, text: str = "", role: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
+        # Not QPushButton(text, parent): resolving that overload creates QIcon's enums.
+        super().__init__(parent)
+        self.setText(text)
         if role:
             self.setProperty("role", role)
         self.setAccessibleName(text)
