@@ -4,7 +4,8 @@ Per language: `programs.toml` (the program explainers), `ui.toml` (every visitor
 the screens and the printed summary) and the screening files (see kiosk.screening_content).
 Language-neutral: `guidance.toml` (the "which program fits" rules). A broken file raises
 ContentError naming the file and the field; a language that lacks a key another language has is an
-error too, so a Spanish screen can never fall back to English.
+error too, so a Spanish screen can never fall back to English. The first language must carry
+every key the screens ask for (kiosk.ui_keys): valid content builds every screen.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from kiosk.contentfile import (
 )
 from kiosk.guidance import GuidanceRules, load_rules
 from kiosk.screening_content import ScreeningContent, check_languages_match, load_screening
+from kiosk.ui_keys import UI_KEYS
 
 Text = Annotated[
     str, msgspec.Meta(min_length=1)
@@ -158,6 +160,24 @@ def check_same_keys(reference: Strings, other: Strings) -> None:
         raise ContentError("\n".join(problems))
 
 
+def check_ui_keys(strings: Strings) -> None:
+    """The first language carries every key the screens ask for, with the same {placeholders}
+    (the other languages are then checked against it)."""
+    problems = [
+        f"{strings.path}: {key}: missing (the kiosk's screens need it)"
+        for key in UI_KEYS
+        if key not in strings.values
+    ]
+    for key, names in UI_KEYS.items():
+        if key in strings.values and placeholders(strings.values[key]) != names:
+            problems.append(
+                f"{strings.path}: {key}: placeholders {sorted(placeholders(strings.values[key]))} "
+                f"differ from the kiosk's {sorted(names)}"
+            )
+    if problems:
+        raise ContentError("\n".join(problems))
+
+
 @dataclass(frozen=True)
 class LanguageContent:
     language: str
@@ -207,6 +227,7 @@ def load_content(root: Path, languages: Iterable[str]) -> Content:
     if not loaded:
         raise ContentError(f"{root}: no languages configured")
     reference = next(iter(loaded.values()))
+    check_ui_keys(reference.strings)
     for other in list(loaded.values())[1:]:
         check_same_keys(reference.strings, other.strings)
         check_languages_match(reference.screening, other.screening)

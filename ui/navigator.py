@@ -329,7 +329,7 @@ class Navigator(QWidget):
     def _warm_up_next(self) -> bool:
         """Build the next screen the warm-up has not tried; False when there is none left. A
         screen that cannot be built is logged and passed over: the others must still come,
-        and start-up must still settle (the self-check, build_all_screens, fails on it)."""
+        and start-up must still settle."""
         screen_id = next((s for s in self._factories if s not in self._tried), None)
         if screen_id is None:
             return False
@@ -346,11 +346,6 @@ class Navigator(QWidget):
         except Exception:
             log.exception("warm-up: cannot start the speech engine")
         self.warmed_up.emit()
-
-    def build_all_screens(self) -> None:
-        """Every screen built with the current content (a fault in one shows here, not later)."""
-        for screen_id in self._factories:
-            self.screen(screen_id)
 
     @property
     def speaker(self) -> Speaker:
