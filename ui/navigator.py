@@ -7,6 +7,7 @@ answer through the store before returning) and shows the screen for the state th
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from kiosk.config import Config
 from kiosk.content import Content, LanguageContent
-from kiosk.flow import FlowState, Step, VisitFlow
 from kiosk.store import Store, StoreError
 from ui import theme
 from ui.printer import PrintService
@@ -35,6 +35,7 @@ from ui.screens.welcome import WelcomeScreen
 from ui.widgets.basics import TouchButton, label, row_width
 
 if TYPE_CHECKING:
+    from kiosk.flow import FlowState, Step, VisitFlow
     from kiosk.printing import PrintOutcome
     from ui.speech import Speaker
     from ui.staff.panel import StaffPanel
@@ -72,14 +73,20 @@ class ScreenId(enum.Enum):
     STAFF = "staff"
 
 
-STEP_SCREENS: dict[Step, ScreenId] = {
-    Step.PRIVACY: ScreenId.PRIVACY,
-    Step.NAME: ScreenId.NAME,
-    Step.QUESTION: ScreenId.QUESTION,
-    Step.SAFETY: ScreenId.SAFETY,
-    Step.RESULTS: ScreenId.RESULTS,
-    Step.ENDED: ScreenId.WELCOME,
-}
+@functools.cache
+def step_screens() -> dict[Step, ScreenId]:
+    # kiosk.flow (with scoring) loads with the first check-in or the warm-up, not before
+    # Welcome is on screen.
+    from kiosk.flow import Step
+
+    return {
+        Step.PRIVACY: ScreenId.PRIVACY,
+        Step.NAME: ScreenId.NAME,
+        Step.QUESTION: ScreenId.QUESTION,
+        Step.SAFETY: ScreenId.SAFETY,
+        Step.RESULTS: ScreenId.RESULTS,
+        Step.ENDED: ScreenId.WELCOME,
+    }
 
 
 NAME_MIN_WIDTH = 160  # narrowest the wrapped clinic name may get beside the controls
@@ -471,6 +478,8 @@ class Navigator(QWidget):
             self.show_screen(ScreenId.OUT_OF_ORDER)
             return
         self.name.reset()
+        from kiosk.flow import VisitFlow
+
         self.flow = VisitFlow(self.store, self.content, self.language)
         self._show_state(self.flow.state())
 
@@ -488,6 +497,8 @@ class Navigator(QWidget):
         self._show_state(state)
 
     def _show_state(self, state: FlowState) -> None:
+        from kiosk.flow import Step
+
         if state.step is Step.ENDED:
             self.reset()
             return
@@ -495,7 +506,7 @@ class Navigator(QWidget):
             self.question.show_state(state)
         elif state.step is Step.RESULTS:
             self.results.show_state(state)
-        self.show_screen(STEP_SCREENS[state.step])
+        self.show_screen(step_screens()[state.step])
 
     def print_summary(self) -> None:
         """The visit is already complete and saved; printing only adds a paper copy."""
