@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -101,8 +100,7 @@ class ProgramsContent(Frozen, frozen=True):
 _FIELD = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-@dataclass(frozen=True)
-class Strings:
+class Strings(msgspec.Struct, frozen=True):
     """Visitor-facing strings of one language, looked up as "section.key"."""
 
     language: str
@@ -178,16 +176,14 @@ def check_ui_keys(strings: Strings) -> None:
         raise ContentError("\n".join(problems))
 
 
-@dataclass(frozen=True)
-class LanguageContent:
+class LanguageContent(msgspec.Struct, frozen=True):
     language: str
     programs: ProgramsContent
     strings: Strings
     screening: ScreeningContent
 
 
-@dataclass(frozen=True)
-class Content:
+class Content(msgspec.Struct, frozen=True):
     root: Path
     languages: Mapping[str, LanguageContent]
     rules: GuidanceRules

@@ -17,11 +17,10 @@ send urgent visits to staff, and the last must be `always` so every visit gets a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Final, Literal, TypeAlias, get_args
 
-from msgspec import Meta, field
+from msgspec import Meta, Struct, field
 
 from kiosk.contentfile import ContentError, FieldError, Frozen, read_toml, validate
 from kiosk.model import Guidance, InstrumentId, StoredScore
@@ -177,8 +176,7 @@ def load_rules(path: Path, fit: FitContent) -> GuidanceRules:
     return rules
 
 
-@dataclass(frozen=True)
-class _Facts:
+class _Facts(Struct, frozen=True):
     urgent: bool
     scores: Scores
     fit_answers: Mapping[int, int | None]

@@ -7,9 +7,10 @@ Times are timezone-aware UTC datetimes; the clinic timezone is applied only when
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
+
+from msgspec import Struct, field
 
 InstrumentId = Literal["phq9", "gad7"]
 # "fit" holds the five "which program fits" questions; values there are option indexes (0-based).
@@ -22,8 +23,7 @@ Guidance = Literal["staff_today", "ask_iop", "outpatient"]
 PrintState = Literal["pending", "submitted", "completed", "failed", "saved"]
 
 
-@dataclass(frozen=True)
-class StoredScore:
+class StoredScore(Struct, frozen=True):
     """One instrument's result as kept with the visit."""
 
     instrument: InstrumentId
@@ -34,8 +34,7 @@ class StoredScore:
     urgent: bool
 
 
-@dataclass(frozen=True)
-class PrintJob:
+class PrintJob(Struct, frozen=True):
     id: int
     queue: str
     state: PrintState
@@ -45,8 +44,7 @@ class PrintJob:
     updated_at: datetime
 
 
-@dataclass(frozen=True)
-class Visit:
+class Visit(Struct, frozen=True):
     """Everything recorded about one visit, as read back from the store."""
 
     id: int

@@ -11,8 +11,9 @@ not in clinic-editable content. Two rules matter most:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Final
+
+from msgspec import Struct
 
 from kiosk.model import InstrumentId, StoredScore
 
@@ -47,8 +48,7 @@ MAX_TOTAL: Final[Mapping[str, int]] = {
 }
 
 
-@dataclass(frozen=True)
-class ScoreResult:
+class ScoreResult(Struct, frozen=True):
     """One instrument's score. `total` and `band` are None unless every scored item was answered."""
 
     total: int | None

@@ -14,12 +14,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import SystemRandom
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast, get_args
+
+from msgspec import Struct
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -103,8 +104,7 @@ class VisitNotFoundError(StoreError):
     """No visit has that code (it may have been purged by the retention policy)."""
 
 
-@dataclass(frozen=True)
-class AuditEntry:
+class AuditEntry(Struct, frozen=True):
     id: int
     at: datetime
     actor: str

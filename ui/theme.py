@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import string
 import tomllib
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from msgspec import Struct
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -22,8 +22,7 @@ LARGE_TEXT_FACTOR = 1.4
 LARGE_TARGET_FACTOR = 1.15
 
 
-@dataclass(frozen=True)
-class ThemeOptions:
+class ThemeOptions(Struct, frozen=True):
     large_text: bool = False
     high_contrast: bool = False
 

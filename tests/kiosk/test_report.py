@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 import pdfplumber
 import pytest
 from pypdf import PdfReader
@@ -368,7 +369,7 @@ def test_stored_score_is_what_is_printed(content: Content, cfg: Config) -> None:
     visit = make_visit("en")
     saved = dict(visit.scores)
     saved["phq9"] = StoredScore("phq9", 12, "moderate", True, 0, False)
-    visit = Visit(**{**visit.__dict__, "scores": saved})
+    visit = msgspec.structs.replace(visit, scores=saved)
     text = text_of(render_summary(visit, content["en"], cfg))
     assert "Total: 12 out of 27" in text
     assert re.search(r"moderate symptoms of depression", text)

@@ -31,7 +31,6 @@ def show(widget: QLabel, text: str) -> None:
     widget.setVisible(bool(text))
 
 
-
 def set_direction(layout: QBoxLayout, vertical: bool) -> None:
     layout.setDirection(
         QBoxLayout.Direction.TopToBottom if vertical else QBoxLayout.Direction.LeftToRight
