@@ -15,7 +15,7 @@ import sys
 
 STEPS = (
     "floor: PySide6, one label painted",
-    "+ import the config and content code (msgspec, tomllib, the models)",
+    "+ import the config and content code (msgspec, tomli, the models)",
     "+ read and validate the config and every content file",
     "+ open the database (kiosk.store: sqlite3, WAL, FULL, quick_check)",
     "+ import the user interface code (ui.app: navigator, screens, Qt's enums)",

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
 import msgspec
+import tomli
 
 
 class ContentError(Exception):
@@ -151,10 +151,10 @@ def stripped(data: Any) -> Any:
 def read_toml(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            return tomli.load(fh)
     except FileNotFoundError:
         raise ContentError(f"{path}: file is missing") from None
-    except tomllib.TOMLDecodeError as exc:
+    except tomli.TOMLDecodeError as exc:
         raise ContentError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ContentError(f"{path}: cannot be read: {exc.strerror}") from None

@@ -8,10 +8,10 @@ screen and to each other screen before it is shown (Navigator.restyle), so none 
 from __future__ import annotations
 
 import string
-import tomllib
 from functools import cache
 from pathlib import Path
 
+import tomli
 from msgspec import Struct
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication
@@ -29,7 +29,7 @@ class ThemeOptions(Struct, frozen=True):
 
 def load_variables(options: ThemeOptions) -> dict[str, str]:
     with (STYLES_DIR / "theme.toml").open("rb") as fh:
-        data = tomllib.load(fh)
+        data = tomli.load(fh)
     colours = data["high_contrast" if options.high_contrast else "normal"]
     factor = LARGE_TEXT_FACTOR if options.large_text else 1.0
     sizes = {}
