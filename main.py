@@ -98,13 +98,18 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Cannot start the kiosk:\n{exc}", file=sys.stderr)
         return 1
 
+    from kiosk.store import open_store
+
+    # Before Qt: PySide6's import hook reads the source of every module imported after it
+    # (looking for "PySide6"), so what the database needs is cheaper to load here.
+    store = open_store(config)
     from PySide6.QtWidgets import QApplication
 
     from ui.app import create_main_window
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName("clinic-kiosk")
-    window = create_main_window(config, content=content)
+    window = create_main_window(config, content=content, store=store)
     if args.self_check:
         window.show()
         app.processEvents()

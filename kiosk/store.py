@@ -7,6 +7,7 @@ or ``kill -9`` right after. See docs/storage.md for the schema and the reasons b
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import stat
@@ -25,6 +26,8 @@ from msgspec import Struct
 if TYPE_CHECKING:
     from sqlite_utils import Database
     from sqlite_utils.migrations import Migrations
+
+    from kiosk.config import Config
 
 from kiosk.model import (
     INSTRUMENTS,
@@ -1161,6 +1164,16 @@ def _fsync_folder(folder: Path) -> None:
     # Makes the rename itself durable; not every platform can open a folder, hence suppress.
     with suppress(OSError):
         _fsync_file(folder)
+
+
+def open_store(config: Config) -> Store | None:
+    """The kiosk's database, or None when it cannot be used: the kiosk then shows out of order
+    (why is logged here; ``python -m kiosk check`` says it too)."""
+    try:
+        return Store.open(config.data_dir, retention_days=config.storage.retention_days)
+    except StoreError as exc:
+        logging.getLogger(__name__).error("database unavailable: %s", exc)
+        return None
 
 
 def _connect(path: Path) -> sqlite3.Connection:

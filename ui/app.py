@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Literal
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent, QWindow
@@ -11,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from kiosk.config import Config
 from kiosk.content import Content, load_content
-from kiosk.store import Store, StoreError
+from kiosk.store import Store, StoreError, open_store
 from ui import theme
 from ui.idle import IdleOverlay, IdleWatcher, watch_input
 from ui.navigator import Navigator
@@ -201,25 +202,20 @@ class MainWindow(QMainWindow):
             self.show()
 
 
-def open_store(config: Config) -> Store | None:
-    """The database, or None when it cannot be used (the kiosk then shows out-of-order)."""
-    try:
-        return Store.open(config.data_dir, retention_days=config.storage.retention_days)
-    except StoreError as exc:
-        log.error("database unavailable: %s", exc)
-        return None
-
-
 def create_main_window(
-    config: Config, *, content: Content | None = None, store: Store | None = None
+    config: Config,
+    *,
+    content: Content | None = None,
+    store: Store | Literal["open"] | None = "open",
 ) -> MainWindow:
-    """The kiosk main window, not yet shown. Content is loaded and validated first."""
+    """The kiosk main window, not yet shown. Content is loaded and validated first unless given;
+    the database is opened unless given (None: it could not be, and the kiosk is out of order)."""
     if content is None:
         content = load_content(config.content_dir, config.languages)
     app = QApplication.instance()
     if isinstance(app, QApplication):
         theme.apply(app, theme.ThemeOptions())
-    if store is None:
+    if store == "open":
         store = open_store(config)
     window = MainWindow(config, content, store)
     window.resize(1280, 800)

@@ -16,6 +16,17 @@ def test_self_check_prints_ready(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "kiosk.db").exists()
 
 
+def test_self_check_fails_clearly_on_a_damaged_database(tmp_path: Path) -> None:
+    damaged = b"this is not a database" * 100
+    (tmp_path / "kiosk.db").write_bytes(damaged)
+    result = run("main.py", "--self-check", "--data-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "self-check failed: the database cannot be opened" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("database unavailable") == 1  # opened once, logged once
+    assert (tmp_path / "kiosk.db").read_bytes() == damaged  # left as it was, for the admin
+
+
 def test_self_check_without_display_uses_offscreen(tmp_path: Path) -> None:
     env = {"QT_QPA_PLATFORM": "", "DISPLAY": "", "WAYLAND_DISPLAY": ""}
     result = run("main.py", "--self-check", "--data-dir", str(tmp_path), env=env)
