@@ -163,8 +163,9 @@ class MainWindow(QMainWindow):
         """Leave nothing in progress: abandon an open visit, close the database."""
         self.navigator.reset()
         # A print job still running records its outcome before the database closes.
-        if self.navigator.printer.busy():
-            self.navigator.printer.wait(int(self.config.printing.timeout_seconds * 1000) + 5000)
+        printer = self.navigator.built_printer()
+        if printer is not None and printer.busy():
+            printer.wait(int(self.config.printing.timeout_seconds * 1000) + 5000)
             QApplication.processEvents()
         # An export or purge started in staff mode finishes before the database closes.
         staff = self.navigator.built_staff()

@@ -29,7 +29,6 @@ from kiosk.config import Config
 from kiosk.content import Content, LanguageContent
 from kiosk.store import Store, StoreError
 from ui import theme
-from ui.printer import PrintService
 from ui.screens.base import Screen
 from ui.screens.welcome import WelcomeScreen
 from ui.widgets.basics import TouchButton, label, row_width
@@ -37,6 +36,7 @@ from ui.widgets.basics import TouchButton, label, row_width
 if TYPE_CHECKING:
     from kiosk.flow import FlowState, Step, VisitFlow
     from kiosk.printing import PrintOutcome
+    from ui.printer import PrintService
     from ui.speech import Speaker
     from ui.staff.panel import StaffPanel
 
@@ -249,8 +249,7 @@ class Navigator(QWidget):
         layout.addWidget(self.top_bar)
         layout.addWidget(self.stack, 1)
 
-        self.printer = PrintService(config, content, lambda: self.store)
-        self.printer.finished.connect(self._print_finished)
+        self._printer: PrintService | None = None
         # Welcome (or out-of-order) is built now; every other screen on first use, or by the
         # warm-up right after the first paint, whichever comes first. A restart after a power
         # cut shows Welcome without first building eleven screens, and the safety screen is
@@ -348,11 +347,26 @@ class Navigator(QWidget):
         return True
 
     def _warm_up_done(self) -> None:
+        _ = self.printer  # ready before any visitor can finish a check-in
         try:
             _ = self.speaker
         except Exception:
             log.exception("warm-up: cannot start the speech engine")
         self.warmed_up.emit()
+
+    @property
+    def printer(self) -> PrintService:
+        """Made on first use (the warm-up, a print or staff mode), not before Welcome."""
+        if self._printer is None:
+            from ui.printer import PrintService
+
+            self._printer = PrintService(self.config, self.content, lambda: self.store)
+            self._printer.finished.connect(self._print_finished)
+        return self._printer
+
+    def built_printer(self) -> PrintService | None:
+        """The print service if it was ever made (shutdown waits for its job)."""
+        return self._printer
 
     @property
     def speaker(self) -> Speaker:

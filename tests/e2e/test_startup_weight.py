@@ -51,9 +51,15 @@ NOT_AT_START = (
     "ui.staff",
 )
 
-# Loaded by the warm-up after the first frame, not before Welcome is on screen: the visit flow
-# and the other screens.
-NOT_BEFORE_WELCOME = ("kiosk.flow", "ui.screens.checkin", "ui.screens.programs", "ui.speech")
+# Loaded by the warm-up after the first frame, not before Welcome is on screen: the visit flow,
+# the other screens and the print service.
+NOT_BEFORE_WELCOME = (
+    "kiosk.flow",
+    "ui.screens.checkin",
+    "ui.screens.programs",
+    "ui.speech",
+    "ui.printer",
+)
 
 
 def loaded_of(modules: list[str], heavy_ones: tuple[str, ...]) -> list[str]:
