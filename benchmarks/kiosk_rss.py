@@ -24,17 +24,20 @@ def run() -> int:
 
     gc.disable()  # as main() does until start-up has settled
     args = main.parse_args(["--self-check", *sys.argv[1:]])
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
-
     from kiosk.config import load_config
     from kiosk.content import load_content
-    from ui.app import create_main_window
+    from kiosk.store import open_store
 
     config = load_config(args.config, args.data_dir)
     content = load_content(config.content_dir, config.languages)
+    store = open_store(config)  # before Qt, as in main.py
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import create_main_window
+
     app = QApplication(sys.argv[:1])
-    window = create_main_window(config, content=content)
+    window = create_main_window(config, content=content, store=store)
     window.navigator.warmed_up.connect(main.settle)
     window.show()
     loop = QEventLoop()
