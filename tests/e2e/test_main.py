@@ -53,6 +53,29 @@ def test_bad_config_stops_before_any_window(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_self_check_fails_on_a_screen_string_deleted_from_every_language(tmp_path: Path) -> None:
+    # The fault the self-check once found by building every screen: both languages still
+    # match each other, but a screen would ask for a key that is gone.
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "resources" / "content", content)
+    for language in ("en", "es"):
+        path = content / language / "ui.toml"
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text("".join(x for x in lines if not x.startswith("more_time = ")), "utf-8")
+    code = (
+        "import sys, pathlib; import kiosk.config as c; "
+        f"c.DEFAULT_CONTENT_DIR = pathlib.Path({str(content)!r}); import main; "
+        f"sys.exit(main.main(['--self-check', '--data-dir', {str(tmp_path / 'data')!r}]))"
+    )
+    result = run("-c", code)
+    assert result.returncode == 1
+    assert f"{content / 'en' / 'ui.toml'}: idle.more_time: missing" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "ready in" not in result.stdout
+
+
 def test_kiosk_data_dir_env(tmp_path: Path) -> None:
     result = run("main.py", "--self-check", env={"KIOSK_DATA_DIR": str(tmp_path / "env")})
     assert result.returncode == 0, result.stderr
