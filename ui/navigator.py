@@ -347,7 +347,10 @@ class Navigator(QWidget):
         return True
 
     def _warm_up_done(self) -> None:
-        _ = self.printer  # ready before any visitor can finish a check-in
+        try:
+            _ = self.printer  # ready before any visitor can finish a check-in
+        except Exception:
+            log.exception("warm-up: cannot make the print service")
         try:
             _ = self.speaker
         except Exception:

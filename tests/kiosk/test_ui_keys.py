@@ -44,10 +44,16 @@ def test_the_list_is_the_shipped_ui_toml(language: str) -> None:
         assert placeholders(strings.values[key]) == names, key
 
 
-def code_strings() -> tuple[set[str], set[str]]:
-    """String constants shaped like a ui.toml key, and the fixed heads of f-strings that are
-    (``f"printing.{outcome}"`` gives ``printing.``), in the kiosk's code."""
+LOOKUPS = {"t", "s", "strings"}  # Screen.t, the report's ctx.s, LanguageContent.strings
+
+
+def code_strings() -> tuple[set[str], set[str], set[str]]:
+    """In the kiosk's code: the constant keys passed to a string lookup (``t("...")``,
+    ``strings("...")``, ``strings.values["..."]``), whatever their section; every other string
+    constant shaped like a key of a known section (keys kept in tuples, passed around); and the
+    fixed heads of f-strings that are keys (``f"printing.{outcome}"`` gives ``printing.``)."""
     sections = {key.split(".")[0] for key in UI_KEYS}
+    looked_up: set[str] = set()
     constants: set[str] = set()
     heads: set[str] = set()
     for package in ("kiosk", "ui"):
@@ -55,7 +61,19 @@ def code_strings() -> tuple[set[str], set[str]]:
             if path.name == "ui_keys.py":
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.JoinedStr) and node.values:
+                if isinstance(node, ast.Call) and node.args:
+                    func, first = node.func, node.args[0]
+                    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                    if name in LOOKUPS and isinstance(first, ast.Constant):
+                        looked_up.add(str(first.value))
+                elif (
+                    isinstance(node, ast.Subscript)
+                    and isinstance(node.value, ast.Attribute)
+                    and node.value.attr == "values"
+                    and isinstance(node.slice, ast.Constant)
+                ):
+                    looked_up.add(str(node.slice.value))
+                elif isinstance(node, ast.JoinedStr) and node.values:
                     first = node.values[0]
                     if isinstance(first, ast.Constant) and isinstance(first.value, str):
                         head = first.value
@@ -65,19 +83,20 @@ def code_strings() -> tuple[set[str], set[str]]:
                     section, _, name = node.value.partition(".")
                     if KEY.fullmatch(node.value) and section in sections and name != "toml":
                         constants.add(node.value)
-    return constants, heads
+    return looked_up, constants | looked_up, heads
 
 
 def test_every_key_the_code_names_is_in_the_list() -> None:
-    constants, heads = code_strings()
-    assert len(constants) > 50  # the scan sees the screens' lookups
+    looked_up, constants, heads = code_strings()
+    assert len(looked_up) > 40  # the scan sees the screens' and the summary's lookups
+    assert looked_up - set(UI_KEYS) == set()  # a new section too
     assert constants - set(UI_KEYS) == set()
     for head in heads:  # a key built at run time must have some keys to choose from
         assert any(key.startswith(head) for key in UI_KEYS), head
 
 
 def test_every_key_in_the_list_is_used() -> None:
-    constants, heads = code_strings()
+    _, constants, heads = code_strings()
     unused = {
         key for key in UI_KEYS if key not in constants and not any(map(key.startswith, heads))
     }

@@ -41,10 +41,11 @@ def touch_scroll_area(content: QWidget | None = None) -> QScrollArea:
     """
     area = QScrollArea()
     viewport = QWidget()
-    # What QAbstractScrollArea gives its own viewport.
+    # What QScrollArea's own viewport has (QAbstractScrollArea names it and fills its
+    # background; QScrollArea then takes the role away, so the window's colour shows).
     viewport.setObjectName("qt_scrollarea_viewport")
-    viewport.setBackgroundRole(QPalette.ColorRole.Base)
     viewport.setAutoFillBackground(True)
+    viewport.setBackgroundRole(QPalette.ColorRole.NoRole)
     area.setViewport(viewport)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
