@@ -5,16 +5,16 @@ text), and no visible widgets overlapping their siblings."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
+    QApplication,
     QLabel,
     QPushButton,
     QScrollArea,
     QScroller,
     QWidget,
 )
-from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config
 from tests.ui.conftest import MakeWindow
@@ -116,18 +116,23 @@ def test_no_small_targets_or_clipped_text(
     assert not failures, "\n".join(failures)
 
 
-def test_touch_scroll_area_viewport_is_what_qt_would_make(qtbot: QtBot) -> None:
+def test_touch_scroll_area_viewport_is_what_qt_would_make() -> None:
     # Made in Python to spare shiboken a class search at start; it must still be Qt's viewport.
-    own, ours = QScrollArea(), touch_scroll_area(QLabel("text"))
-    qtbot.addWidget(own)
-    qtbot.addWidget(ours)
-    a, b = own.viewport(), ours.viewport()
-    assert b.parent() is ours and b is not a
-    assert b.objectName() == a.objectName() == "qt_scrollarea_viewport"
-    assert b.backgroundRole() == a.backgroundRole()
-    assert b.autoFillBackground() == a.autoFillBackground()
-    assert b.focusProxy() is ours
-    assert ours.widget().parent() is b  # the content scrolls inside it
-    assert ours.widgetResizable()
-    assert ours.horizontalScrollBarPolicy() is Qt.ScrollBarPolicy.ScrollBarAlwaysOff
-    assert QScroller.hasScroller(b)  # finger drags scroll it
+    holder = QWidget()
+    own, ours = QScrollArea(holder), touch_scroll_area(QLabel("text"))
+    ours.setParent(holder)
+    try:
+        a, b = own.viewport(), ours.viewport()
+        assert b.parent() is ours and b is not a
+        assert b.objectName() == a.objectName() == "qt_scrollarea_viewport"
+        assert b.backgroundRole() == a.backgroundRole()
+        assert b.autoFillBackground() == a.autoFillBackground()
+        assert b.focusProxy() is ours
+        assert ours.widget().parent() is b  # the content scrolls inside it
+        assert ours.widgetResizable()
+        assert ours.horizontalScrollBarPolicy() is Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        assert QScroller.hasScroller(b)  # finger drags scroll it
+    finally:
+        # Gone before the next test runs an event loop, scroller and gesture with it.
+        holder.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
