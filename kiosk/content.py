@@ -136,42 +136,41 @@ def load_strings(path: Path, language: str) -> Strings:
     return Strings(language=language, path=path, values=values)
 
 
+def _key_problems(
+    strings: Strings, expected: Mapping[str, frozenset[str]], where: str, whose: str
+) -> list[str]:
+    """Keys of ``expected`` that ``strings`` lacks ("missing (<where>)"), and those whose
+    {placeholders} differ from ``expected``'s ("differ from <whose>[...]")."""
+    problems: list[str] = []
+    for key, names in expected.items():
+        text = strings.values.get(key)
+        if text is None:
+            problems.append(f"{strings.path}: {key}: missing ({where})")
+        elif (found := placeholders(text)) != names:
+            problems.append(
+                f"{strings.path}: {key}: placeholders {sorted(found)} differ from "
+                f"{whose}{sorted(names)}"
+            )
+    return problems
+
+
 def check_same_keys(reference: Strings, other: Strings) -> None:
     """Every language must carry the same keys with the same {placeholders}."""
-    problems = [
-        f"{other.path}: {k}: missing (present in {reference.path.parent.name})"
-        for k in reference.values
-        if k not in other.values
-    ]
+    expected = {key: placeholders(text) for key, text in reference.values.items()}
+    problems = _key_problems(other, expected, f"present in {reference.path.parent.name}", "")
     problems += [
         f"{other.path}: {k}: not in {reference.path} (typo or stale key?)"
         for k in other.values
         if k not in reference.values
     ]
-    for key, text in reference.values.items():
-        if key in other.values and placeholders(text) != placeholders(other.values[key]):
-            problems.append(
-                f"{other.path}: {key}: placeholders {sorted(placeholders(other.values[key]))} "
-                f"differ from {sorted(placeholders(text))}"
-            )
     if problems:
         raise ContentError("\n".join(problems))
 
 
 def check_ui_keys(strings: Strings) -> None:
     """The first language carries every key the screens ask for, with the same {placeholders}
-    (the other languages are then checked against it)."""
-    problems = [
-        f"{strings.path}: {key}: missing (the kiosk's screens need it)"
-        for key in UI_KEYS
-        if key not in strings.values
-    ]
-    for key, names in UI_KEYS.items():
-        if key in strings.values and placeholders(strings.values[key]) != names:
-            problems.append(
-                f"{strings.path}: {key}: placeholders {sorted(placeholders(strings.values[key]))} "
-                f"differ from the kiosk's {sorted(names)}"
-            )
+    (the other languages are then checked against it). Keys the kiosk does not use may stay."""
+    problems = _key_problems(strings, UI_KEYS, "the kiosk's screens need it", "the kiosk's ")
     if problems:
         raise ContentError("\n".join(problems))
 

@@ -42,6 +42,8 @@ from kiosk.model import (
     VisitStatus,
 )
 
+log = logging.getLogger(__name__)
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not on the Linux kiosk
@@ -1172,7 +1174,7 @@ def open_store(config: Config) -> Store | None:
     try:
         return Store.open(config.data_dir, retention_days=config.storage.retention_days)
     except StoreError as exc:
-        logging.getLogger(__name__).error("database unavailable: %s", exc)
+        log.error("database unavailable: %s", exc)
         return None
 
 
