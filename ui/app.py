@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Literal
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent, QWindow
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
@@ -59,6 +59,9 @@ class FirstExpose(QObject):
 
 
 class MainWindow(QMainWindow):
+    # A line for `systemctl status` when the kiosk goes out of order or comes back (main.py).
+    status_changed = Signal(str)
+
     def __init__(self, config: Config, content: Content, store: Store | None) -> None:
         super().__init__()
         self.config = config
@@ -180,6 +183,7 @@ class MainWindow(QMainWindow):
         self._set_store(None)
         self.navigator.reset()  # shows out of order: the store is gone
         store.close()
+        self.status_changed.emit("Out of order: the database's files were lost (see the log)")
         self._schedule_open()
 
     def _schedule_open(self) -> None:
@@ -218,6 +222,7 @@ class MainWindow(QMainWindow):
         if self.navigator.current is ScreenId.OUT_OF_ORDER:
             self.navigator.reset()
         self.navigator.retry_abandons()
+        self.status_changed.emit("Kiosk window shown (the database is available again)")
 
     def _daily_purge(self) -> None:
         if self.store is None:
