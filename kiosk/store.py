@@ -64,6 +64,7 @@ __all__ = [
     "VisitNotFoundError",
     "check_database",
     "detect_lost_files",
+    "free_space_problem",
     "open_store",
     "try_open_store",
 ]
@@ -747,6 +748,25 @@ def detect_lost_files(data_dir: Path) -> list[str]:
         f"{first} (noted in {note}; delete that file once the data is restored, "
         f"and the kiosk comes back by itself)"
     ]
+
+
+def free_space_problem(data_dir: Path) -> str | None:
+    """A line for ``check`` when the data folder's disk has less free space than the kiosk
+    needs to keep saving (FREE_SPACE_NEEDED_BYTES); None when it has enough or cannot tell."""
+    folder = Path(data_dir)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # not created yet: the disk it will be created on
+    try:
+        info = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return None
+    free = info.f_bavail * info.f_frsize
+    if free >= FREE_SPACE_NEEDED_BYTES:
+        return None
+    return (
+        f"The disk holding {data_dir} has {free // 1024} KiB free; the kiosk needs at least "
+        f"{FREE_SPACE_NEEDED_BYTES // 1024} KiB to keep saving visits. Free some space."
+    )
 
 
 def _write_lost_note(folder: Path, message: str, when: datetime) -> None:

@@ -30,6 +30,7 @@ from kiosk.store import (
     StoreUnavailableError,
     check_database,
     detect_lost_files,
+    free_space_problem,
     try_open_store,
 )
 
@@ -421,6 +422,8 @@ def test_a_300k_disk_holds_many_visits_and_the_kiosk_recovers_when_space_is_free
         assert store.get_visit(code).status == "completed"
     # A restart on a full disk cannot open the database; once space is freed it can.
     filler = fill(small_disk)
+    problem = free_space_problem(data_dir)  # what `check` says
+    assert problem is not None and "1024 KiB" in problem and str(data_dir) in problem
     with pytest.raises(StoreError):
         Store.open(data_dir).close()
     filler.unlink()
@@ -428,3 +431,7 @@ def test_a_300k_disk_holds_many_visits_and_the_kiosk_recovers_when_space_is_free
         assert all(store.get_visit(c).status == "completed" for c in codes)
         full_visit(store)
     assert check_database(data_dir / DB_FILENAME) == []
+
+
+def test_free_space_is_no_problem_on_an_ordinary_disk(data_dir: Path) -> None:
+    assert free_space_problem(data_dir) is None  # not created yet: its disk is looked at
