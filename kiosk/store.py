@@ -90,7 +90,6 @@ LOST_NOTE_FILENAME = "kiosk-lost.txt"
 _RESCUE_PREFIX = "kiosk-rescued-"
 # The first four bytes of a WAL file (big- or little-endian checksums), in its header.
 _WAL_MAGIC = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
-_WAL_HEADER_BYTES = 32
 # Another process may hold the data folder lock while it opens (migrations, purge); wait
 # this long for it rather than fail a kiosk start because an export happened to be running.
 _LOCK_WAIT_SECONDS = 30.0

@@ -249,7 +249,7 @@ class Navigator(QWidget):
         self.save_timer.setSingleShot(True)
         self.save_timer.timeout.connect(self._save)
         # Visits a save failure interrupted, marked abandoned as soon as the database takes it.
-        self.unsaved_visits: list[str] = []
+        self.visits_to_abandon: list[str] = []
 
         self.theme_options = theme.ThemeOptions()
         # Small widgets outside the screens that may be on screen at a change (the idle card).
@@ -568,7 +568,8 @@ class Navigator(QWidget):
     def _hold_screen(self) -> None:
         if self._held is None:
             self._held = self.stack.currentWidget()
-            self._held.setEnabled(False)
+            if self._held is not None:
+                self._held.setEnabled(False)
 
     def _end_saving(self) -> None:
         self.save_timer.stop()
@@ -582,20 +583,20 @@ class Navigator(QWidget):
             flow.abandon()
         except StoreError as exc:
             log.warning("cannot mark the visit abandoned yet: %s", exc)
-            if flow.code is not None and flow.code not in self.unsaved_visits:
-                self.unsaved_visits.append(flow.code)
+            if flow.code is not None and flow.code not in self.visits_to_abandon:
+                self.visits_to_abandon.append(flow.code)
 
     def retry_abandons(self) -> None:
         """Mark abandoned the visits a save failure interrupted, if the database takes it now
         (called every few seconds and whenever the database is back)."""
-        while self.unsaved_visits and self.store is not None:
+        while self.visits_to_abandon and self.store is not None:
             try:
-                self.store.abandon_visit(self.unsaved_visits[0])
+                self.store.abandon_visit(self.visits_to_abandon[0])
             except VisitNotFoundError:
                 pass  # purged, or in a database restored from before it
             except StoreError:
                 return
-            self.unsaved_visits.pop(0)
+            self.visits_to_abandon.pop(0)
 
     def _show_state(self, state: FlowState) -> None:
         from kiosk.flow import Step
@@ -666,8 +667,8 @@ class Navigator(QWidget):
         self.flow = None
         self.retry_abandons()
         if ended and self.store is not None:
-            # The WAL is emptied into the database between visitors: it stays small, and holds
-            # no copy of the answers of the visitor who just left.
+            # The WAL is folded into the database and emptied between visitors, so that it
+            # stays small (docs/storage.md, "A small or full disk").
             try:
                 self.store.checkpoint()
             except StoreFilesLostError as exc:
