@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -74,7 +75,7 @@ def test_a_file_deleted_mid_visit_puts_the_kiosk_out_of_order_at_the_next_tap(
     assert note.exists()
     # What the visitor answered is in the copy the kiosk saved, for the admin to restore.
     (copy,) = data_dir.glob("kiosk-rescued-*.db")
-    with sqlite3.connect(copy) as rescued:
+    with closing(sqlite3.connect(copy)) as rescued:
         rows = rescued.execute(
             "SELECT item FROM answers JOIN visits ON visits.id = visit_id WHERE code = ?", [code]
         ).fetchall()
