@@ -144,6 +144,7 @@ def _run(args: argparse.Namespace) -> int:
     if window.store is None:
         status = "Out of order: the database cannot be opened (run python -m kiosk check)"
     QTimer.singleShot(0, lambda: watchdog.ready(status))
+    window.status_changed.connect(lambda line: watchdog.notify(f"STATUS={line}"))
     app.aboutToQuit.connect(watchdog.stopping)
     return app.exec()
 

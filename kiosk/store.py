@@ -55,12 +55,18 @@ __all__ = [
     "SCHEMA_VERSION",
     "AuditEntry",
     "Store",
+    "StoreBusyError",
     "StoreCorruptError",
     "StoreError",
+    "StoreFilesLostError",
     "StoreTooNewError",
     "StoreUnavailableError",
     "VisitNotFoundError",
     "check_database",
+    "detect_lost_files",
+    "free_space_problem",
+    "open_store",
+    "try_open_store",
 ]
 
 DB_FILENAME = "kiosk.db"
@@ -68,7 +74,22 @@ DB_FILENAME = "kiosk.db"
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _CODE_HALF = 3
 _CODE_ATTEMPTS = 20
+# How long a write waits for another program's lock. The kiosk's screen thread waits far less
+# (Store.set_thread_wait): a tap must never freeze the screen while an admin command writes.
 BUSY_TIMEOUT_SECONDS = 5.0
+# SQLite's own automatic checkpoint lets the WAL grow to ~4 MB, which alone filled a small disk.
+# The store checkpoints by itself once the WAL passes this size (after checking that the WAL is
+# still the file it wrote: see _FileWatch), and SQLite cuts the WAL back to it when it restarts.
+WAL_LIMIT_BYTES = 64 * 1024
+# Free space the kiosk needs on the data folder's disk to keep saving: the WAL at its limit and
+# its index (-shm, 32 KiB), a purge's worth of WAL and months of growth of the database.
+FREE_SPACE_NEEDED_BYTES = 1024 * 1024
+# Written next to the database when its files were deleted or cut short under the running
+# kiosk; the kiosk stays out of order while it exists (docs/storage.md, "Files deleted").
+LOST_NOTE_FILENAME = "kiosk-lost.txt"
+_RESCUE_PREFIX = "kiosk-rescued-"
+# The first four bytes of a WAL file (big- or little-endian checksums), in its header.
+_WAL_MAGIC = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
 # Another process may hold the data folder lock while it opens (migrations, purge); wait
 # this long for it rather than fail a kiosk start because an export happened to be running.
 _LOCK_WAIT_SECONDS = 30.0
@@ -103,6 +124,19 @@ class StoreTooNewError(StoreError):
 
 class StoreUnavailableError(StoreError):
     """Disk full, read-only, busy or an I/O error; nothing was half-written."""
+
+
+class StoreBusyError(StoreUnavailableError):
+    """Another program (or thread) holds the database for longer than this thread may wait.
+
+    Nothing was written; the same call may simply be tried again a moment later."""
+
+
+class StoreFilesLostError(StoreUnavailableError):
+    """The database or its WAL was deleted or cut short under the running kiosk.
+
+    The last write may have gone into a deleted file, so it is not reported as saved; nothing
+    more is written through this store (docs/storage.md, "Files deleted")."""
 
 
 class VisitNotFoundError(StoreError):
@@ -306,7 +340,7 @@ def _translate(exc: sqlite3.Error, path: Path) -> StoreError | None:
             f"(nothing was half-written). Check that the data folder is writable by the kiosk."
         )
     if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
-        return StoreUnavailableError(
+        return StoreBusyError(
             f"The kiosk database {path} is busy with another program; "
             f"nothing was changed. Try again in a moment."
         )
@@ -535,6 +569,217 @@ def _only_known_children(db: sqlite3.Connection) -> bool:
     )
 
 
+# --- lost files ---------------------------------------------------------------------------
+
+
+class _Loss(Struct, frozen=True):
+    """What happened to the files under the open connection."""
+
+    kind: str  # "db_deleted", "wal_deleted" or "wal_truncated"
+    # For a WAL cut short: the offset where its content stops being what SQLite wrote.
+    truncated_at: int | None = None
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of ``path``; None when there is no such file. Raises OSError when it
+    cannot be told (a folder that cannot be searched): that is not a lost file."""
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+class _FileWatch:
+    """Tells when the database's files are no longer the ones the connection has open.
+
+    SQLite keeps writing into a deleted database or WAL without a word (the deleted file lives
+    on as long as it is open), and appends after a WAL truncated under it, leaving a hole where
+    its header was: either way the commits are gone at the next start. So after each commit the
+    store compares the paths with the files it opened, and looks at the WAL through its own
+    descriptor: the header must still be there and the file must have no hole. That is two
+    stat()s, an fstat(), a 4-byte read and an lseek(): microseconds.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.wal_path = path.with_name(path.name + "-wal")
+        self._db_id: tuple[int, int] | None = None
+        with suppress(OSError):
+            self._db_id = _file_id(path)
+        self._wal_fd: int | None = None
+        self._wal_id: tuple[int, int] | None = None
+        self.wal_size = 0
+
+    def check(self) -> _Loss | None:
+        """The loss found, or None. A truncation must be seen twice in a row to count: another
+        program's checkpoint may shrink the WAL between two of the looks."""
+        try:
+            loss = self._look()
+            if loss is None or loss.kind != "wal_truncated":
+                return loss
+            again = self._look()
+        except OSError:
+            return None  # cannot tell now (a folder that cannot be searched): look again later
+        if again is None or again.kind != "wal_truncated":
+            return None
+        return _Loss(loss.kind, min(loss.truncated_at or 0, again.truncated_at or 0))
+
+    def _look(self) -> _Loss | None:
+        if self._db_id is None:
+            self._db_id = _file_id(self.path)
+            return None
+        if _file_id(self.path) != self._db_id:
+            # Gone or another file in its place: either way not the file the kiosk writes to.
+            return _Loss("db_deleted")
+        if self._wal_fd is None:
+            # SQLite creates the WAL with the first write; until then there is nothing to lose.
+            self._open_wal()
+            return None
+        info = os.fstat(self._wal_fd)
+        if info.st_nlink == 0 or _file_id(self.wal_path) != self._wal_id:
+            return _Loss("wal_deleted")
+        self.wal_size = size = info.st_size
+        if size == 0:
+            return None  # emptied by a checkpoint (or cut to nothing: seen at the next commit)
+        header = os.pread(self._wal_fd, 4, 0)
+        if len(header) < 4:
+            return None  # shrank since the fstat: a checkpoint truncated it
+        if header not in _WAL_MAGIC:
+            return _Loss("wal_truncated", 0)
+        hole = self._first_hole(size)
+        return None if hole is None else _Loss("wal_truncated", hole)
+
+    def _first_hole(self, size: int) -> int | None:
+        """Where SQLite wrote after the end of a WAL cut short under it: never written, so a
+        hole that reads as zeros. None when there is none (or the filesystem cannot say)."""
+        assert self._wal_fd is not None
+        seek_hole = getattr(os, "SEEK_HOLE", None)
+        if seek_hole is None:  # pragma: no cover - every Linux filesystem the kiosk uses has it
+            return None
+        try:
+            hole = os.lseek(self._wal_fd, 0, seek_hole)
+        except OSError:
+            return None
+        if hole >= size:
+            return None
+        block = os.pread(self._wal_fd, min(4096, size - hole), hole)
+        return hole if block and not any(block) else None
+
+    def _open_wal(self) -> None:
+        # Read-write, so that a WAL found cut short can be cut at the hole (see Store._lose).
+        # Never closed while SQLite has the database open: SQLite takes no lock on the WAL,
+        # but nothing is gained by closing it early either.
+        flags = getattr(os, "O_CLOEXEC", 0)
+        for mode in (os.O_RDWR, os.O_RDONLY):
+            try:
+                fd = os.open(self.wal_path, mode | flags)
+            except FileNotFoundError:
+                return
+            except OSError:
+                continue
+            self._wal_fd = fd
+            info = os.fstat(fd)
+            self._wal_id = (info.st_dev, info.st_ino)
+            return
+
+    def cut_wal(self, offset: int) -> None:
+        """Cut the WAL where it stops being SQLite's: what follows is a hole and the commits
+        written after it, which no restart could read (their header is gone). Without this,
+        a checkpoint (at close) would copy the hole's zeros into the database."""
+        if self._wal_fd is not None:
+            with suppress(OSError):
+                os.ftruncate(self._wal_fd, offset)
+                os.fsync(self._wal_fd)
+
+    def close(self) -> None:
+        if self._wal_fd is not None:
+            with suppress(OSError):
+                os.close(self._wal_fd)
+            self._wal_fd = None
+
+
+def _lost_message(loss: _Loss, path: Path, rescued: Path | None, rescue_error: str) -> str:
+    wal = path.with_name(path.name + "-wal")
+    if loss.kind == "db_deleted":
+        what = f"The kiosk database {path} was deleted or replaced while the kiosk was using it"
+    elif loss.kind == "wal_deleted":
+        what = (
+            f"The kiosk database's journal {wal} was deleted or replaced while the kiosk was "
+            f"using it, so {path.name} lacks the latest visits"
+        )
+    else:
+        what = (
+            f"The kiosk database's journal {wal} was cut short while the kiosk was using it: "
+            f"the visits saved since the last checkpoint are lost"
+        )
+    if rescued is not None:
+        then = (
+            f"Everything the kiosk still had open was copied to {rescued}: stop the kiosk and "
+            f'restore that copy as {path.name} (docs/storage.md, "Files deleted").'
+        )
+    elif loss.kind == "wal_truncated":
+        then = 'Stop the kiosk and see docs/storage.md, "Files deleted".'
+    else:
+        then = (
+            f"No copy could be saved ({rescue_error}). "
+            f'Stop the kiosk and see docs/storage.md, "Files deleted".'
+        )
+    return f"{what}; nothing more is saved until this is dealt with. {then}"
+
+
+def detect_lost_files(data_dir: Path) -> list[str]:
+    """What ``check`` should report about files deleted or cut short under a running kiosk.
+
+    The running kiosk notices it and writes LOST_NOTE_FILENAME in the data folder (the kiosk
+    stays out of order while it is there); from the files alone nothing more can be told: a
+    deleted WAL or database leaves no trace, and an emptied WAL looks like a checkpointed one.
+    """
+    note = Path(data_dir) / LOST_NOTE_FILENAME
+    try:
+        text = note.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        return [f"{note} cannot be read ({exc.strerror or exc}); it reports lost kiosk files."]
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return [
+        f"{first} (noted in {note}; delete that file once the data is restored, "
+        f"and the kiosk comes back by itself)"
+    ]
+
+
+def free_space_problem(data_dir: Path) -> str | None:
+    """A line for ``check`` when the data folder's disk has less free space than the kiosk
+    needs to keep saving (FREE_SPACE_NEEDED_BYTES); None when it has enough or cannot tell."""
+    folder = Path(data_dir)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # not created yet: the disk it will be created on
+    try:
+        info = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return None
+    free = info.f_bavail * info.f_frsize
+    if free >= FREE_SPACE_NEEDED_BYTES:
+        return None
+    return (
+        f"The disk holding {data_dir} has {free // 1024} KiB free; the kiosk needs at least "
+        f"{FREE_SPACE_NEEDED_BYTES // 1024} KiB to keep saving visits. Free some space."
+    )
+
+
+def _write_lost_note(folder: Path, message: str, when: datetime) -> None:
+    note = folder / LOST_NOTE_FILENAME
+    with suppress(OSError, StoreError):
+        _make_folder(folder)  # deleted with the database: the note (and rescue) still go there
+        fd = os.open(note, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, f"{message}\n  (noticed at {_iso(when)})\n".encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 # --- the store ----------------------------------------------------------------------------
 
 
@@ -559,6 +804,12 @@ class Store:
         self._folder_lock = folder_lock
         self._clock = clock
         self._lock = threading.RLock()
+        # Longest wait for a lock, per thread (set_thread_wait); others wait BUSY_TIMEOUT_SECONDS.
+        self._waits: dict[int, float] = {}
+        self._busy_ms = -1  # the busy_timeout last set on the connection (-1: not by us)
+        self._files = _FileWatch(path)
+        # Why nothing more is written (files deleted or cut short under it); None while healthy.
+        self.lost: str | None = None
 
     # -- opening and closing --
 
@@ -650,6 +901,7 @@ class Store:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+            self._files.close()  # after the connection: its close may still use the WAL
             self._folder_lock.release()
 
     def __enter__(self) -> Store:
@@ -670,11 +922,44 @@ class Store:
             raise StoreError("The kiosk database is closed. Restart the kiosk.")
         return self._db
 
+    def set_thread_wait(self, seconds: float) -> None:
+        """Wait at most ``seconds`` for a lock on the calling thread, then raise StoreBusyError.
+
+        For the kiosk's screen thread: a frame's worth, so that another program writing (or a
+        worker thread of the kiosk's own) never freezes the screen; the caller tries again a
+        moment later. Every other thread waits up to BUSY_TIMEOUT_SECONDS.
+        """
+        self._waits[threading.get_ident()] = seconds
+
+    @contextmanager
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection, held by this thread, with SQLite waiting as long as this thread may."""
+        wait = self._waits.get(threading.get_ident(), BUSY_TIMEOUT_SECONDS)
+        if not self._lock.acquire(timeout=wait):
+            raise StoreBusyError(
+                f"The kiosk database {self.path} is busy; nothing was changed. "
+                f"Try again in a moment."
+            )
+        try:
+            db = self._require_db()
+            busy_ms = round(wait * 1000)
+            if busy_ms != self._busy_ms:
+                db.execute(f"PRAGMA busy_timeout = {busy_ms}")
+                self._busy_ms = busy_ms
+            yield db
+        finally:
+            self._lock.release()
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One committed transaction; on any error everything in it is rolled back."""
-        with self._lock:
-            db = self._require_db()
+        """One committed transaction; on any error everything in it is rolled back.
+
+        Returns only once the commit is in the files the database is made of: a commit that
+        went into a deleted or truncated file raises StoreFilesLostError instead.
+        """
+        with self._locked() as db:
+            if self.lost is not None:
+                raise StoreFilesLostError(self.lost)
             try:
                 # IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so a
                 # second process writing meanwhile cannot make the commit fail half-way.
@@ -693,13 +978,108 @@ class Store:
                 error = _translate(exc, self.path)
                 if error is None:
                     raise
+                if _error_code(exc) == _SQLITE_FULL:
+                    self._shrink_wal()
                 raise error from exc
+            self._after_commit(db)
+
+    def _after_commit(self, db: sqlite3.Connection) -> None:
+        loss = self._files.check()
+        if loss is not None:
+            raise self._lose(loss)
+        if self._files.wal_size > WAL_LIMIT_BYTES:
+            # Copies the WAL into the database without waiting for anyone (PASSIVE); the next
+            # commit then starts the WAL over and SQLite cuts it back to journal_size_limit.
+            with suppress(sqlite3.Error):
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _shrink_wal(self) -> None:
+        # A full disk: if the WAL is what fills it, folding it into the database frees it.
+        if self._files.check() is None:
+            with suppress(sqlite3.Error):
+                self._require_db().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database and empty it: at the end of each visit, so that the
+        WAL never holds more than one visit (and no copy of an earlier visitor's answers)."""
+        with self._locked() as db:
+            if self.lost is not None:
+                raise StoreFilesLostError(self.lost)
+            loss = self._files.check()
+            if loss is not None:
+                raise self._lose(loss)
+            try:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            except sqlite3.Error as exc:
+                raise _translate(exc, self.path) or StoreError(str(exc)) from exc
+
+    def health(self) -> str | None:
+        """None while the database's files are the ones the kiosk has open; otherwise why
+        nothing more can be saved (also logged, and noted in the data folder for ``check``).
+
+        Cheap (a few system calls): the kiosk asks every few seconds, not only when it saves.
+        When the store is busy this time, it says None and is asked again later.
+        """
+        if self.lost is not None:
+            return self.lost
+        try:
+            with self._locked():
+                loss = self._files.check()
+                if loss is not None:
+                    self._lose(loss)
+        except StoreError:
+            return None
+        return self.lost
+
+    def _lose(self, loss: _Loss) -> StoreFilesLostError:
+        """Stop writing for good, save what can be saved, and say so (log, note, audit)."""
+        if self.lost is None:
+            rescued: Path | None = None
+            rescue_error = ""
+            if loss.kind == "wal_truncated":
+                # The commits before the hole are gone; the ones after it are unreadable.
+                self._files.cut_wal(loss.truncated_at or 0)
+            else:
+                try:
+                    rescued = self._rescue(loss)
+                except (OSError, sqlite3.Error, StoreError) as exc:
+                    rescue_error = str(exc)
+            self.lost = _lost_message(loss, self.path, rescued, rescue_error)
+            log.error("database files lost: %s", self.lost)
+            _write_lost_note(self.path.parent, self.lost, self._clock())
+        return StoreFilesLostError(self.lost)
+
+    def _rescue(self, loss: _Loss) -> Path:
+        """Copy what the connection still has open (the deleted file lives on until closed)
+        next to where the database was, with an audit entry saying what happened."""
+        db = self._require_db()
+        folder = self.path.parent
+        _make_folder(folder)
+        stamp = self._clock().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        out = folder / f"{_RESCUE_PREFIX}{stamp}-{os.urandom(2).hex()}.db"
+        _create_private_file(out)
+        copy = sqlite3.connect(out)
+        try:
+            db.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")
+            copy.execute(
+                "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+                [self._now(), "system", "files_lost", f"{loss.kind}; this copy was rescued"],
+            )
+            copy.commit()
+            result = copy.execute("PRAGMA quick_check").fetchone()[0]
+            if result != "ok":
+                raise StoreError(f"the copy did not verify ({result})")
+        finally:
+            copy.close()
+        _fsync_file(out)
+        _fsync_folder(folder)
+        return out
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot for reads that take several queries."""
-        with self._lock:
-            db = self._require_db()
+        with self._locked() as db:
             try:
                 db.execute("BEGIN")
                 try:
@@ -1171,11 +1551,41 @@ def _fsync_folder(folder: Path) -> None:
 def open_store(config: Config) -> Store | None:
     """The kiosk's database, or None when it cannot be used: the kiosk then shows out of order
     (why is logged here; ``python -m kiosk check`` says it too)."""
+    store, problem = try_open_store(config)
+    if problem is not None:
+        log.error("database unavailable: %s", problem)
+    return store
+
+
+def try_open_store(config: Config) -> tuple[Store | None, str | None]:
+    """(the kiosk's database, None), or (None, why it cannot be used now).
+
+    What the out-of-order kiosk calls again and again (with back-off, off the screen thread)
+    until it works: a lock, a full disk or a read-only folder go away, and the kiosk is back
+    by itself. While a note says that the database's files were lost under a running kiosk,
+    the kiosk stays out of order: starting afresh would hide that the visits are elsewhere.
+    """
+    lost = detect_lost_files(config.data_dir)
+    if lost:
+        return None, lost[0]
     try:
-        return Store.open(config.data_dir, retention_days=config.storage.retention_days)
+        return Store.open(config.data_dir, retention_days=config.storage.retention_days), None
     except StoreError as exc:
-        log.error("database unavailable: %s", exc)
-        return None
+        return None, str(exc)
+
+
+def _fold_large_wal(db: sqlite3.Connection, path: Path) -> None:
+    """A WAL left large (by a kiosk that stopped on a full disk, or an older version) is folded
+    into the database and emptied at open, so the space it holds is free again."""
+    try:
+        size = path.with_name(path.name + "-wal").stat().st_size
+    except OSError:
+        return
+    if size > WAL_LIMIT_BYTES:
+        # Best effort: another program may be reading (then the next start, or the running
+        # kiosk's own checkpoints, do it); the disk may be too full for the database to grow.
+        with suppress(sqlite3.Error):
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -1213,6 +1623,14 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
         # Purged visits are health information: zero their pages instead of leaving them readable.
         db.execute("PRAGMA secure_delete = ON")
+        # The WAL stays small (a small or nearly full disk holds months of visits, not one):
+        # cut back to this size whenever it starts over, and checkpointed by the store itself
+        # once it grows past it (Store._after_commit), never by SQLite on its own: the store
+        # first checks that the WAL is still the file it wrote, for a checkpoint of a WAL cut
+        # short under it would copy zeros into the database.
+        db.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
+        db.execute("PRAGMA wal_autocheckpoint = 0")
+        _fold_large_wal(db, path)
     except sqlite3.Error as exc:
         conn.close()
         raise _translate(exc, path) or StoreUnavailableError(str(exc)) from exc

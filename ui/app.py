@@ -6,19 +6,29 @@ import logging
 from collections.abc import Callable
 from typing import Literal
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent, QWindow
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from kiosk.config import Config
 from kiosk.content import Content, load_content
-from kiosk.store import Store, StoreError, open_store
+from kiosk.store import Store, StoreError, open_store, try_open_store
 from ui import theme
 from ui.idle import IdleOverlay, IdleWatcher, watch_input
-from ui.navigator import Navigator
+from ui.navigator import Navigator, ScreenId
+from ui.worker import Worker
 
 log = logging.getLogger(__name__)
 DAY_MS = 24 * 60 * 60 * 1000
+# The screen thread never waits longer than about a frame for the database (a lock held by an
+# admin command, or by the kiosk's own print or staff work): it tries again later instead.
+GUI_LOCK_WAIT_SECONDS = 0.02
+# How often the kiosk looks at the database's files (deleted or cut short under it?) and
+# marks abandoned the visits a save failure interrupted.
+STORE_WATCH_MS = 2000
+# Out of order, the database is opened again after these pauses (the last one repeats),
+# off the screen thread: a lock, a full disk or a read-only folder clear up by themselves.
+OPEN_RETRY_MS = (1000, 2000, 5000, 10000, 30000, 60000)
 PORTRAIT_MAX_ASPECT = 1.0  # width / height at or below this lays footers out vertically
 
 
@@ -49,6 +59,9 @@ class FirstExpose(QObject):
 
 
 class MainWindow(QMainWindow):
+    # A line for `systemctl status` when the kiosk goes out of order or comes back (main.py).
+    status_changed = Signal(str)
+
     def __init__(self, config: Config, content: Content, store: Store | None) -> None:
         super().__init__()
         self.config = config
@@ -82,8 +95,21 @@ class MainWindow(QMainWindow):
         self.purge_timer = QTimer(self)
         self.purge_timer.setInterval(DAY_MS)
         self.purge_timer.timeout.connect(self._daily_purge)
-        if store is not None:
-            self.purge_timer.start()
+        self.store_timer = QTimer(self)
+        self.store_timer.setInterval(STORE_WATCH_MS)
+        self.store_timer.timeout.connect(self._watch_store)
+        self.open_retry_ms = OPEN_RETRY_MS
+        self.open_timer = QTimer(self)
+        self.open_timer.setSingleShot(True)
+        self.open_timer.timeout.connect(self._try_open)
+        self._open_tries = 0
+        self._open_problem: str | None = None  # the last reason logged, to log each only once
+        self._opener: Worker | None = None
+        self._closing = False
+        self.navigator.store_lost.connect(self._store_lost)
+        self._set_store(store)
+        if store is None:
+            self._schedule_open()
         # The window's QWindow, watched from the first show (it exists from then; see
         # ui.idle.watch_input for why not the whole application).
         self.input: QObject | None = None
@@ -122,6 +148,81 @@ class MainWindow(QMainWindow):
     def _idle_expired(self) -> None:
         self.navigator.reset()
         self._rearm()
+
+    # -- the database ---------------------------------------------------------------------
+
+    def _set_store(self, store: Store | None) -> None:
+        self.store = store
+        self.navigator.store = store
+        staff = self.navigator.built_staff()
+        if staff is not None:
+            staff.store = store
+        if store is None:
+            self.purge_timer.stop()
+            self.store_timer.stop()
+            return
+        store.set_thread_wait(GUI_LOCK_WAIT_SECONDS)
+        self.purge_timer.start()
+        self.store_timer.start()
+
+    def _watch_store(self) -> None:
+        if self.store is None:
+            return
+        problem = self.store.health()
+        if problem is not None:
+            self._store_lost(problem)
+            return
+        self.navigator.retry_abandons()
+
+    def _store_lost(self, problem: str) -> None:
+        """The database's files went away under the kiosk (the store logged why and saved what
+        it could): out of order now, and opened again only once an admin has dealt with it."""
+        store = self.store
+        if store is None:
+            return
+        self._set_store(None)
+        self.navigator.reset()  # shows out of order: the store is gone
+        store.close()
+        self.status_changed.emit("Out of order: the database's files were lost (see the log)")
+        self._schedule_open()
+
+    def _schedule_open(self) -> None:
+        if self._closing or self.store is not None or self.open_timer.isActive():
+            return
+        delays = self.open_retry_ms
+        self.open_timer.start(delays[min(self._open_tries, len(delays) - 1)])
+
+    def _try_open(self) -> None:
+        if self._closing or self.store is not None:
+            return
+        if self._opener is None:
+            self._opener = Worker(1, self)
+        elif self._opener.busy():
+            return
+        self._open_tries += 1
+        config = self.config
+        self._opener.run(lambda: try_open_store(config), self._opened)
+
+    def _opened(self, result: object, error: BaseException | None) -> None:
+        store, problem = result if isinstance(result, tuple) else (None, str(error))
+        if self._closing or self.store is not None:
+            if isinstance(store, Store):
+                store.close()
+            return
+        if not isinstance(store, Store):
+            if problem != self._open_problem:
+                log.error("database still unavailable: %s", problem)
+                self._open_problem = problem
+            self._schedule_open()
+            return
+        log.info("database available again: the kiosk is back in service")
+        self._open_tries = 0
+        self._open_problem = None
+        self._set_store(store)
+        if self.navigator.current is ScreenId.OUT_OF_ORDER:
+            self.navigator.reset()
+        self.navigator.retry_abandons()
+        self.status_changed.emit("Kiosk window shown (the database is available again)")
 
     def _daily_purge(self) -> None:
         if self.store is None:
@@ -171,6 +272,13 @@ class MainWindow(QMainWindow):
         staff = self.navigator.built_staff()
         if staff is not None:
             staff.wait()
+        # A database being opened again is closed as soon as it is (see _opened).
+        self._closing = True
+        self.open_timer.stop()
+        self.store_timer.stop()
+        if self._opener is not None and self._opener.busy():
+            self._opener.wait(60_000)
+            QApplication.processEvents()
         if self.input is not None:
             self.input.removeEventFilter(self.idle)
             if self._lockdown is not None:

@@ -27,7 +27,13 @@ from PySide6.QtWidgets import (
 
 from kiosk.config import Config
 from kiosk.content import Content, LanguageContent
-from kiosk.store import Store, StoreError
+from kiosk.store import (
+    Store,
+    StoreBusyError,
+    StoreError,
+    StoreFilesLostError,
+    VisitNotFoundError,
+)
 from ui import theme
 from ui.screens.base import Screen
 from ui.screens.welcome import WelcomeScreen
@@ -44,6 +50,9 @@ log = logging.getLogger(__name__)
 HOLD_MS = 3000
 WARM_UP_MS = 50  # after the first frame; a visitor cannot tap that fast
 WARM_UP_FALLBACK_MS = 3000  # if the window is never reported exposed
+# A tap that finds the database locked by another program is tried again after these pauses
+# (about 4 s in all), the screen held meanwhile; then the visitor is sent to the front desk.
+SAVE_RETRY_MS = (30, 60, 120, 250, 500, 1000, 1000, 1000)
 
 
 def _checkin() -> ModuleType:
@@ -219,6 +228,7 @@ class Navigator(QWidget):
     screen_changed = Signal(str)
     quit_requested = Signal()  # an administrator chose "Exit the application"
     warmed_up = Signal()  # every screen built and the voice found, a moment after the first paint
+    store_lost = Signal(str)  # the database's files went away under it: out of order (why)
 
     def __init__(self, config: Config, content: Content, store: Store | None) -> None:
         super().__init__()
@@ -229,6 +239,17 @@ class Navigator(QWidget):
         self.flow: VisitFlow | None = None
         self.current = ScreenId.WELCOME
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # The visitor's intent being saved while the database is locked (see _step), and the
+        # screen held meanwhile; the flow moves on only once it is committed.
+        self._saving: Callable[[VisitFlow], FlowState] | None = None
+        self._save_tries = 0
+        self._held: QWidget | None = None
+        self.save_retry_ms = SAVE_RETRY_MS
+        self.save_timer = QTimer(self)
+        self.save_timer.setSingleShot(True)
+        self.save_timer.timeout.connect(self._save)
+        # Visits a save failure interrupted, marked abandoned as soon as the database takes it.
+        self.visits_to_abandon: list[str] = []
 
         self.theme_options = theme.ThemeOptions()
         # Small widgets outside the screens that may be on screen at a change (the idle card).
@@ -501,17 +522,81 @@ class Navigator(QWidget):
         self._show_state(self.flow.state())
 
     def _step(self, action: Callable[[VisitFlow], FlowState]) -> None:
-        if self.flow is None:
+        """One visitor intent, saved before the next screen shows. While another program holds
+        the database, the screen is held (greyed, taps ignored) and the save tried again a
+        moment later, never waited for on this thread: a wait here would freeze the screen."""
+        if self.flow is None or self._saving is not None:
+            return
+        self._saving = action
+        self._save_tries = 0
+        self._save()
+
+    def _save(self) -> None:
+        action, flow = self._saving, self.flow
+        if action is None or flow is None:
             return
         try:
-            state = action(self.flow)
-        except StoreError as exc:
-            # The store rolled back: nothing half-written. The visitor gets a calm message.
-            log.error("cannot save: %s", exc)
-            self.flow = None
-            self.show_screen(ScreenId.UNAVAILABLE)
+            state = action(flow)
+        except StoreBusyError as exc:
+            if self._save_tries < len(self.save_retry_ms):
+                self._hold_screen()
+                self.save_timer.start(self.save_retry_ms[self._save_tries])
+                self._save_tries += 1
+                return
+            self._save_failed(exc)
             return
+        except StoreError as exc:
+            self._save_failed(exc)
+            return
+        self._end_saving()
         self._show_state(state)
+
+    def _save_failed(self, exc: StoreError) -> None:
+        # The store rolled back: nothing half-written. The visitor gets a calm message, and
+        # the visit is marked abandoned now (or as soon as the database takes it), not left
+        # "in progress" until the next start.
+        log.error("cannot save: %s", exc)
+        self._end_saving()
+        flow, self.flow = self.flow, None
+        if flow is not None:
+            self._abandon(flow)
+        if isinstance(exc, StoreFilesLostError):
+            self.store_lost.emit(str(exc))  # the window drops the store: out of order
+            return
+        self.show_screen(ScreenId.UNAVAILABLE)
+
+    def _hold_screen(self) -> None:
+        if self._held is None:
+            self._held = self.stack.currentWidget()
+            if self._held is not None:
+                self._held.setEnabled(False)
+
+    def _end_saving(self) -> None:
+        self.save_timer.stop()
+        self._saving = None
+        if self._held is not None:
+            self._held.setEnabled(True)
+            self._held = None
+
+    def _abandon(self, flow: VisitFlow) -> None:
+        try:
+            flow.abandon()
+        except StoreError as exc:
+            log.warning("cannot mark the visit abandoned yet: %s", exc)
+            if flow.code is not None and flow.code not in self.visits_to_abandon:
+                self.visits_to_abandon.append(flow.code)
+
+    def retry_abandons(self) -> None:
+        """Mark abandoned the visits a save failure interrupted, if the database takes it now
+        (called every few seconds and whenever the database is back)."""
+        while self.visits_to_abandon and self.store is not None:
+            try:
+                self.store.abandon_visit(self.visits_to_abandon[0])
+            except VisitNotFoundError:
+                pass  # purged, or in a database restored from before it
+            except StoreError:
+                return
+            self.visits_to_abandon.pop(0)
 
     def _show_state(self, state: FlowState) -> None:
         from kiosk.flow import Step
@@ -575,12 +660,21 @@ class Navigator(QWidget):
 
     def reset(self) -> None:
         """Back to Welcome with every screen, field and cached answer cleared."""
+        self._end_saving()
+        ended = self.flow is not None
         if self.flow is not None:
-            try:
-                self.flow.abandon()
-            except StoreError as exc:
-                log.error("cannot mark visit abandoned: %s", exc)
+            self._abandon(self.flow)
         self.flow = None
+        self.retry_abandons()
+        if ended and self.store is not None:
+            # The WAL is folded into the database and emptied between visitors, so that it
+            # stays small (docs/storage.md, "A small or full disk").
+            try:
+                self.store.checkpoint()
+            except StoreFilesLostError as exc:
+                self.store_lost.emit(str(exc))  # the window drops it; out of order below
+            except StoreError as exc:
+                log.info("checkpoint after the visit postponed: %s", exc)
         if self._staff is not None:
             self._staff.lock()
         self.reading = False
