@@ -33,6 +33,7 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
 
@@ -86,9 +87,7 @@ _PIN_KEY: Final = "staff_pin.{role}"
 _STRENGTH_KEY: Final = "staff_pin.{role}.strength"
 _THROTTLE_KEY: Final = "staff_pin.throttle"
 _UNKNOWN_ACTOR: Final = "unknown"
-_WEAK_RULE: Final = (
-    f"fewer than {PIN_MIN_DIGITS} digits, a run like 123456 or a repeat like 121212"
-)
+_WEAK_RULE: Final = f"fewer than {PIN_MIN_DIGITS} digits, a run like 123456 or a repeat like 121212"
 
 # Module-level so tests can swap in cheaper parameters; production uses argon2-cffi's defaults.
 _hasher = PasswordHasher()
@@ -118,7 +117,7 @@ def validate_pin(pin: str) -> None:
     # PINs anyone tries.
     if _smallest_period(pin) <= len(pin) // 2:
         raise PinError("That PIN repeats a short pattern (like 111111 or 121212); choose another.")
-    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
+    steps = {(int(b) - int(a)) % 10 for a, b in pairwise(pin)}
     if len(steps) == 1:
         raise PinError(
             "That PIN is a run of digits (like 123456, 654321 or 135791); choose another."

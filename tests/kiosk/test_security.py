@@ -194,7 +194,9 @@ def test_weak_pins_are_refused_with_a_clear_message(store: Store, pin: str, mess
     assert not has_pin(store, "reception")
 
 
-@pytest.mark.parametrize("pin", ["204863", "97531864", "482915037261", "112358", "271828", "100200"])
+@pytest.mark.parametrize(
+    "pin", ["204863", "97531864", "482915037261", "112358", "271828", "100200"]
+)
 def test_good_pins(pin: str) -> None:
     validate_pin(pin)
 
@@ -348,9 +350,7 @@ def test_reception_cannot_walk_through_the_admin_pins(pins: Store, clock: Clock)
     assert ("unknown", "admin_pin_while_locked") in [(a, b) for a, b, _ in entries]
 
 
-def test_the_admin_pin_while_locked_costs_what_a_wrong_pin_costs(
-    pins: Store, clock: Clock
-) -> None:
+def test_the_admin_pin_while_locked_costs_what_a_wrong_pin_costs(pins: Store, clock: Clock) -> None:
     for _ in range(ADMIN_LOCK_AFTER):
         wrong_pin(pins, clock)
     clock.advance(lockout_remaining(pins, clock.now))
@@ -368,7 +368,7 @@ class CountingHasher(PasswordHasher):
         super().__init__(time_cost=1, memory_cost=64, parallelism=1)
         self.verified = 0
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
         self.verified += 1
         return super().verify(hash, password)
 
@@ -402,7 +402,8 @@ def test_an_admin_sign_in_is_told_of_the_wrong_pins_since_the_last(
     assert report is not None
     assert (report.count, report.last_at, report.admin_was_locked) == (4, last, False)
     text = report.text(lambda at: at.strftime("%H:%M:%S"))
-    assert text == f"4 wrong PINs since the last administrator sign-in, the last at {last:%H:%M:%S}."
+    expected = f"4 wrong PINs since the last administrator sign-in, the last at {last:%H:%M:%S}."
+    assert text == expected
     reported = audit_actions(pins)[-1]
     assert reported[:2] == ("admin", "wrong_pins_reported")
     assert "4 wrong PINs" in reported[2] and last.isoformat() in reported[2]
