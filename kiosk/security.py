@@ -87,7 +87,7 @@ _PIN_KEY: Final = "staff_pin.{role}"
 _STRENGTH_KEY: Final = "staff_pin.{role}.strength"
 _THROTTLE_KEY: Final = "staff_pin.throttle"
 _UNKNOWN_ACTOR: Final = "unknown"
-_WEAK_RULE: Final = f"fewer than {PIN_MIN_DIGITS} digits, a run like 123456 or a repeat like 121212"
+_WEAK_RULE: Final = f"fewer than {PIN_MIN_DIGITS} digits, or a pattern like 123456 or 121212"
 
 # Module-level so tests can swap in cheaper parameters; production uses argon2-cffi's defaults.
 _hasher = PasswordHasher()
@@ -144,10 +144,10 @@ class WeakPin:
         change = f"python -m kiosk set-pin {self.role}"
         if self.known:
             return f"The {self.role} PIN is too weak ({_WEAK_RULE}): change it with {change}"
+        # The kiosk can tell once that PIN signs in again; until then it can only ask.
         return (
-            f"The {self.role} PIN was set by an older version that took 4-digit PINs and may be "
-            f"too weak ({_WEAK_RULE}): set it again with {change} "
-            f"(the kiosk can tell after its next sign-in)"
+            f"The {self.role} PIN dates from an older version and may be too weak "
+            f"({_WEAK_RULE}): set it again with {change}"
         )
 
 

@@ -133,15 +133,15 @@ def test_check_asks_for_a_new_pin_when_an_old_one_is_weak(tmp_path: Path) -> Non
         store.set_setting("staff_pin.admin", security._hasher.hash("9075"))
     before = check(folder)
     assert before.returncode == 0, before.stderr
-    assert "pins: note: The admin PIN was set by an older version" in before.stdout
+    assert "pins: note: The admin PIN dates from an older version" in before.stdout
     assert "set it again with python -m kiosk set-pin admin" in before.stdout
     with Store.open(folder) as store:
         assert verify_pin(store, "9075", clock=Clock()) == "admin"  # it still signs in
     known = check(folder)
     assert known.returncode == 1
     assert known.stderr.strip() == (
-        "pins: The admin PIN is too weak (fewer than 6 digits, a run like 123456 or a repeat "
-        "like 121212): change it with python -m kiosk set-pin admin"
+        "pins: The admin PIN is too weak (fewer than 6 digits, or a pattern like 123456 or "
+        "121212): change it with python -m kiosk set-pin admin"
     )
     assert run("set-pin", "admin", "--data-dir", str(folder), stdin="204863\n").returncode == 0
     after = check(folder)
