@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from kiosk.config import Config, load_config
@@ -54,7 +54,6 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
 def _check_pins(config: Config, db_path: Path) -> list[str]:
     """Print what is fine or worth knowing about the staff PINs; return the problems."""
     import sqlite3
-    from datetime import UTC, datetime
 
     from kiosk.security import read_pins
 
@@ -249,8 +248,6 @@ def cmd_set_pin(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_unlock_pins(config: Config, args: argparse.Namespace) -> int:
     """Lift the administrator lock and the wrong-PIN wait (the next admin is still told)."""
-    from datetime import UTC, datetime
-
     from kiosk.security import unlock_pins
     from kiosk.store import DB_FILENAME, Store
 
