@@ -268,7 +268,7 @@ cat <<EOF
 Installed the clinic kiosk in $PREFIX ($WARNINGS warning(s) above). Next steps:
   1. Settings: edit $ETC_DIR/kiosk.toml (clinic name, phone, time zone, printer), then
        sudo clinic-kiosk-admin check
-  2. Staff PINs (4-8 digits, different for each role):
+  2. Staff PINs (6-12 digits, no 123456 or 121212, different for each role):
        sudo clinic-kiosk-admin set-pin reception
        sudo clinic-kiosk-admin set-pin admin
   3. Printer: set it up in CUPS with ErrorPolicy retry-job and PreserveJobFiles No (docs/deploy.md).

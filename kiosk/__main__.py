@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from kiosk.config import Config, load_config
@@ -44,9 +44,49 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
         problems += [f"database: {p}" for p in db_problems]
     else:
         print(f"database: ok ({db_path})")
+        if db_path.is_file():
+            problems += _check_pins(config, db_path)
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0
+
+
+def _check_pins(config: Config, db_path: Path) -> list[str]:
+    """Print what is fine or worth knowing about the staff PINs; return the problems."""
+    import sqlite3
+
+    from kiosk.security import read_pins
+
+    now = datetime.now(UTC)
+    try:
+        pins = read_pins(db_path, now)
+    except sqlite3.Error as exc:
+        return [f"pins: could not be read from {db_path} ({exc})"]
+    if not pins.roles:
+        print("pins: none set yet; staff mode needs python -m kiosk set-pin reception (and admin)")
+        return []
+    problems = [f"pins: {weak.message}" for weak in pins.weak if weak.known]
+    notes = [weak.message for weak in pins.weak if not weak.known]
+    locked_until = pins.status.admin_locked_until
+    if locked_until is not None:
+        notes.append(
+            f"administrator sign-in is locked after {pins.status.failures} wrong PINs until "
+            f"{_clinic_time(config, locked_until)}; python -m kiosk unlock-pins lifts it now"
+        )
+    for note in notes:
+        print(f"pins: note: {note}")
+    if not problems and not notes:
+        if len(pins.roles) == 2:
+            print("pins: ok (reception and admin set)")
+        else:
+            (role,) = pins.roles
+            other = "admin" if role == "reception" else "reception"
+            print(f"pins: ok ({role} set; no {other} PIN yet)")
+    return problems
+
+
+def _clinic_time(config: Config, moment: datetime) -> str:
+    return f"{moment.astimezone(config.zone):%Y-%m-%d %H:%M %Z}"
 
 
 def cmd_purge(config: Config, args: argparse.Namespace) -> int:
@@ -168,8 +208,10 @@ def _read_pin(role: str) -> str | None:
     """The new PIN: typed twice at a terminal, else the first line of standard input."""
     import getpass
 
+    from kiosk.security import PIN_MAX_DIGITS, PIN_MIN_DIGITS
+
     if sys.stdin is not None and sys.stdin.isatty():
-        first = getpass.getpass(f"New {role} PIN (4-8 digits): ")
+        first = getpass.getpass(f"New {role} PIN ({PIN_MIN_DIGITS}-{PIN_MAX_DIGITS} digits): ")
         second = getpass.getpass("Type it again: ")
         if first != second:
             print("the two PINs differ; nothing changed", file=sys.stderr)
@@ -201,6 +243,32 @@ def cmd_set_pin(config: Config, args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     print(f"{args.role} PIN set")
+    return 0
+
+
+def cmd_unlock_pins(config: Config, args: argparse.Namespace) -> int:
+    """Lift the administrator lock and the wrong-PIN wait (the next admin is still told)."""
+    from kiosk.security import unlock_pins
+    from kiosk.store import DB_FILENAME, Store
+
+    if not (config.data_dir / DB_FILENAME).is_file():
+        print(f"no kiosk database in {config.data_dir} (check --data-dir)", file=sys.stderr)
+        return 1
+    with Store.open(config.data_dir) as store:
+        before = unlock_pins(store, now=datetime.now(UTC), actor="admin-cli")
+    done = []
+    if before.admin_locked:
+        done.append("administrator sign-in unlocked")
+    if before.wait_seconds > 0:
+        done.append("wrong-PIN wait cleared")
+    if before.failures:
+        done.append(f"{before.failures} wrong PINs no longer counted")
+    if not done:
+        print("nothing was locked; no wrong PINs counted")
+        return 0
+    last = before.last_failure_at
+    when = f", the last at {_clinic_time(config, last)}" if last is not None else ""
+    print(f"{'; '.join(done)}{when}; the next administrator sign-in is told of them")
     return 0
 
 
@@ -262,6 +330,10 @@ COMMANDS: dict[str, tuple[str, Callable[[Config, argparse.Namespace], int]]] = {
     "export": ("write one day's log as CSV, JSON or FHIR to a folder", cmd_export),
     "set-pin": ("set the reception or admin PIN for staff mode", cmd_set_pin),
     "reprint": ("print a visit's summary again, or save it as a PDF", cmd_reprint),
+    "unlock-pins": (
+        "lift the administrator lock and the wait after wrong staff PINs",
+        cmd_unlock_pins,
+    ),
 }
 # Each command's own arguments, next to the command (commands without any need no entry).
 COMMAND_ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {

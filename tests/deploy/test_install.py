@@ -124,7 +124,7 @@ def test_admin_command_runs_as_the_kiosk_user(ci_install: Path) -> None:
     assert check.returncode == 0, check.stderr
     assert f"config: ok ({CI_ETC}/kiosk.toml)" in check.stdout
 
-    pin = admin("set-pin", "reception", stdin="2468\n")
+    pin = admin("set-pin", "reception", stdin="246813\n")
     assert pin.returncode == 0, pin.stderr
     db = CI_DATA / "kiosk.db"
     assert owner(db) == (CI_USER, CI_USER)

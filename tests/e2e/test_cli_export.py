@@ -236,26 +236,29 @@ def test_cli_formats_match_the_module() -> None:
 
 def test_set_pin_from_stdin(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    result = run("set-pin", "admin", "--data-dir", str(data), stdin="86420\n")
+    result = run("set-pin", "admin", "--data-dir", str(data), stdin="864205\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "admin PIN set\n"
-    assert "86420" not in result.stdout + result.stderr
+    assert "864205" not in result.stdout + result.stderr
     with Store.open(data) as store:
         assert has_pin(store, "admin")
         assert not has_pin(store, "reception")
-        assert verify_pin(store, "86420", clock=lambda: datetime.now(UTC)) == "admin"
+        assert verify_pin(store, "864205", clock=lambda: datetime.now(UTC)) == "admin"
         entries = [(e.actor, e.action, e.detail) for e in store.audit_log(10)]
     assert ("admin-cli", "set_pin", "admin PIN set") in entries
-    assert all("86420" not in detail for _, _, detail in entries)
-    assert b"86420" not in (data / DB_FILENAME).read_bytes()
+    assert all("864205" not in detail for _, _, detail in entries)
+    assert b"864205" not in (data / DB_FILENAME).read_bytes()
 
 
 @pytest.mark.parametrize(
     ("stdin", "message"),
     [
-        ("12\n", "4 to 8 digits"),
-        ("123456789\n", "4 to 8 digits"),
-        ("12ab\n", "4 to 8 digits"),
+        ("12\n", "6 to 12 digits"),
+        ("2048\n", "6 to 12 digits; this one has 4"),
+        ("2048630591736\n", "6 to 12 digits"),
+        ("12ab56\n", "6 to 12 digits"),
+        ("123456\n", "a run of digits"),
+        ("121212\n", "repeats a short pattern"),
         ("", "no PIN on standard input"),
         ("\n", "no PIN on standard input"),
     ],
@@ -269,14 +272,14 @@ def test_set_pin_bad_input(tmp_path: Path, stdin: str, message: str) -> None:
 
 def test_set_pin_roles_must_differ(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert run("set-pin", "reception", "--data-dir", str(data), stdin="1111\n").returncode == 0
-    line = one_line(run("set-pin", "admin", "--data-dir", str(data), stdin="1111\n"))
+    assert run("set-pin", "reception", "--data-dir", str(data), stdin="204863\n").returncode == 0
+    line = one_line(run("set-pin", "admin", "--data-dir", str(data), stdin="204863\n"))
     assert "must differ" in line
     with Store.open(data) as store:
         assert not has_pin(store, "admin")
 
 
 def test_set_pin_unknown_role(tmp_path: Path) -> None:
-    result = run("set-pin", "janitor", "--data-dir", str(tmp_path / "data"), stdin="1234\n")
+    result = run("set-pin", "janitor", "--data-dir", str(tmp_path / "data"), stdin="204863\n")
     assert result.returncode == 2
     assert not (tmp_path / "data").exists()

@@ -21,11 +21,19 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
+from kiosk import security
 from kiosk.config import Config
 from kiosk.content import Content
 from kiosk.export import CSV_COLUMNS, export_filename
 from kiosk.flow import Step, VisitFlow
-from kiosk.security import set_pin
+from kiosk.security import (
+    ADMIN_LOCK_AFTER,
+    PIN_MAX_DIGITS,
+    lockout_remaining,
+    pin_status,
+    set_pin,
+    unlock_pins,
+)
 from kiosk.store import Store, VisitNotFoundError
 from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide `cups`)
     CupsQueue,
@@ -45,8 +53,8 @@ from ui.theme import ThemeOptions
 # Every test here hashes PINs: at a small argon2id cost (tests/staff_support.py).
 pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
-RECEPTION_PIN = "2468"
-ADMIN_PIN = "97531"
+RECEPTION_PIN = "246813"
+ADMIN_PIN = "975318"
 NAME = "Ana"  # typed by every test visitor: it must never reach the audit trail
 
 
@@ -177,11 +185,11 @@ def test_wrong_pins_wait_longer_each_time_then_the_right_pin_signs_in(
     assert page.mode == "ready" and page.message.text() == "Enter your staff PIN."
     assert not page.sign_in_button.isEnabled()  # fewer than 4 digits
     for _ in range(2):  # two slips are free
-        sign_in(qtbot, staff, "1111")
+        sign_in(qtbot, staff, "111111")
         assert page.mode == "ready"
         assert page.message.text() == "That PIN did not match. Please try again."
         assert page.keypad.text() == "" and page.dots.text() == ""
-    sign_in(qtbot, staff, "1111")
+    sign_in(qtbot, staff, "111111")
     assert page.mode == "locked"
     assert page.message.text() == "That PIN did not match. Try again in 2 s."
     assert not page.keypad.isEnabled() and not page.sign_in_button.isEnabled()
@@ -192,7 +200,7 @@ def test_wrong_pins_wait_longer_each_time_then_the_right_pin_signs_in(
     clock.advance(1)
     qtbot.waitUntil(lambda: page.mode == "ready", timeout=2000)
     assert page.keypad.isEnabled()
-    sign_in(qtbot, staff, "1112")
+    sign_in(qtbot, staff, "111112")
     assert page.mode == "locked"
     assert page.message.text() == "That PIN did not match. Try again in 4 s."
     # Leaving and coming back does not reset the wait.
@@ -208,7 +216,112 @@ def test_wrong_pins_wait_longer_each_time_then_the_right_pin_signs_in(
     assert not staff.bar.switch_button.isVisible()  # reception has no admin tools
     outcomes = [a for _, a in actions(window) if a.startswith("pin_")]
     assert outcomes == ["pin_failed"] * 4 + ["pin_ok"]
-    assert all(RECEPTION_PIN not in detail and "1111" not in detail for *_, detail in audit(window))
+    assert all(
+        RECEPTION_PIN not in detail and "111111" not in detail for *_, detail in audit(window)
+    )
+
+
+def wait_for_pad(qtbot: QtBot, staff: StaffPanel, clock: Clock) -> None:
+    """Let the wrong-PIN wait run out (on the panel's clock) until the pad takes digits."""
+    assert staff.store is not None
+    clock.advance(lockout_remaining(staff.store, clock.now))
+    qtbot.waitUntil(lambda: staff.pin_page.mode == "ready", timeout=2000)
+
+
+def test_reception_cannot_walk_through_admin_pins_at_the_pad(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    """Issue 14, 1: two admin guesses, the reception PIN, sign out, repeat."""
+    nav = window.navigator
+    staff = nav.staff
+    store = window.store
+    assert store is not None
+    clock = Clock()
+    staff.clock = clock
+    staff.lockout_timer.setInterval(20)
+    nav.open_staff()
+    page = staff.pin_page
+    guesses = iter(f"{n:06d}" for n in range(700000, 800000))
+    for _ in range(ADMIN_LOCK_AFTER // 2):
+        for _ in range(2):
+            wait_for_pad(qtbot, staff, clock)
+            sign_in(qtbot, staff, next(guesses))
+            assert staff.role is None
+        wait_for_pad(qtbot, staff, clock)
+        sign_in(qtbot, staff, RECEPTION_PIN)
+        assert staff.role == "reception"
+        staff.bar.sign_out_button.click()
+        nav.open_staff()
+    # The admin role is locked: the pad says so, and how to lift it; reception still works.
+    assert pin_status(store, clock.now).admin_locked
+    notice = page.lock_notice
+    assert notice.isVisible()
+    assert notice.text().startswith(
+        f"Administrator sign-in is locked after {ADMIN_LOCK_AFTER} wrong PINs."
+    )
+    assert "python -m kiosk unlock-pins" in notice.text()
+    assert "The reception PIN still works." in notice.text()
+    wait_for_pad(qtbot, staff, clock)
+    sign_in(qtbot, staff, ADMIN_PIN)  # the right PIN, refused like any guess
+    assert staff.role is None
+    assert page.mode == "locked"
+    assert page.message.text() == "That PIN was not accepted. Try again in 60 s."
+    wait_for_pad(qtbot, staff, clock)
+    sign_in(qtbot, staff, RECEPTION_PIN)
+    assert staff.role == "reception"
+    staff.bar.sign_out_button.click()
+    # An administrator lifts the lock at the kiosk computer (python -m kiosk unlock-pins).
+    unlock_pins(store, now=clock.now)
+    nav.open_staff()
+    assert not notice.isVisible() and page.mode == "ready"
+    sign_in(qtbot, staff, ADMIN_PIN)
+    assert staff.role == "admin"
+    told = staff.admin.notice
+    assert told.isVisible()
+    assert told.text().startswith(
+        f"{ADMIN_LOCK_AFTER} wrong PINs since the last administrator sign-in, the last at "
+    )
+    assert "administrator sign-in was locked" in told.text()
+    assert ("admin", "wrong_pins_reported") in actions(window)
+    # Told once.
+    staff.bar.sign_out_button.click()
+    nav.open_staff()
+    sign_in(qtbot, staff, ADMIN_PIN)
+    assert staff.role == "admin" and not staff.admin.notice.isVisible()
+
+
+def test_a_short_pin_from_an_older_version_signs_in_and_the_admin_is_told_to_change_it(
+    make_window: MakeWindow, config: Config, qtbot: QtBot
+) -> None:
+    window = make_window(with_printer(config, "none"))
+    store = window.store
+    assert store is not None
+    # Stored by a version that took 4 digits: the upgrade must not lock the clinic out.
+    store.set_setting("staff_pin.admin", security._hasher.hash("9075"))
+    set_pin(store, "reception", RECEPTION_PIN)
+    staff = enter_as(qtbot, window, "9075")
+    assert staff.role == "admin"
+    notice = staff.admin.notice
+    assert notice.isVisible()
+    assert notice.text().startswith("The admin PIN is too weak")
+    assert "python -m kiosk set-pin admin" in notice.text()
+    assert "9075" not in notice.text()
+
+
+def test_the_pad_takes_pins_of_up_to_12_digits(window: MainWindow, qtbot: QtBot) -> None:
+    assert window.store is not None
+    long_pin = "482915037261"
+    set_pin(window.store, "admin", long_pin)
+    staff = window.navigator.staff
+    window.navigator.open_staff()
+    page = staff.pin_page
+    for digit in long_pin + "9":
+        page.keypad.keys[digit].click()
+    assert page.keypad.text() == long_pin  # the 13th digit is not taken
+    assert page.dots.text().count("●") == PIN_MAX_DIGITS == 12
+    page.sign_in_button.click()
+    qtbot.waitUntil(lambda: page.mode != "checking", timeout=5000)
+    assert staff.role == "admin"
 
 
 # --- reception ---------------------------------------------------------------------------------
@@ -565,6 +678,42 @@ def staff_pages(qtbot: QtBot, window: MainWindow, code: str) -> Iterator[str]:
     staff.reception.rows[code].click()
     qtbot.waitUntil(lambda: staff.visit_page.summary.image is not None, timeout=10000)
     yield "visit"
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1080, 1920)], ids=["landscape", "portrait"])
+def test_pin_notices_fit_on_the_pad_and_the_admin_page(
+    make_window: MakeWindow, config: Config, qtbot: QtBot, size: tuple[int, int]
+) -> None:
+    from tests.ui.test_layout import problems_in
+
+    window = make_window(with_printer(config, "none"), size)
+    store = window.store
+    assert store is not None
+    # The longest notices there are: both PINs from an older version, the admin role locked.
+    store.set_setting("staff_pin.reception", security._hasher.hash("2468"))
+    store.set_setting("staff_pin.admin", security._hasher.hash("9075"))
+    clock = Clock()
+    staff = window.navigator.staff
+    staff.clock = clock
+    for n in range(ADMIN_LOCK_AFTER):
+        clock.advance(lockout_remaining(store, clock.now))
+        security.verify_pin(store, f"{700000 + n}", clock=clock)
+    window.navigator.open_staff()
+    page = staff.pin_page
+    assert page.lock_notice.isVisible() and page.mode == "locked"
+    qtbot.wait(20)
+    assert window.size().height() == size[1], "the window grew"
+    assert not problems_in(page), problems_in(page)
+    unlock_pins(store, now=clock.now)
+    page.cancel_button.click()
+    window.navigator.open_staff()
+    sign_in(qtbot, staff, "9075")
+    assert staff.role == "admin"
+    notice = staff.admin.notice
+    assert notice.isVisible() and len(notice.text().splitlines()) == 3
+    qtbot.wait(20)
+    assert window.size().height() == size[1], "the window grew"
+    assert not problems_in(staff.admin), problems_in(staff.admin)
 
 
 @pytest.mark.parametrize("size", [(1280, 800), (1080, 1920)], ids=["landscape", "portrait"])

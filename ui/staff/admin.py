@@ -102,6 +102,12 @@ class AdminPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 16, 32, 8)
         layout.setSpacing(16)
+        # What the administrator must know at sign-in (wrong PINs meanwhile, a weak PIN), above
+        # every section so it is seen whichever is open.
+        self.notice = label("body")
+        self.notice.setObjectName("AdminNotice")
+        self.notice.hide()
+        layout.addWidget(self.notice)
         self.tabs_grid = QGridLayout()
         self.tabs_grid.setSpacing(12)
         self.tabs: dict[str, TouchButton] = {}
@@ -483,9 +489,13 @@ class AdminPage(QWidget):
         self.exit_box.hide()
         self.exit_button.show()
 
-    # -- reset ----------------------------------------------------------------------------------
+    # -- notices, reset --------------------------------------------------------------------------
+
+    def set_notices(self, notices: Sequence[str]) -> None:
+        show(self.notice, "\n".join(notices))
 
     def clear(self) -> None:
+        self.set_notices([])
         self.set_audit([], str)
         show(self.audit_message, "")
         set_label(self.printer_text, "")

@@ -24,7 +24,17 @@ from kiosk.content import Content
 from kiosk.export import ExportError, ExportExistsError, day_range, export_day, export_filename
 from kiosk.model import Visit
 from kiosk.printing import PrintOutcome, render_summary  # ReportLab loads on first use
-from kiosk.security import ROLES, Role, has_pin, lockout_remaining, verify_pin
+from kiosk.security import (
+    ADMIN_LOCK_AFTER,
+    ROLES,
+    PinStatus,
+    Role,
+    SignIn,
+    has_pin,
+    pin_status,
+    sign_in,
+    weak_pins,
+)
 from kiosk.store import Store, StoreError
 from ui.idle import IdleWatcher, watch_input
 from ui.printer import PrintService
@@ -109,6 +119,7 @@ class StaffPanel(QWidget):
         self._reprinting: set[str] = set()
         self._printer_checking = False
         self._watching: QObject | None = None  # where the idle watcher is installed
+        self._wrong_pin = False  # the last PIN typed since the pad opened was refused
 
         self.worker = Worker(2, self)
         # lpstat may hang for seconds: it never holds up an export or a sign-in.
@@ -185,6 +196,7 @@ class StaffPanel(QWidget):
     def lock(self) -> None:
         """Forget the signed-in role and clear every page (idle lock, sign-out)."""
         self.role = None
+        self._wrong_pin = False
         self.worker.cancel_all()
         self.printer_worker.cancel_all()
         self._printer_checking = False
@@ -232,17 +244,38 @@ class StaffPanel(QWidget):
             return
         try:
             any_pin = any(has_pin(self.store, role) for role in ROLES)
-            remaining = lockout_remaining(self.store, self.clock())
+            status = pin_status(self.store, self.clock())
         except StoreError as exc:
             self.pin_page.show_unavailable(_one_line(exc))
             return
         if not any_pin:
             self.pin_page.show_no_pin()
-        elif remaining > 0:
-            self.pin_page.show_locked(math.ceil(remaining))
+        else:
+            self._show_status(status)
+
+    def _show_status(self, status: PinStatus) -> None:
+        self.pin_page.set_admin_lock(self._admin_lock_text(status))
+        if status.wait_seconds > 0:
+            self.pin_page.show_locked(math.ceil(status.wait_seconds), wrong=self._wrong_pin)
             self.lockout_timer.start()
+        elif self._wrong_pin:
+            self.pin_page.show_wrong()
         else:
             self.pin_page.show_ready()
+
+    def _admin_lock_text(self, status: PinStatus) -> str:
+        until = status.admin_locked_until
+        if until is None:
+            return ""
+        return (
+            f"Administrator sign-in is locked after {ADMIN_LOCK_AFTER} wrong PINs. It unlocks "
+            f"by itself at {self._when(until)}, or at once with python -m kiosk unlock-pins on "
+            "the kiosk computer. The reception PIN still works."
+        )
+
+    def _when(self, moment: datetime) -> str:
+        local = moment.astimezone(self.config.zone)
+        return f"{clock_time(moment, self.config.zone)} on {local:%b} {local.day}"
 
     def _sign_in(self, pin: str) -> None:
         store = self.store
@@ -250,50 +283,60 @@ class StaffPanel(QWidget):
             self.pin_page.show_unavailable()
             return
         clock = self.clock
-        self.worker.run(lambda: verify_pin(store, pin, clock=clock), self._checked)
+        self.worker.run(lambda: sign_in(store, pin, clock=clock), self._checked)
 
-    def _checked(self, role: Role | None, error: BaseException | None) -> None:
-        if error is not None:
-            if not isinstance(error, StoreError):
+    def _checked(self, result: SignIn | None, error: BaseException | None) -> None:
+        if error is not None or result is None:
+            if error is not None and not isinstance(error, StoreError):
                 log.error("checking a staff PIN failed: %s", _one_line(error))
             self.pin_page.show_ready("The PIN could not be checked. Please try again.")
             return
-        if role is None:
+        if result.role is None:
             assert self.store is not None
+            self._wrong_pin = True
             try:
-                remaining = lockout_remaining(self.store, self.clock())
+                status = pin_status(self.store, self.clock())
             except StoreError as exc:
                 self.pin_page.show_unavailable(_one_line(exc))
                 return
-            if remaining > 0:
-                self.pin_page.show_locked(math.ceil(remaining), wrong=True)
-                self.lockout_timer.start()
-            else:
-                self.pin_page.show_ready("That PIN did not match. Please try again.")
+            self._show_status(status)
             return
-        self.role = role
+        self.role = result.role
+        self._wrong_pin = False
         self.pin_page.reset()
-        if role == "admin":
+        if result.role == "admin":
+            self.admin.set_notices(self._admin_notices(result))
             self.show_admin()
         else:
             self.show_reception()
+
+    def _admin_notices(self, result: SignIn) -> list[str]:
+        """What an administrator is told at sign-in: wrong PINs since the last one, weak PINs."""
+        notices = []
+        if result.wrong_pins is not None:
+            notices.append(result.wrong_pins.text(self._when))
+        if self.store is not None:
+            try:
+                notices += [f"{weak.message}." for weak in weak_pins(self.store)]
+            except StoreError as exc:
+                log.error("cannot read the PINs' strength: %s", _one_line(exc))
+        return notices
 
     def _lockout_tick(self) -> None:
         if self.store is None or self.pin_page.mode != "locked":
             self.lockout_timer.stop()
             return
         try:
-            remaining = lockout_remaining(self.store, self.clock())
+            status = pin_status(self.store, self.clock())
         except StoreError as exc:
             self.lockout_timer.stop()
             self.pin_page.show_unavailable(_one_line(exc))
             return
-        if remaining > 0:
-            wrong = self.pin_page.message.text().startswith("That PIN")
-            self.pin_page.show_locked(math.ceil(remaining), wrong=wrong)
-        else:
+        if status.wait_seconds <= 0:
+            # The wait is over: a fresh pad, as if just opened.
             self.lockout_timer.stop()
-            self.pin_page.show_ready()
+            self._wrong_pin = False
+        self._show_status(status)
 
     # -- pages ----------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.security import PIN_MAX_DIGITS, PIN_MIN_DIGITS
+from kiosk.security import PIN_MAX_DIGITS, SIGN_IN_MIN_DIGITS
 from ui.staff.common import show
 from ui.widgets.basics import TouchButton, label, set_label, touch_scroll_area
 from ui.widgets.pinpad import NumericKeypad
@@ -23,7 +23,8 @@ class PinPage(QWidget):
     """Emits `sign_in_requested(pin)` (the page forgets the PIN at once) or `cancel_requested`.
 
     Modes: "ready" (pad usable), "checking", "locked" (a countdown after wrong PINs), "no_pin"
-    (no PIN is set for either role: how to set one) and "unavailable" (no database).
+    (no PIN is set for either role: how to set one) and "unavailable" (no database). Apart from
+    the mode, a standing notice while administrator sign-in is locked (`set_admin_lock`).
     """
 
     sign_in_requested = Signal(str)
@@ -34,6 +35,7 @@ class PinPage(QWidget):
         self.setObjectName("ScreenBody")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.mode = "ready"
+        self.admin_locked = False
         # In a scroll area so the pad never sets a minimum height for the whole window; at
         # 1280x800 and above it fits without scrolling.
         body = QWidget()
@@ -56,6 +58,9 @@ class PinPage(QWidget):
         self.title = label("title", "Staff sign-in")
         self.message = label("body")
         self.message.setObjectName("PinMessage")
+        self.lock_notice = label("body")
+        self.lock_notice.setObjectName("AdminLockNotice")
+        self.lock_notice.hide()
         self.how_to = label("command", HOW_TO_SET)
         self.how_to.hide()
         self.dots = label("pindots", "")
@@ -73,7 +78,14 @@ class PinPage(QWidget):
         buttons.addWidget(self.sign_in_button, 1)
 
         column.addStretch(1)
-        for widget in (self.title, self.message, self.how_to, self.dots, self.keypad):
+        for widget in (
+            self.title,
+            self.message,
+            self.lock_notice,
+            self.how_to,
+            self.dots,
+            self.keypad,
+        ):
             column.addWidget(widget)
         column.addLayout(buttons)
         column.addStretch(1)
@@ -87,9 +99,23 @@ class PinPage(QWidget):
     def show_checking(self) -> None:
         self._set_mode("checking", "Checking the PIN…")
 
+    def show_wrong(self) -> None:
+        self.show_ready(f"{self._wrong_lead()}Please try again.")
+
     def show_locked(self, seconds: int, wrong: bool = False) -> None:
-        lead = "That PIN did not match. " if wrong else "Too many wrong PINs. "
+        lead = self._wrong_lead() if wrong else "Too many wrong PINs. "
         self._set_mode("locked", f"{lead}Try again in {seconds} s.")
+
+    def set_admin_lock(self, text: str) -> None:
+        """Say why the admin PIN is refused (``text``), or nothing when it is not locked."""
+        self.admin_locked = bool(text)
+        set_label(self.lock_notice, text)
+        self.lock_notice.setVisible(self.admin_locked and self._has_pad())
+
+    def _wrong_lead(self) -> str:
+        # While the admin role is locked its own PIN is refused too, so "did not match" would
+        # be untrue for it; the same words for every refused PIN tell a guesser nothing.
+        return "That PIN was not accepted. " if self.admin_locked else "That PIN did not match. "
 
     def show_no_pin(self) -> None:
         self._set_mode("no_pin", "Staff mode has no PIN yet, so nobody can sign in here.")
@@ -114,8 +140,9 @@ class PinPage(QWidget):
         self.mode = mode
         show(self.message, message)
         usable = mode == "ready"
-        has_pad = mode in ("ready", "checking", "locked")
+        has_pad = self._has_pad()
         self.how_to.setVisible(mode == "no_pin")
+        self.lock_notice.setVisible(self.admin_locked and has_pad)
         self.dots.setVisible(has_pad)
         self.keypad.setVisible(has_pad)
         self.keypad.setEnabled(usable)
@@ -124,15 +151,19 @@ class PinPage(QWidget):
             self.keypad.clear()
         self._digits_changed(self.keypad.text())
 
+    def _has_pad(self) -> bool:
+        return self.mode in ("ready", "checking", "locked")
+
     def _digits_changed(self, digits: str) -> None:
         # One dot per digit; the digits themselves are never shown.
         set_label(self.dots, " ".join("●" for _ in digits) if digits else "")
         self.dots.setAccessibleName(f"PIN entry, {len(digits)} digits")
-        self.sign_in_button.setEnabled(self.mode == "ready" and len(digits) >= PIN_MIN_DIGITS)
+        # PINs set before 6 digits were required still sign in (check asks for a new one).
+        self.sign_in_button.setEnabled(self.mode == "ready" and len(digits) >= SIGN_IN_MIN_DIGITS)
 
     def _submit(self) -> None:
         pin = self.keypad.text()
-        if self.mode != "ready" or len(pin) < PIN_MIN_DIGITS:
+        if self.mode != "ready" or len(pin) < SIGN_IN_MIN_DIGITS:
             return
         self.keypad.clear()
         self.show_checking()
