@@ -32,6 +32,61 @@ LOCKER = (
 )
 
 
+# A kiosk at work: one visit, and an answer saved for each item number read from stdin.
+KIOSK_RUNNING = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    "from kiosk.store import Store\n"
+    "with Store.open(Path(sys.argv[1])) as store:\n"
+    "    code = store.create_visit('en').code\n"
+    "    print(code, flush=True)\n"
+    "    for line in sys.stdin:\n"
+    "        store.record_answer(code, 'phq9', int(line), 2)\n"
+    "        print('saved', int(line), flush=True)\n"
+)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class RunningKiosk:
+    """Another process with the store open, as the kiosk has it while someone is screening."""
+
+    def __init__(self, child: subprocess.Popen[str]) -> None:
+        assert child.stdin is not None and child.stdout is not None
+        self._child = child
+        self._stdin = child.stdin
+        self._stdout = child.stdout
+        self.code = self._stdout.readline().strip()
+        assert self.code, "the kiosk process did not start"
+
+    def answer(self, item: int) -> None:
+        """Save an answer to PHQ-9 item ``item``; returns once it is committed."""
+        self._stdin.write(f"{item}\n")
+        self._stdin.flush()
+        assert self._stdout.readline() == f"saved {item}\n"
+
+    def kill(self) -> None:
+        """SIGKILL, as a power cut or a crash would stop it."""
+        self._child.kill()
+        self._child.wait(timeout=30)
+
+
+@contextmanager
+def kiosk_process(folder: Path) -> Iterator[RunningKiosk]:
+    with subprocess.Popen(
+        [sys.executable, "-c", KIOSK_RUNNING, str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ) as child:
+        try:
+            yield RunningKiosk(child)
+        finally:
+            child.kill()
+            child.wait(timeout=30)
+
+
 def make_database(folder: Path, visits: int = 1) -> Path:
     """A kiosk database with ``visits`` visits of nine answers each, closed cleanly."""
     with Store.open(folder) as store:

@@ -8,9 +8,6 @@ import os
 import socket
 import sqlite3
 import stat
-import subprocess
-import sys
-import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -33,8 +30,10 @@ from kiosk.store import (
 )
 from tests.kiosk.store_support import (
     SCENARIOS,
+    RunningKiosk,
     Scenario,
     copy_database_into,
+    kiosk_process,
     make_database,
     snapshot,
     tmpfs,
@@ -45,6 +44,12 @@ from tests.kiosk.store_support import (
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     return tmp_path / "data"
+
+
+@pytest.fixture
+def running_kiosk(folder: Path) -> Iterator[RunningKiosk]:
+    with kiosk_process(folder) as kiosk:
+        yield kiosk
 
 
 @pytest.fixture
@@ -258,49 +263,6 @@ def test_orphan_rows_are_a_warning_not_a_refusal(folder: Path) -> None:
 
 # --- defect 4: where a backup may go ----------------------------------------------------------
 
-KIOSK_RUNNING = textwrap.dedent(
-    """
-    import sys
-    from pathlib import Path
-
-    from kiosk.store import Store
-
-    with Store.open(Path(sys.argv[1])) as store:
-        code = store.create_visit("en").code
-        print(code, flush=True)
-        for line in sys.stdin:
-            item = int(line)
-            store.record_answer(code, "phq9", item, 2)
-            print("saved", item, flush=True)
-    """
-)
-
-
-@pytest.fixture
-def running_kiosk(folder: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another process with the store open, answering on request (one line: an item)."""
-    root = Path(__file__).resolve().parents[2]
-    with subprocess.Popen(
-        [sys.executable, "-c", KIOSK_RUNNING, str(folder)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
-    ) as child:
-        try:
-            yield child
-        finally:
-            child.kill()
-            child.wait(timeout=30)
-
-
-def answer(kiosk: subprocess.Popen[str], item: int) -> None:
-    assert kiosk.stdin is not None and kiosk.stdout is not None
-    kiosk.stdin.write(f"{item}\n")
-    kiosk.stdin.flush()
-    assert kiosk.stdout.readline() == f"saved {item}\n"
-
 
 def special_targets(tmp_path: Path, folder: Path) -> dict[str, Path]:
     """Paths a backup must never be written to, each made for real."""
@@ -336,11 +298,9 @@ def special_targets(tmp_path: Path, folder: Path) -> dict[str, Path]:
 
 
 def test_backup_refuses_every_target_that_is_not_a_plain_new_or_regular_file(
-    folder: Path, tmp_path: Path, running_kiosk: subprocess.Popen[str]
+    folder: Path, tmp_path: Path, running_kiosk: RunningKiosk
 ) -> None:
-    assert running_kiosk.stdout is not None
-    code = running_kiosk.stdout.readline().strip()
-    answer(running_kiosk, 1)
+    running_kiosk.answer(1)
     targets = special_targets(tmp_path, folder)
     if "a character device" not in targets:
         pytest.skip("making a device node needs root")  # pragma: no cover - CI runs as root
@@ -354,11 +314,10 @@ def test_backup_refuses_every_target_that_is_not_a_plain_new_or_regular_file(
             assert str(target) in str(raised.value), name
             assert [snapshot(place) for place in watched] == before, name
     # The kiosk never noticed: it goes on saving, and all of it is there after a hard stop.
-    answer(running_kiosk, 2)
+    running_kiosk.answer(2)
     running_kiosk.kill()
-    running_kiosk.wait(timeout=30)
     with Store.open(folder) as after:
-        assert after.get_visit(code).answers == {"phq9": {1: 2, 2: 2}}
+        assert after.get_visit(running_kiosk.code).answers == {"phq9": {1: 2, 2: 2}}
 
 
 def test_backup_replaces_a_regular_file_only_when_asked(folder: Path, tmp_path: Path) -> None:
