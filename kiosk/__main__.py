@@ -15,9 +15,16 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from datetime import date
 from pathlib import Path
+from typing import TextIO, cast
 
 from kiosk.config import ENV_CONFIG, Config, load_config
 from kiosk.contentfile import ContentError
+
+
+def _text(argument: str) -> str:
+    """``argument`` as text the database can hold: bytes typed that are not UTF-8 (which
+    Python keeps as lone surrogates) become \\xNN escapes."""
+    return os.fsencode(argument).decode("utf-8", "backslashreplace")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -259,7 +266,7 @@ def cmd_reprint(config: Config, args: argparse.Namespace) -> int:
             return 1
     content = load_content(config.content_dir, config.languages)
     with Store.open_existing(config.data_dir) as store:
-        visit = store.get_visit(args.code)
+        visit = store.get_visit(_text(args.code))
         lc = content.languages.get(visit.language) or content[content.default_language]
         if out is not None:
             pdf = render_summary(visit, lc, config)
@@ -345,12 +352,47 @@ def _config_not_a_file(name: str | None) -> str | None:
     return f"config: {name}: not a regular file; give the path of a kiosk.toml"
 
 
+# What would break a message's line: control characters (C0, DEL, C1 such as NEL) and the
+# Unicode line and paragraph separators. File names may hold any of them.
+_LINE_BREAKERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class _OneLineMessages:
+    """A stream whose messages stay one line each: control characters inside what is
+    written (from a file name typed or found) are shown escaped, as Python writes them in a
+    string; the line breaks at either end of a write are the message's own and stay."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        body = text.strip("\n")
+        if body:
+            start = text.index(body)
+            escaped = _LINE_BREAKERS.sub(lambda m: repr(m.group())[1:-1], body)
+            text = text[:start] + escaped + text[start + len(body) :]
+        return self.stream.write(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # A path typed with bytes that are not UTF-8 must still print (escaped), not crash.
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
+    saved = sys.stdout, sys.stderr
+    sys.stdout = cast(TextIO, _OneLineMessages(sys.stdout))
+    sys.stderr = cast(TextIO, _OneLineMessages(sys.stderr))
+    try:
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _run(args: argparse.Namespace) -> int:
     from kiosk.store import StoreError, StoreMissingError
 
     problem = _config_not_a_file(args.config)

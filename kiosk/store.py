@@ -1425,6 +1425,9 @@ class Store:
             self._insert_audit(db, actor, action, detail)
 
     def _insert_audit(self, db: sqlite3.Connection, actor: str, action: str, detail: str) -> None:
+        # A file name in the detail may hold bytes that are not UTF-8 (kept by Python as lone
+        # surrogates, which SQLite cannot store): written as \xNN escapes instead.
+        detail = detail.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         db.execute(
             "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
             [self._now(), actor, action, detail],
