@@ -8,6 +8,7 @@ import os
 import socket
 import stat
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import kiosk.store as store_module
 from kiosk.content import Content
 from kiosk.flow import VisitFlow
 from kiosk.store import DB_FILENAME, Store, StoreError
+from tests.e2e.process import ROOT
 from tests.e2e.process import run_kiosk as kiosk
 from tests.kiosk.store_support import (
     SCENARIOS,
@@ -313,3 +315,22 @@ def test_a_config_that_is_not_a_file_is_one_line(
     )
     line = one_line(kiosk("check", "--config", str(config), "--data-dir", str(tmp_path / "d")))
     assert line.startswith(f"config: {config}")
+
+
+def test_an_unforeseen_os_error_is_still_one_line(tmp_path: Path, data: Path) -> None:
+    # Standard input open for writing only: reading the PIN fails with EBADF, which no command
+    # expects; main()'s last resort turns it into one line.
+    make_database(data)
+    write_only = os.open(tmp_path / "stdin", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "kiosk", "set-pin", "admin", "--data-dir", str(data)],
+            cwd=ROOT,
+            stdin=write_only,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_only)
+    assert one_line(done) == "set-pin: Bad file descriptor"
