@@ -17,7 +17,7 @@ STEPS = (
     "floor: PySide6, one label painted",
     "+ import the config and content code (msgspec, tomli, the models)",
     "+ read and validate the config and every content file",
-    "+ open the database before Qt (kiosk.store: sqlite3, WAL, FULL, quick_check)",
+    "+ open the database before Qt (kiosk.store: sqlite3, WAL, FULL, integrity_check)",
     "+ import the user interface code (ui.app: navigator, Welcome, Qt's enums)",
     "+ build the window and paint Welcome instead of the label (= 'ready')",
 )

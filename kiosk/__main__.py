@@ -6,15 +6,25 @@ Every command prints one clear line per problem and exits non-zero on any fault.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TextIO, cast
 
-from kiosk.config import Config, load_config
+from kiosk.config import ENV_CONFIG, Config, load_config
 from kiosk.contentfile import ContentError
+
+
+def _text(argument: str) -> str:
+    """``argument`` as text the database can hold: bytes typed that are not UTF-8 (which
+    Python keeps as lone surrogates) become \\xNN escapes."""
+    return os.fsencode(argument).decode("utf-8", "backslashreplace")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +38,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
     from kiosk.content import load_content
-    from kiosk.store import DB_FILENAME, check_database
+    from kiosk.store import MIN_FREE_BYTES, assess_database, format_bytes
 
     problems: list[str] = []
     source = config.source or "built-in defaults"
@@ -38,16 +48,25 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
         print(f"content: ok ({', '.join(content.languages)} in {config.content_dir})")
     except ContentError as exc:
         problems.append(f"content: {exc}")
-    db_path = config.data_dir / DB_FILENAME
-    db_problems = check_database(db_path)
-    if db_problems:
-        problems += [f"database: {p}" for p in db_problems]
+    # The very verdict Store.open acts on, so that `check` and the kiosk never disagree.
+    readiness = assess_database(config.data_dir, thorough=True)
+    if readiness.fatal:
+        problems += [f"database: {p}" for p in readiness.fatal]
+    elif readiness.exists:
+        print(f"database: ok ({readiness.path})")
     else:
-        print(f"database: ok ({db_path})")
-        if db_path.is_file():
-            problems += _check_pins(config, db_path)
+        print(f"database: none yet in {config.data_dir} (the kiosk creates it at first start)")
+    if readiness.exists and readiness.ok:
+        problems += _check_pins(config, readiness.path)
+    free = readiness.free_bytes
+    if free is not None and free >= MIN_FREE_BYTES:
+        needed, has = format_bytes(MIN_FREE_BYTES), format_bytes(free)
+        print(f"disk: ok (needs at least {needed} free; has {has})")
     for problem in problems:
         print(problem, file=sys.stderr)
+    # Warnings are worth a look but the kiosk runs with them, so they do not fail the check.
+    for warning in readiness.warnings:
+        print(f"database: warning: {warning}", file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -92,25 +111,25 @@ def _clinic_time(config: Config, moment: datetime) -> str:
 def cmd_purge(config: Config, args: argparse.Namespace) -> int:
     from kiosk.store import Store
 
-    with Store.open(config.data_dir) as store:
+    with Store.open_existing(config.data_dir) as store:
         count = store.purge(config.storage.retention_days, actor="admin-cli")
     print(f"purged {count} visit(s) older than {config.storage.retention_days} days")
     return 0
 
 
 def cmd_backup(config: Config, args: argparse.Namespace) -> int:
-    from kiosk.store import Store
+    from kiosk.store import DB_FILENAME, BackupTargetError, Store, check_backup_target
 
     out = Path(args.out)
-    if out.exists() and not args.force:
-        print(f"{out} already exists (use --force to replace it)", file=sys.stderr)
+    try:
+        # Before the database is even opened; Store.backup checks again before the rename.
+        check_backup_target(out, config.data_dir / DB_FILENAME, replace=args.force)
+        with Store.open_existing(config.data_dir) as store:
+            store.backup(out, replace=args.force)
+            store.audit("admin-cli", "backup", str(out))
+    except BackupTargetError as exc:
+        print(exc, file=sys.stderr)
         return 1
-    if not out.parent.is_dir():
-        print(f"{out.parent}: folder does not exist", file=sys.stderr)
-        return 1
-    with Store.open(config.data_dir) as store:
-        store.backup(out)
-        store.audit("admin-cli", "backup", str(out))
     print(f"backup written to {out}")
     return 0
 
@@ -147,11 +166,16 @@ def _parse_day(text: str) -> date | None:
 
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
     from kiosk.export import ExportError, check_destination, day_range, export_day
-    from kiosk.store import DB_FILENAME, Store
+    from kiosk.store import Store
 
     day = _parse_day(args.date)
     if day is None:
         print(f"--date {args.date!r}: expected a real date as YYYY-MM-DD", file=sys.stderr)
+        return 1
+    try:
+        day_range(day, config.zone)
+    except OverflowError:
+        print(f"--date {args.date}: outside the calendar the kiosk keeps", file=sys.stderr)
         return 1
     out = Path(args.out)
     try:
@@ -159,17 +183,12 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
     except ExportError as exc:
         print(exc, file=sys.stderr)
         return 1
-    # Opening the store would create an empty database, and exporting that would hand over an
-    # empty log instead of saying the data folder is wrong.
-    if not (config.data_dir / DB_FILENAME).is_file():
-        print(f"no kiosk database in {config.data_dir} (check --data-dir)", file=sys.stderr)
-        return 1
     content = None
     if args.format == "fhir":
         from kiosk.content import load_content
 
         content = load_content(config.content_dir, config.languages)
-    with Store.open(config.data_dir) as store:
+    with Store.open_existing(config.data_dir) as store:
         try:
             path = export_day(
                 store,
@@ -272,6 +291,19 @@ def cmd_unlock_pins(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_new_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file, owner-only from the first byte (a summary is health
+    information); on failure nothing is left behind."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except BaseException:
+        with suppress(OSError):
+            path.unlink()
+        raise
+
+
 def _reprint_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("code", help="the visit code printed on the summary, e.g. K7Q-4M2")
     where = parser.add_mutually_exclusive_group()
@@ -295,21 +327,31 @@ def cmd_reprint(config: Config, args: argparse.Namespace) -> int:
             print(f"{out.parent}: folder does not exist", file=sys.stderr)
             return 1
     content = load_content(config.content_dir, config.languages)
-    with Store.open(config.data_dir) as store:
-        visit = store.get_visit(args.code)
+    with Store.open_existing(config.data_dir) as store:
+        visit = store.get_visit(_text(args.code))
         lc = content.languages.get(visit.language) or content[content.default_language]
         if out is not None:
             pdf = render_summary(visit, lc, config)
-            # Owner-only from the first byte: the summary is health information.
-            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(pdf)
+            try:
+                _write_new_file(out, pdf)
+            except FileExistsError:
+                print(f"{out} already exists; choose another file name", file=sys.stderr)
+                return 1
+            except OSError as exc:
+                print(
+                    f"cannot write {out}: {exc.strerror or exc} (nothing was written)",
+                    file=sys.stderr,
+                )
+                return 1
             store.audit("admin-cli", "reprint_to_file", visit.code)
             print(f"summary of {visit.code} written to {out}")
             return 0
         queue = args.printer if args.printer is not None else config.printing.printer
         if queue == NO_PRINTER:
-            print('no printer is configured (printer = "none"); use --printer QUEUE or --to-file')
+            print(
+                'no printer is configured (printer = "none"); use --printer QUEUE or --to-file',
+                file=sys.stderr,
+            )
             return 1
         outcome = print_visit(store, visit.code, lc, config, queue_override=queue)
         store.audit("admin-cli", "reprint", visit.code)
@@ -361,18 +403,86 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from kiosk.store import StoreError
+def _config_not_a_file(name: str | None) -> str | None:
+    """Why the config file cannot be read, for what reading would never finish: a FIFO
+    blocks, a device such as /dev/zero never ends. Anything else load_config explains."""
+    name = name or os.environ.get(ENV_CONFIG)
+    if not name:
+        return None
+    try:
+        mode = os.stat(name).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return f"config: {name}: not a regular file; give the path of a kiosk.toml"
 
+
+# What would break a message's line: control characters (C0, DEL, C1 such as NEL) and the
+# Unicode line and paragraph separators. File names may hold any of them.
+_LINE_BREAKERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class _OneLineMessages:
+    """A stream whose messages stay one line each: control characters inside what is
+    written (from a file name typed or found) are shown escaped, as Python writes them in a
+    string; the line breaks at either end of a write are the message's own and stay."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        body = text.strip("\n")
+        if body:
+            start = text.index(body)
+            escaped = _LINE_BREAKERS.sub(lambda m: repr(m.group())[1:-1], body)
+            text = text[:start] + escaped + text[start + len(body) :]
+        return self.stream.write(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # A path typed with bytes that are not UTF-8 must still print (escaped), not crash.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+    args = build_parser().parse_args(argv)
+    saved = sys.stdout, sys.stderr
+    sys.stdout = cast(TextIO, _OneLineMessages(sys.stdout))
+    sys.stderr = cast(TextIO, _OneLineMessages(sys.stderr))
+    try:
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kiosk.store import StoreError, StoreMissingError
+
+    problem = _config_not_a_file(args.config)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 1
     try:
         config = load_config(args.config, args.data_dir)
         return COMMANDS[args.command][1](config, args)
     except ContentError as exc:
         print(f"config: {exc}", file=sys.stderr)
         return 1
+    except StoreMissingError as exc:
+        # Admin commands never create a database: a mistyped --data-dir is said, not obeyed.
+        print(f"no kiosk database in {exc.data_dir} (check --data-dir)", file=sys.stderr)
+        return 1
     except StoreError as exc:
         print(f"database: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        # The last resort: what the commands above did not foresee (a disk error, a file
+        # removed meanwhile) is still one line. Programming errors stay tracebacks.
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        print(f"{args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
 
 

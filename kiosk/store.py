@@ -50,26 +50,42 @@ except ImportError:  # pragma: no cover - not on the Linux kiosk
     fcntl = None  # type: ignore[assignment]
 
 __all__ = [
+    "APPLICATION_ID",
     "CODE_ALPHABET",
+    "CRITICAL_FREE_BYTES",
     "DB_FILENAME",
+    "MIN_FREE_BYTES",
     "SCHEMA_VERSION",
     "AuditEntry",
+    "BackupTargetError",
+    "Readiness",
     "Store",
     "StoreBusyError",
     "StoreCorruptError",
     "StoreError",
     "StoreFilesLostError",
+    "StoreForeignError",
+    "StoreLowSpaceError",
+    "StoreMissingError",
     "StoreTooNewError",
     "StoreUnavailableError",
     "VisitNotFoundError",
+    "assess_database",
+    "check_backup_target",
     "check_database",
     "detect_lost_files",
-    "free_space_problem",
+    "format_bytes",
     "open_store",
     "try_open_store",
 ]
 
 DB_FILENAME = "kiosk.db"
+# PRAGMA application_id of every kiosk database ("KIOS" in ASCII): how the kiosk tells its own
+# file from any other SQLite file before it changes anything in it.
+APPLICATION_ID = 0x4B494F53
+# How long another program may hold the database's write lock before `check` and the kiosk's
+# start call the database busy. A kiosk's own writes hold it for milliseconds.
+LOCK_PATIENCE_SECONDS = 3.0
 # No 0/O, 1/I/L: the code is read aloud at the front desk and typed in by staff.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _CODE_HALF = 3
@@ -82,8 +98,12 @@ BUSY_TIMEOUT_SECONDS = 5.0
 # still the file it wrote: see _FileWatch), and SQLite cuts the WAL back to it when it restarts.
 WAL_LIMIT_BYTES = 64 * 1024
 # Free space the kiosk needs on the data folder's disk to keep saving: the WAL at its limit and
-# its index (-shm, 32 KiB), a purge's worth of WAL and months of growth of the database.
-FREE_SPACE_NEEDED_BYTES = 1024 * 1024
+# its index (-shm, 32 KiB), a purge's worth of WAL and months of growth of the database. Less is
+# a warning (`check` says it); the kiosk still runs, since a full disk mid-visit is handled calmly.
+MIN_FREE_BYTES = 1024 * 1024
+# Below this the kiosk cannot even hold its WAL and index: it does not start (and recovers by
+# itself once space is freed), and `check` fails. An admin command still opens the database.
+CRITICAL_FREE_BYTES = 128 * 1024
 # Written next to the database when its files were deleted or cut short under the running
 # kiosk; the kiosk stays out of order while it exists (docs/storage.md, "Files deleted").
 LOST_NOTE_FILENAME = "kiosk-lost.txt"
@@ -141,6 +161,26 @@ class StoreFilesLostError(StoreUnavailableError):
 
 class VisitNotFoundError(StoreError):
     """No visit has that code (it may have been purged by the retention policy)."""
+
+
+class StoreForeignError(StoreError):
+    """The file is not the kiosk's own database (another program's, or empty); left as found."""
+
+
+class StoreMissingError(StoreError):
+    """There is no kiosk database in the data folder, and the caller must not create one."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(f"There is no kiosk database in {data_dir}.")
+        self.data_dir = data_dir
+
+
+class StoreLowSpaceError(StoreUnavailableError):
+    """The disk is too full for the kiosk to hold even its journal (CRITICAL_FREE_BYTES)."""
+
+
+class BackupTargetError(StoreError):
+    """A backup may not be written there (see check_backup_target); nothing was touched."""
 
 
 class AuditEntry(Struct, frozen=True):
@@ -267,6 +307,13 @@ def _initial_schema(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+@_migration
+def _application_id(db: Database) -> None:
+    # Marks the file as the kiosk's own. A new database gets it as it is created; one made
+    # before this migration is recognised by its tables (_identify) and marked here.
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
 SCHEMA_VERSION: int = len(_MIGRATION_NAMES)
@@ -412,8 +459,9 @@ def _tighten(path: Path, mode: int) -> None:
 def _examine(path: Path, *, thorough: bool) -> list[str]:
     """Look at an existing database without changing it.
 
-    Raises StoreCorruptError, StoreTooNewError or StoreUnavailableError for a file the kiosk
-    must not open; returns further problems (only found when ``thorough``) that do not stop it.
+    Raises StoreForeignError, StoreCorruptError, StoreTooNewError or StoreUnavailableError for
+    a file the kiosk must not open; returns warnings (only looked for when ``thorough``) about
+    what does not stop it.
     """
     # A read-only connection to a WAL database still creates -wal and -shm files. With no
     # -wal (or -journal) present nobody has the database open and everything is in the main
@@ -439,9 +487,12 @@ def _examine_with(path: Path, *, thorough: bool, immutable: bool) -> list[str]:
     except sqlite3.Error as exc:
         raise _translate(exc, path) or StoreUnavailableError(str(exc)) from exc
     try:
-        check = "integrity_check" if thorough else "quick_check"
+        _identify(conn, path)
+        # The full integrity_check, at every start as in `check`: quick_check skips the
+        # indexes, and a stale index hides visits from reception's list. It costs about half
+        # as much again as quick_check (~22 ms instead of ~15 ms for 90 busy days, 6 MB).
         try:
-            results = [row[0] for row in conn.execute(f"PRAGMA {check}").fetchall()]
+            results = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
         except sqlite3.Error as exc:
             error = _translate(exc, path)
             if isinstance(error, StoreCorruptError | StoreUnavailableError):
@@ -450,7 +501,7 @@ def _examine_with(path: Path, *, thorough: bool, immutable: bool) -> list[str]:
         if results != ["ok"]:
             shown = "; ".join(str(r) for r in results[:3])
             more = f" and {len(results) - 3} more" if len(results) > 3 else ""
-            raise StoreCorruptError(_corrupt_message(path, f"{check}: {shown}{more}"))
+            raise StoreCorruptError(_corrupt_message(path, f"integrity_check: {shown}{more}"))
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreTooNewError(_too_new_message(path, version))
@@ -473,33 +524,349 @@ def _examine_with(path: Path, *, thorough: bool, immutable: bool) -> list[str]:
         conn.close()
 
 
-def check_database(path: Path) -> list[str]:
-    """Problems found with the database at ``path``; empty means healthy. Never modifies it.
+def _identify(conn: sqlite3.Connection, path: Path) -> None:
+    """Raise StoreForeignError unless the file is the kiosk's own database."""
+    app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    if app_id == APPLICATION_ID:
+        return
+    tables = sorted(
+        str(row[0])
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    )
+    # Made by a kiosk before databases carried the mark: its migrations table records the
+    # kiosk's first migration and its visits are there. Migration 0002 marks it.
+    if (
+        app_id == 0
+        and {MIGRATIONS_TABLE, "visits"} <= set(tables)
+        and _MIGRATION_NAMES[0] in _applied_migrations(conn)
+    ):
+        return
+    if not tables:
+        raise StoreForeignError(_empty_message(path, "holds no tables"))
+    shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+    raise StoreForeignError(
+        f"{path} is not a kiosk database (application id {app_id}, tables {shown}) and was "
+        f"left untouched. Check the data folder (--data-dir, KIOSK_DATA_DIR or data_dir in "
+        f"the config), or move this file aside."
+    )
 
-    A missing file is not a problem: the kiosk creates it on first start.
+
+def _empty_message(path: Path, what: str) -> str:
+    return (
+        f"The kiosk database {path} is empty ({what}) and was left untouched: a kiosk database "
+        f"is never empty, so the visits and staff PINs are not in this file. Restore the newest "
+        f"backup (docs/storage.md), or delete the file to start again with no visits and no PINs."
+    )
+
+
+def check_database(path: Path) -> list[str]:
+    """Problems with the database file at ``path`` (a kiosk.db, or a backup of one); empty
+    means a healthy kiosk database. Never modifies it.
+
+    A missing file is not a problem: the kiosk creates it on first start. Whether a kiosk can
+    run on a data folder (free space, permissions, locks too) is assess_database's to say.
     """
     path = Path(path)
     try:
-        if _existing_size(path) == 0:
-            return []
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            return [_dangling_message(path)]
+        return []
+    except OSError as exc:
+        return [str(_os_error(exc, path))]
+    if not stat.S_ISREG(info.st_mode):
+        return [_not_a_file_message(path)]
+    if info.st_size == 0:
+        return [_empty_message(path, "0 bytes")]
+    try:
         return _examine(path, thorough=True)
     except StoreError as exc:
         return [str(exc)]
 
 
-def _existing_size(path: Path) -> int:
-    """Size of the database file, 0 when there is none yet; StoreError when unusable."""
+def _not_a_file_message(path: Path) -> str:
+    return f"{path} is not a file. Move it aside so the kiosk can create its database there."
+
+
+def _dangling_message(path: Path) -> str:
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "a file"
+    return (
+        f"The kiosk database {path} is a symbolic link to {target}, which does not exist. "
+        f"Restore the file it points to, or remove the link."
+    )
+
+
+# --- can a kiosk run here? ------------------------------------------------------------------
+
+
+class Readiness(Struct, frozen=True):
+    """What assess_database found in a data folder."""
+
+    data_dir: Path
+    path: Path
+    # Something is where the database belongs (kiosk.db, maybe a link); False: the kiosk
+    # would create it, admin commands other than set-pin refuse the folder.
+    exists: bool
+    # Each stops the kiosk: Store.open raises the first. Empty when a kiosk can run here.
+    fatal: tuple[StoreError, ...]
+    # Worth an administrator's attention; the kiosk runs.
+    warnings: tuple[str, ...]
+    # Free space on the disk holding the data folder, None when it cannot be measured.
+    free_bytes: int | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.fatal
+
+
+def assess_database(data_dir: Path, *, thorough: bool = False) -> Readiness:
+    """Can a kiosk run on the database in ``data_dir``? The one answer for Store.open and
+    ``python -m kiosk check``, so that they never disagree.
+
+    Read-only: it creates, changes and locks nothing. Fatal problems: a data folder that does
+    not exist and cannot be made, or is not writable; a kiosk.db that is a dangling link, not
+    a file, empty, read-only, not the kiosk's (StoreForeignError), damaged (integrity_check),
+    from a newer kiosk, or whose write lock another program holds; sidecar files in the way;
+    less than CRITICAL_FREE_BYTES free on its disk (under MIN_FREE_BYTES is a warning).
+    ``thorough`` (check) also looks for further warnings,
+    which never change the verdict.
+    """
+    data_dir = Path(data_dir)
+    path = data_dir / DB_FILENAME
+    fatal: list[StoreError] = []
+    warnings: list[str] = []
+    exists = os.path.lexists(path)
+    if exists:
+        problem = _file_problem(path)
+        if problem is not None:
+            fatal.append(problem)
+        else:
+            try:
+                warnings += _examine(path, thorough=thorough)
+            except StoreError as exc:
+                fatal.append(exc)
+            else:
+                holder = _held_write_lock(path)
+                if holder is not None:
+                    fatal.append(StoreUnavailableError(_busy_message(path, holder)))
+    folder_problem = _folder_problem(data_dir)
+    if folder_problem is not None:
+        fatal.append(folder_problem)
+    # The running kiosk noted that its files were deleted or cut short under it: starting
+    # afresh would hide that the visits are in the rescued copy.
+    fatal += [StoreFilesLostError(line) for line in detect_lost_files(data_dir)]
+    free = _free_bytes(data_dir)
+    if free is not None and free < CRITICAL_FREE_BYTES:
+        fatal.append(
+            StoreLowSpaceError(
+                f"The disk holding {data_dir} is full: the kiosk needs at least "
+                f"{format_bytes(MIN_FREE_BYTES)} free and cannot start with {format_bytes(free)}. "
+                f"Free some space; the kiosk then starts by itself."
+            )
+        )
+    elif free is not None and free < MIN_FREE_BYTES:
+        warnings.append(
+            f"The disk holding {data_dir} is nearly full: {format_bytes(free)} free, and the "
+            f"kiosk needs at least {format_bytes(MIN_FREE_BYTES)} to keep saving visits. "
+            f"Free some space."
+        )
+    return Readiness(
+        data_dir=data_dir,
+        path=path,
+        exists=exists,
+        fatal=tuple(fatal),
+        warnings=tuple(warnings),
+        free_bytes=free,
+    )
+
+
+def format_bytes(size: int) -> str:
+    if size >= 10 * 2**20:
+        return f"{size // 2**20:,} MB"
+    if size >= 2**20:
+        return f"{size / 2**20:.1f} MB"
+    return f"{size // 1024:,} KiB"
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or the nearest folder above it that exists (what a new folder is made in)."""
+    path = path.absolute()
+    for candidate in (path, *path.parents):
+        if os.path.lexists(candidate):
+            return candidate
+    return Path(path.anchor)
+
+
+def _folder_problem(data_dir: Path) -> StoreError | None:
+    try:
+        info = data_dir.stat()
+    except FileNotFoundError:
+        # The kiosk creates it: the nearest folder above must let it.
+        above = _nearest_existing(data_dir)
+        if above.is_dir() and os.access(above, os.W_OK | os.X_OK):
+            return None
+        return StoreUnavailableError(
+            f"The data folder {data_dir} does not exist, and cannot be created in {above}. "
+            f"Create it, writable by the kiosk's user, or choose another data folder."
+        )
+    except OSError as exc:
+        return _os_error(exc, data_dir)
+    if not stat.S_ISDIR(info.st_mode):
+        return StoreUnavailableError(
+            f"{data_dir} is a file, not a folder. Choose another data folder."
+        )
+    # os.access also answers for root: a read-only mount or an immutable folder says no.
+    if not os.access(data_dir, os.W_OK | os.X_OK):
+        return StoreUnavailableError(
+            f"The data folder {data_dir} is read-only for the kiosk, which must write its "
+            f"journal there. Make it writable by the kiosk's user (nothing was changed)."
+        )
+    return None
+
+
+def _file_problem(path: Path) -> StoreError | None:
+    """What stops the kiosk from using the file at ``path`` before SQLite reads it, or None."""
     try:
         info = path.stat()
     except FileNotFoundError:
-        return 0
+        return StoreUnavailableError(_dangling_message(path))
     except OSError as exc:
-        raise _os_error(exc, path) from exc
+        return _os_error(exc, path)
     if not stat.S_ISREG(info.st_mode):
-        raise StoreUnavailableError(
-            f"{path} is not a file. Move it aside so the kiosk can create its database there."
+        return StoreUnavailableError(_not_a_file_message(path))
+    if info.st_size == 0:
+        # The kiosk creates its database complete (_create_database), never empty: an empty
+        # kiosk.db lost its contents or was made by someone else. Starting afresh in it would
+        # silently drop every visit and the staff PINs.
+        return StoreForeignError(_empty_message(path, "0 bytes"))
+    # An administrator who made it read-only meant it: say so rather than undo it (even root,
+    # whom the mode does not stop, is refused). os.access catches the rest (owner, chattr +i).
+    if not info.st_mode & stat.S_IWUSR or not os.access(path, os.R_OK | os.W_OK):
+        return StoreUnavailableError(
+            f"The kiosk database {path} is read-only for the kiosk "
+            f"(mode {stat.S_IMODE(info.st_mode):04o}), so nothing could be saved; it was left "
+            f"as it is. If the kiosk should use it, make it writable by the kiosk's user "
+            f"(chmod 600)."
         )
-    return info.st_size
+    real = Path(os.path.realpath(path))  # SQLite keeps its sidecar files next to the real file
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = real.with_name(real.name + suffix)
+        try:
+            side_info = side.lstat()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            return _os_error(exc, side)
+        if not stat.S_ISREG(side_info.st_mode) or not os.access(side, os.R_OK | os.W_OK):
+            return StoreUnavailableError(
+                f"{side} is in the way: it is {_kind(side_info.st_mode)} the kiosk cannot "
+                f"read and write. Stop the kiosk and move it aside (nothing was changed)."
+            )
+    return None
+
+
+def _kind(mode: int) -> str:
+    """What a file is, for a message: 'a folder', 'a FIFO (named pipe)', ..."""
+    kinds = (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    for test, name in kinds:
+        if test(mode):
+            return name
+    return "a file"
+
+
+def _free_bytes(data_dir: Path) -> int | None:
+    try:
+        info = os.statvfs(_nearest_existing(data_dir))
+    except (OSError, AttributeError):  # AttributeError: no statvfs on this platform
+        return None
+    # f_bavail: what an ordinary user may use; the kiosk does not run as root.
+    return info.f_bavail * info.f_frsize
+
+
+# SQLite's unix locking (os_unix.c): a writer of a rollback-journal database holds the RESERVED
+# byte of the database file; a writer of a WAL database holds byte 120 of the -shm file.
+_RESERVED_BYTE = 0x40000001
+_WAL_WRITE_LOCK_BYTE = 120
+_PROC_LOCKS = Path("/proc/locks")
+
+
+def _write_lock_holder(path: Path) -> int | None:
+    """The process id of another program holding the database's write lock (-1: unknown),
+    or None when none does or this system does not say (no /proc/locks).
+
+    Reads /proc/locks instead of asking with fcntl: closing any descriptor of the database
+    file would drop every lock this process holds on it, including its own store's.
+    """
+    real = Path(os.path.realpath(path))
+    wanted: dict[tuple[int, int, int], int] = {}
+    for file, byte in (
+        (real, _RESERVED_BYTE),
+        (real.with_name(real.name + "-shm"), _WAL_WRITE_LOCK_BYTE),
+    ):
+        try:
+            info = file.stat()
+        except OSError:
+            continue
+        wanted[(os.major(info.st_dev), os.minor(info.st_dev), info.st_ino)] = byte
+    if not wanted:
+        return None
+    try:
+        table = _PROC_LOCKS.read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    for line in table.splitlines():
+        # "1: POSIX  ADVISORY  WRITE 12692 fe:00:2155816 120 120"; "1: -> ..." is a waiter.
+        fields = line.split()
+        if len(fields) < 8 or fields[1] not in ("POSIX", "OFDLCK") or fields[3] != "WRITE":
+            continue
+        try:
+            major, minor, inode = fields[5].split(":")
+            key = (int(major, 16), int(minor, 16), int(inode))
+            start = int(fields[6])
+            end = None if fields[7] == "EOF" else int(fields[7])
+            pid = int(fields[4])
+        except ValueError:
+            continue
+        watched = wanted.get(key)
+        if watched is None or pid == os.getpid() or start > watched:
+            continue
+        if end is not None and end < watched:
+            continue
+        return pid
+    return None
+
+
+def _held_write_lock(path: Path) -> int | None:
+    """Like _write_lock_holder, but only a lock held for LOCK_PATIENCE_SECONDS counts: a
+    running kiosk takes the write lock for a few milliseconds at every answer."""
+    deadline = time.monotonic() + LOCK_PATIENCE_SECONDS
+    holder = _write_lock_holder(path)
+    while holder is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        holder = _write_lock_holder(path)
+    return holder
+
+
+def _busy_message(path: Path, pid: int) -> str:
+    who = f"another program (process {pid})" if pid > 0 else "another program"
+    return (
+        f"The kiosk database {path} is busy: {who} has held its write lock for over "
+        f"{LOCK_PATIENCE_SECONDS:g} s, so nothing could be saved. Close that program "
+        f"(nothing was changed)."
+    )
 
 
 class _FolderLock:
@@ -749,25 +1116,6 @@ def detect_lost_files(data_dir: Path) -> list[str]:
     ]
 
 
-def free_space_problem(data_dir: Path) -> str | None:
-    """A line for ``check`` when the data folder's disk has less free space than the kiosk
-    needs to keep saving (FREE_SPACE_NEEDED_BYTES); None when it has enough or cannot tell."""
-    folder = Path(data_dir)
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent  # not created yet: the disk it will be created on
-    try:
-        info = os.statvfs(folder)
-    except (OSError, AttributeError):
-        return None
-    free = info.f_bavail * info.f_frsize
-    if free >= FREE_SPACE_NEEDED_BYTES:
-        return None
-    return (
-        f"The disk holding {data_dir} has {free // 1024} KiB free; the kiosk needs at least "
-        f"{FREE_SPACE_NEEDED_BYTES // 1024} KiB to keep saving visits. Free some space."
-    )
-
-
 def _write_lost_note(folder: Path, message: str, when: datetime) -> None:
     note = folder / LOST_NOTE_FILENAME
     with suppress(OSError, StoreError):
@@ -778,6 +1126,54 @@ def _write_lost_note(folder: Path, message: str, when: datetime) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _refuse(readiness: Readiness, *, create: bool) -> None:
+    # An administrator must still be able to take the data off a full disk, or off a kiosk
+    # whose files were lost under it: only the kiosk itself (and set-pin) is held back by these.
+    for problem in readiness.fatal:
+        if create or not isinstance(problem, StoreLowSpaceError | StoreFilesLostError):
+            raise problem
+
+
+def _create_database(path: Path) -> None:
+    """Make a complete kiosk database at ``path`` (schema and mark), or nothing at all.
+
+    It is built under a temporary name and linked into place, so a kiosk.db is never found
+    empty or half-made after a crash: an empty one is not the kiosk's (see _file_problem).
+    """
+    temporary = path.with_name(f".{path.name}.{os.urandom(4).hex()}.new")
+    try:
+        _create_private_file(temporary)
+        conn = sqlite3.connect(temporary)
+        try:
+            conn.isolation_level = None
+            _migrate(conn)
+        finally:
+            conn.close()
+        _fsync_file(temporary)
+        try:
+            os.link(temporary, path)  # fails rather than replace a file that appeared meanwhile
+        except FileExistsError:
+            raise StoreUnavailableError(
+                f"Another program created {path} at the same moment; nothing was changed. "
+                f"Try again."
+            ) from None
+        except OSError:
+            if os.path.lexists(path):
+                raise
+            os.rename(temporary, path)  # a file system without hard links
+        _fsync_folder(path.parent)
+    except sqlite3.Error as exc:
+        raise _translate(exc, path) or StoreError(
+            f"Could not create the kiosk database {path} ({exc})."
+        ) from exc
+    except OSError as exc:
+        raise _os_error(exc, path.parent) from exc
+    finally:
+        for leftover in (temporary, temporary.with_name(temporary.name + "-journal")):
+            with suppress(OSError):
+                leftover.unlink()
 
 
 # --- the store ----------------------------------------------------------------------------
@@ -823,21 +1219,53 @@ class Store:
     ) -> Store:
         """Open (creating if needed) ``data_dir/kiosk.db``, upgrade it and recover from a crash.
 
-        Raises StoreCorruptError (file untouched), StoreTooNewError or StoreUnavailableError.
+        Refuses, with the first fatal problem assess_database finds and before changing
+        anything, a database a kiosk cannot run on: StoreForeignError or StoreCorruptError
+        (file untouched), StoreTooNewError or StoreUnavailableError.
         """
+        return cls._open(Path(data_dir), retention_days=retention_days, clock=clock, create=True)
+
+    @classmethod
+    def open_existing(cls, data_dir: Path, *, clock: Callable[[], datetime] | None = None) -> Store:
+        """Open the database already in ``data_dir``, for an admin command.
+
+        A folder without one (usually a mistyped --data-dir) raises StoreMissingError and
+        nothing is created. The free-space minimum is for a kiosk about to take visits: an
+        administrator must still be able to back up or export a kiosk whose disk is filling.
+        """
+        return cls._open(Path(data_dir), retention_days=None, clock=clock, create=False)
+
+    @classmethod
+    def _open(
+        cls,
+        data_dir: Path,
+        *,
+        retention_days: int | None,
+        clock: Callable[[], datetime] | None,
+        create: bool,
+    ) -> Store:
         if retention_days is not None and retention_days < 1:
             raise ValueError(f"retention_days must be at least 1, not {retention_days}")
-        data_dir = Path(data_dir)
         path = data_dir / DB_FILENAME
+        if not create and not os.path.lexists(path):
+            raise StoreMissingError(data_dir)
+        # Before anything is created or written: a file that is not ours, or that the kiosk
+        # cannot run on, is refused exactly as found (switching to WAL alone rewrites a header).
+        readiness = assess_database(data_dir)
+        _refuse(readiness, create=create)
         _make_folder(data_dir)
         try:
             folder_lock = _FolderLock(data_dir)
         except OSError as exc:
             raise _os_error(exc, data_dir) from exc
         try:
-            if _existing_size(path) > 0:
-                # Before any write: switching to WAL alone rewrites the header of a damaged file.
-                _examine(path, thorough=False)
+            if not os.path.lexists(path):
+                if not create:
+                    raise StoreMissingError(data_dir)
+                _create_database(path)
+            elif not readiness.exists:
+                # Another program made it while this one waited for the folder: look first.
+                _refuse(assess_database(data_dir), create=create)
             db = _connect(path)
         except BaseException:
             folder_lock.release()
@@ -1373,6 +1801,9 @@ class Store:
             self._insert_audit(db, actor, action, detail)
 
     def _insert_audit(self, db: sqlite3.Connection, actor: str, action: str, detail: str) -> None:
+        # A file name in the detail may hold bytes that are not UTF-8 (kept by Python as lone
+        # surrogates, which SQLite cannot store): written as \xNN escapes instead.
+        detail = detail.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         db.execute(
             "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
             [self._now(), actor, action, detail],
@@ -1444,16 +1875,16 @@ class Store:
                 self._require_db().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         return count
 
-    def backup(self, out: Path) -> None:
+    def backup(self, out: Path, *, replace: bool = True) -> None:
         """Copy the whole database to ``out`` (mode 0600), consistent even while in use.
 
+        ``out`` must pass check_backup_target (BackupTargetError otherwise, nothing touched).
         The copy is written next to ``out`` and renamed into place, so ``out`` is either the
         previous file or a complete copy, never half of one. The caller records who made it
         (``audit``), as it knows the actor.
         """
         out = Path(out)
-        if out.exists() and out.resolve() == self.path.resolve():
-            raise ValueError("the backup must go to another file than the database itself")
+        check_backup_target(out, self.path, replace=replace)
         temporary = out.with_name(f".{out.name}.{os.urandom(4).hex()}.partial")
         try:
             _create_private_file(temporary)
@@ -1469,7 +1900,13 @@ class Store:
             finally:
                 copy.close()
             _fsync_file(temporary)
-            os.replace(temporary, out)
+            # Again just before the rename: a target that became a link, a device or a new
+            # file meanwhile is still refused.
+            check_backup_target(out, self.path, replace=replace)
+            if replace:
+                os.replace(temporary, out)
+            else:
+                _link_new(temporary, out)
             _fsync_folder(out.parent)
         except sqlite3.Error as exc:
             raise _translate(exc, out) or StoreError(f"Backup failed: {exc}") from exc
@@ -1495,6 +1932,71 @@ class Store:
                 """,
                 [key, value],
             )
+
+
+def check_backup_target(out: Path, database: Path, *, replace: bool) -> None:
+    """Raise BackupTargetError unless a backup of ``database`` may be written to ``out``.
+
+    Allowed: a new name, or (``replace``) an existing regular file, in an existing folder
+    outside the data folder. Refused: anything inside the data folder (symbolic links
+    resolved), the database's own files wherever they are (-wal, -shm: replacing one while the
+    kiosk runs loses its latest answers), and any symlink, device, FIFO, socket or folder,
+    which a rename would replace (as root, even /dev/full).
+    """
+    out = Path(out)
+    if out.name in ("", ".", ".."):
+        raise BackupTargetError(f"{out}: not a file name; give the backup file's path")
+    try:
+        folder = out.parent.resolve(strict=True)
+    except FileNotFoundError:
+        raise BackupTargetError(f"{out.parent}: folder does not exist") from None
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop, before 3.13
+        raise BackupTargetError(f"{out.parent}: cannot be used ({exc})") from None
+    if not folder.is_dir():
+        raise BackupTargetError(f"{out.parent}: not a folder")
+    target = folder / out.name
+    data_folder = database.absolute().parent.resolve()
+    own = {
+        Path(str(name) + suffix)
+        for name in (database.absolute(), data_folder / database.name, database.resolve())
+        for suffix in ("", "-wal", "-shm", "-journal")
+    }
+    if target in own:
+        raise BackupTargetError(
+            f"{out}: one of the kiosk database's own files; write the backup to another "
+            f"folder, ideally another disk (nothing was written)"
+        )
+    if folder == data_folder or data_folder in folder.parents:
+        raise BackupTargetError(
+            f"{out}: inside the data folder {data_folder}; write the backup to another "
+            f"folder, ideally another disk (nothing was written)"
+        )
+    try:
+        info = target.lstat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise BackupTargetError(f"{out}: cannot be used ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise BackupTargetError(
+            f"{out}: {_kind(info.st_mode)}, not a regular file; a backup only ever writes a "
+            f"new or regular file (nothing was written)"
+        )
+    if not replace:
+        raise BackupTargetError(f"{out} already exists (use --force to replace it)")
+
+
+def _link_new(source: Path, target: Path) -> None:
+    """Put ``source`` at ``target`` only if nothing is there (a rename would replace it)."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise BackupTargetError(f"{target} already exists (use --force to replace it)") from None
+    except OSError:
+        # No hard links here (a FAT-formatted USB drive): checked just before, so rename.
+        if os.path.lexists(target):
+            raise
+        os.rename(source, target)
 
 
 def _print_job(row: Mapping[str, Any]) -> PrintJob:
@@ -1565,9 +2067,6 @@ def try_open_store(config: Config) -> tuple[Store | None, str | None]:
     by itself. While a note says that the database's files were lost under a running kiosk,
     the kiosk stays out of order: starting afresh would hide that the visits are elsewhere.
     """
-    lost = detect_lost_files(config.data_dir)
-    if lost:
-        return None, lost[0]
     try:
         return Store.open(config.data_dir, retention_days=config.storage.retention_days), None
     except StoreError as exc:
@@ -1589,16 +2088,12 @@ def _fold_large_wal(db: sqlite3.Connection, path: Path) -> None:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    try:
-        if not path.exists():
-            _create_private_file(path)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise _os_error(exc, path.parent) from exc
+    # mode=rw: never create the file. Only _create_database makes one, complete; a kiosk.db
+    # that vanished since it was examined is an error, not a reason to start afresh.
     try:
         conn = sqlite3.connect(
-            path,
+            path.absolute().as_uri() + "?mode=rw",
+            uri=True,
             timeout=BUSY_TIMEOUT_SECONDS,
             # The store's own lock serialises use; reception and printing run on worker threads.
             check_same_thread=False,

@@ -9,9 +9,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from kiosk.store import Store
 from tests.deploy.deploy_support import DEPLOY
 
 DAY = "2026-11-26"
+
+
+def kiosk_started_once(tmp_path: Path) -> None:
+    """The kiosk makes its database at its first start; the admin commands never do."""
+    Store.open(tmp_path / "data").close()
 
 
 def daily(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -28,6 +34,7 @@ def daily(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess
 
 
 def test_without_export_dir_only_purges(tmp_path: Path) -> None:
+    kiosk_started_once(tmp_path)
     done = daily(tmp_path)
     assert done.returncode == 0, done.stderr
     assert "daily export: off" in done.stdout
@@ -39,8 +46,7 @@ def test_without_export_dir_only_purges(tmp_path: Path) -> None:
 def test_exports_each_format_then_purges(tmp_path: Path) -> None:
     out = tmp_path / "exports"
     out.mkdir()
-    # The admin CLI's export refuses a data folder without a database; the kiosk makes one.
-    assert daily(tmp_path).returncode == 0
+    kiosk_started_once(tmp_path)
     done = daily(
         tmp_path, "--date", DAY, KIOSK_EXPORT_DIR=str(out), KIOSK_EXPORT_FORMATS="csv json"
     )
@@ -58,7 +64,7 @@ def test_exports_each_format_then_purges(tmp_path: Path) -> None:
 def test_default_day_is_yesterday_in_the_clinic_time_zone(tmp_path: Path) -> None:
     out = tmp_path / "exports"
     out.mkdir()
-    assert daily(tmp_path).returncode == 0
+    kiosk_started_once(tmp_path)
     zone = ZoneInfo("America/New_York")  # the default config's
     before = datetime.now(zone).date() - timedelta(days=1)
     done = daily(tmp_path, KIOSK_EXPORT_DIR=str(out))
@@ -69,6 +75,7 @@ def test_default_day_is_yesterday_in_the_clinic_time_zone(tmp_path: Path) -> Non
 
 
 def test_failed_export_still_purges_and_fails_the_unit(tmp_path: Path) -> None:
+    kiosk_started_once(tmp_path)
     done = daily(tmp_path, KIOSK_EXPORT_DIR=str(tmp_path / "unplugged-drive"))
     assert done.returncode == 1
     assert "missing or not writable" in done.stderr
@@ -76,7 +83,16 @@ def test_failed_export_still_purges_and_fails_the_unit(tmp_path: Path) -> None:
 
 
 def test_unknown_export_format_still_purges(tmp_path: Path) -> None:
+    kiosk_started_once(tmp_path)
     done = daily(tmp_path, KIOSK_EXPORT_DIR=str(tmp_path), KIOSK_EXPORT_FORMATS="xlsx")
     assert done.returncode == 1
     assert "unknown format xlsx" in done.stderr
     assert "purged 0 visit(s)" in done.stdout
+
+
+def test_a_data_folder_without_a_database_fails_the_unit(tmp_path: Path) -> None:
+    # A wrong KIOSK_DATA_DIR in the unit would otherwise purge nothing, night after night.
+    done = daily(tmp_path)
+    assert done.returncode == 1
+    assert f"no kiosk database in {tmp_path / 'data'}" in done.stderr
+    assert not (tmp_path / "data").exists()

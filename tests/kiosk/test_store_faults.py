@@ -28,9 +28,9 @@ from kiosk.store import (
     StoreError,
     StoreFilesLostError,
     StoreUnavailableError,
+    assess_database,
     check_database,
     detect_lost_files,
-    free_space_problem,
     try_open_store,
 )
 
@@ -136,7 +136,7 @@ def test_a_truncated_wal_stops_the_next_write_and_leaves_the_database_whole(
     assert check_database(data_dir / DB_FILENAME) == []
     (lost,) = detect_lost_files(data_dir)
     assert "cut short" in lost
-    with Store.open(data_dir) as again:
+    with Store.open_existing(data_dir) as again:
         assert again.get_visit(earlier).status == "completed"
 
 
@@ -422,8 +422,9 @@ def test_a_300k_disk_holds_many_visits_and_the_kiosk_recovers_when_space_is_free
         assert store.get_visit(code).status == "completed"
     # A restart on a full disk cannot open the database; once space is freed it can.
     filler = fill(small_disk)
-    problem = free_space_problem(data_dir)  # what `check` says
-    assert problem is not None and "1024 KiB" in problem and str(data_dir) in problem
+    readiness = assess_database(data_dir)  # what `check` says, and the kiosk's own verdict
+    assert not readiness.ok and "is full" in str(readiness.fatal[0])
+    assert str(data_dir) in str(readiness.fatal[0])
     with pytest.raises(StoreError):
         Store.open(data_dir).close()
     filler.unlink()
@@ -434,4 +435,5 @@ def test_a_300k_disk_holds_many_visits_and_the_kiosk_recovers_when_space_is_free
 
 
 def test_free_space_is_no_problem_on_an_ordinary_disk(data_dir: Path) -> None:
-    assert free_space_problem(data_dir) is None  # not created yet: its disk is looked at
+    readiness = assess_database(data_dir)  # not created yet: its disk is looked at
+    assert readiness.ok and readiness.warnings == ()

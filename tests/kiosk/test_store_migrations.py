@@ -15,7 +15,7 @@ import pytest
 from sqlite_utils.migrations import Migrations
 
 import kiosk.store as store_module
-from kiosk.store import DB_FILENAME, SCHEMA_VERSION, Store
+from kiosk.store import APPLICATION_ID, DB_FILENAME, SCHEMA_VERSION, Store, StoreForeignError
 
 
 def schema(path: Path) -> list[tuple[str, str, str | None]]:
@@ -83,29 +83,52 @@ def test_migrate_from_nothing(tmp_path: Path) -> None:
     assert applied == store_module._MIGRATION_NAMES
 
 
-@pytest.mark.parametrize("start", range(SCHEMA_VERSION))
+def application_id(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        found = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    conn.close()
+    return found
+
+
+# From 1: a kiosk never leaves a database at version 0 (it creates its database complete,
+# under another name), and a file without the kiosk's tables is not the kiosk's to adopt.
+@pytest.mark.parametrize("start", range(1, SCHEMA_VERSION))
 def test_upgrade_from_every_earlier_version(tmp_path: Path, start: int) -> None:
     fresh = Store.open(tmp_path / "fresh")
     fresh.close()
 
     path = build_at(tmp_path / "old", start)
-    if start >= 1:
-        # Columns present since version 1; later migrations must keep old visits readable.
-        with sqlite3.connect(path) as conn:
-            conn.execute(
-                "INSERT INTO visits (code, language, started_at) "
-                "VALUES ('ABC-234', 'es', '2025-01-02T03:04:05.000+00:00')"
-            )
-        conn.close()
+    # Columns present since version 1; later migrations must keep old visits readable.
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO visits (code, language, started_at) "
+            "VALUES ('ABC-234', 'es', '2025-01-02T03:04:05.000+00:00')"
+        )
+    conn.close()
 
     with Store.open(tmp_path / "old") as store:
-        if start >= 1:
-            visit = store.get_visit("ABC-234")
-            assert (visit.language, visit.status) == ("es", "abandoned")
+        visit = store.get_visit("ABC-234")
+        assert (visit.language, visit.status) == ("es", "abandoned")
         store.create_visit("en")  # and the upgraded database takes new visits
 
     assert user_version(path) == SCHEMA_VERSION
     assert schema(path) == schema(fresh.path)
+    assert application_id(path) == application_id(fresh.path) == APPLICATION_ID
+
+
+def test_a_database_from_before_the_mark_is_recognised_and_marked(tmp_path: Path) -> None:
+    path = build_at(tmp_path / "old", 1)  # what every kiosk so far has left
+    assert application_id(path) == 0
+    Store.open(tmp_path / "old").close()
+    assert application_id(path) == APPLICATION_ID
+
+
+def test_a_version_zero_file_is_not_adopted(tmp_path: Path) -> None:
+    path = build_at(tmp_path / "old", 0)
+    before = path.read_bytes()
+    with pytest.raises(StoreForeignError):
+        Store.open(tmp_path / "old")
+    assert path.read_bytes() == before
 
 
 def test_opening_twice_applies_nothing_again(tmp_path: Path) -> None:
