@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from kiosk.config import Config, load_config
+from kiosk.config import Config, ConfigError, load_config
 from kiosk.contentfile import ContentError
 
 
@@ -296,8 +296,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(args.config, args.data_dir)
         return COMMANDS[args.command][1](config, args)
-    except ContentError as exc:
+    except ConfigError as exc:
         print(f"config: {exc}", file=sys.stderr)
+        return 1
+    except ContentError as exc:  # a command that needs the content (export, reprint)
+        print(f"content: {exc}", file=sys.stderr)
         return 1
     except StoreError as exc:
         print(f"database: {exc}", file=sys.stderr)
