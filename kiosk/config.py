@@ -28,8 +28,12 @@ class ConfigError(ContentError):
 
 
 def _check_path(field: str, value: str) -> None:
-    if "\x00" in value:  # TOML allows "\u0000"; no file name does
-        raise FieldError(field, "a folder name cannot contain a NUL character (\\u0000)")
+    # TOML can spell any control character ("\u0000", "\n"); a NUL makes every use of the path
+    # raise, and the others would break the one-line messages that name the folder.
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise FieldError(
+            field, "a folder name cannot contain control characters (a line break, \\u0000...)"
+        )
 
 
 class ClinicConfig(Frozen, frozen=True):

@@ -246,7 +246,11 @@ def _check_language_meta(path: Path, meta: Meta, language: str) -> None:
 
 def load_language(root: Path, language: str) -> LanguageContent:
     folder = root / language
-    if not folder.is_dir():
+    try:
+        is_folder = folder.is_dir()
+    except OSError as exc:  # a name too long, a folder without permission to look in
+        raise ContentError(f"{folder}: content folder cannot be read: {exc.strerror}") from None
+    if not is_folder:
         raise ContentError(f"{folder}: content folder for language {language!r} is missing")
     programs_path = folder / "programs.toml"
     programs = load_model(programs_path, ProgramsContent)

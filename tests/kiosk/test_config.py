@@ -109,12 +109,15 @@ def test_content_dir_precedence(tmp_path: Path) -> None:
     assert load_config(None, tmp_path).content_dir == DEFAULT_CONTENT_DIR
 
 
+@pytest.mark.parametrize("char", ["\\u0000", "\\n"])
 @pytest.mark.parametrize(("section", "key"), [("kiosk", "content_dir"), ("storage", "data_dir")])
-def test_a_folder_name_with_a_nul_is_refused(tmp_path: Path, section: str, key: str) -> None:
+def test_a_folder_name_with_a_control_character_is_refused(
+    tmp_path: Path, section: str, key: str, char: str
+) -> None:
     # TOML can spell a NUL ("\u0000"); no file name holds one, and Python raises ValueError (a
-    # traceback) at the first use of such a path.
+    # traceback) at the first use of such a path. A line break would split the messages naming it.
     path = tmp_path / "kiosk.toml"
-    path.write_text(f'[{section}]\n{key} = "data\\u0000dir"\n')
+    path.write_text(f'[{section}]\n{key} = "data{char}dir"\n')
     with pytest.raises(ConfigError) as info:
         load_config(path, tmp_path)
     assert str(info.value).startswith(f"{path}: {section}.{key}: a folder name cannot contain")

@@ -191,3 +191,10 @@ def test_a_clinic_name_too_long_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.toml"
     path.write_text(f'[clinic]\nname = "{"Clinic " * 100}"\n', encoding="utf-8")
     assert config_refused(path, tmp_path).startswith(f"{path}: clinic.name: too long (at most ")
+
+
+def test_a_content_folder_name_too_long_names_the_folder(tmp_path: Path) -> None:
+    root = tmp_path / ("c" * 300)  # one name longer than any file system allows
+    with pytest.raises(ContentError) as info:
+        load_content(root, ["en"])
+    assert str(info.value) == f"{root / 'en'}: content folder cannot be read: File name too long"

@@ -30,6 +30,10 @@ from kiosk.ui_keys import SAMPLE_VALUES, UI_KEYS
 from tests.e2e.process import ROOT, run_python
 
 EXAMPLE_CONFIG = ROOT / "deploy" / "kiosk.toml.example"
+# The example with its content_dir set (to the shipped content), so mutations reach that too.
+CONFIG = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+    '# content_dir = "/etc/clinic-kiosk/content"', f"content_dir = {str(DEFAULT_CONTENT_DIR)!r}"
+)
 CONTENT_FILES = sorted(
     p.relative_to(DEFAULT_CONTENT_DIR) for p in DEFAULT_CONTENT_DIR.rglob("*.toml")
 )
@@ -365,18 +369,25 @@ def test_any_screen_string_that_loads_fills_in(content_root: Path, case: tuple[s
 
 
 def config_loads_or_names_the_file(path: Path, data: bytes, data_dir: Path) -> None:
+    """The config loads or names itself; a config that loads leads to content that loads or
+    names a file in the content folder it chose (its languages, its content_dir)."""
     path.write_bytes(data)
     try:
-        load_config(path, data_dir)
+        config = load_config(path, data_dir)
     except ConfigError as exc:
         assert_names_a_file(str(exc), f"{path}: ")
         event("refused")
-    else:
-        event("loaded")
+        return
+    event("loaded")
+    try:
+        load_content(config.content_dir, config.languages)
+    except ContentError as exc:
+        assert type(exc) is ContentError
+        assert_names_a_file(str(exc), str(config.content_dir))
 
 
 @fuzz(300)
-@given(data=mutated(EXAMPLE_CONFIG.read_bytes()))
+@given(data=mutated(CONFIG.encode("utf-8")))
 def test_mutated_example_config_loads_or_names_the_file(tmp_path: Path, data: bytes) -> None:
     config_loads_or_names_the_file(tmp_path / "kiosk.toml", data, tmp_path / "data")
 
@@ -404,7 +415,7 @@ def assert_check_reports_in_lines(stderr: str, config: Path, content: Path) -> N
     case=st.sampled_from(CONTENT_FILES).flatmap(
         lambda name: st.tuples(st.just(name), mutated((DEFAULT_CONTENT_DIR / name).read_bytes()))
     ),
-    config_data=mutated(EXAMPLE_CONFIG.read_bytes()),
+    config_data=mutated(CONFIG.encode("utf-8")),
 )
 def test_check_command_reports_fuzzed_files_in_one_line_each(
     tmp_path: Path, case: tuple[Path, bytes], config_data: bytes
