@@ -232,7 +232,7 @@ def check_texts(path: Path, data: object, templates: Mapping[str, frozenset[str]
                 why = (
                     f"the only placeholders here are {takes}"
                     if takes
-                    else ("this text is shown as written and takes no placeholders")
+                    else "this text is shown as written and takes no placeholders"
                 )
                 raise ContentError(f"{path}: {where}: {shown(extra)}: {why}")
 
