@@ -95,7 +95,8 @@ def _run(args: argparse.Namespace) -> int:
         # Validated before any window opens: a broken file names file and field, and stops here.
         content = load_content(config.content_dir, config.languages)
     except ContentError as exc:
-        print(f"Cannot start the kiosk:\n{exc}", file=sys.stderr)
+        # One line per problem, each naming the file (and field), as `python -m kiosk check`.
+        print(f"Cannot start the kiosk: {exc}", file=sys.stderr)
         return 1
 
     from kiosk.store import open_store

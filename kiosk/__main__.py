@@ -9,7 +9,6 @@ import argparse
 import io
 import os
 import re
-import stat
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -17,7 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO, cast
 
-from kiosk.config import ENV_CONFIG, Config, load_config
+from kiosk.config import Config, ConfigError, load_config
 from kiosk.contentfile import ContentError
 
 
@@ -47,7 +46,7 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
         content = load_content(config.content_dir, config.languages)
         print(f"content: ok ({', '.join(content.languages)} in {config.content_dir})")
     except ContentError as exc:
-        problems.append(f"content: {exc}")
+        problems += [f"content: {line}" for line in str(exc).splitlines()]
     # The very verdict Store.open acts on, so that `check` and the kiosk never disagree.
     readiness = assess_database(config.data_dir, thorough=True)
     if readiness.fatal:
@@ -403,24 +402,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config_not_a_file(name: str | None) -> str | None:
-    """Why the config file cannot be read, for what reading would never finish: a FIFO
-    blocks, a device such as /dev/zero never ends. Anything else load_config explains."""
-    name = name or os.environ.get(ENV_CONFIG)
-    if not name:
-        return None
-    try:
-        mode = os.stat(name).st_mode
-    except (OSError, ValueError):
-        return None
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return None
-    return f"config: {name}: not a regular file; give the path of a kiosk.toml"
-
-
 # What would break a message's line: control characters (C0, DEL, C1 such as NEL) and the
 # Unicode line and paragraph separators. File names may hold any of them.
 _LINE_BREAKERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _print_lines(part: str, error: Exception) -> None:
+    # A content error may hold one problem per line (the languages compared key by key): each
+    # is its own message, so the line breaks between them are kept, not escaped.
+    for line in str(error).splitlines():
+        print(f"{part}: {line}", file=sys.stderr)
 
 
 class _OneLineMessages:
@@ -461,19 +452,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from kiosk.store import StoreError, StoreMissingError
 
-    problem = _config_not_a_file(args.config)
-    if problem is not None:
-        print(problem, file=sys.stderr)
-        return 1
     try:
         config = load_config(args.config, args.data_dir)
         return COMMANDS[args.command][1](config, args)
-    except ContentError as exc:
-        print(f"config: {exc}", file=sys.stderr)
+    except ConfigError as exc:
+        _print_lines("config", exc)
         return 1
     except StoreMissingError as exc:
         # Admin commands never create a database: a mistyped --data-dir is said, not obeyed.
         print(f"no kiosk database in {exc.data_dir} (check --data-dir)", file=sys.stderr)
+        return 1
+    except ContentError as exc:  # a command that needs the content (export, reprint)
+        _print_lines("content", exc)
         return 1
     except StoreError as exc:
         print(f"database: {exc}", file=sys.stderr)

@@ -27,10 +27,20 @@ class ConfigError(ContentError):
     """The config file is missing, unreadable or has a wrong key or value."""
 
 
+def _check_path(field: str, value: str) -> None:
+    # TOML can spell any control character ("\u0000", "\n"); a NUL makes every use of the path
+    # raise, and the others would break the one-line messages that name the folder.
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise FieldError(
+            field, "a folder name cannot contain control characters (a line break, \\u0000...)"
+        )
+
+
 class ClinicConfig(Frozen, frozen=True):
-    name: Annotated[str, Meta(min_length=1)] = "Resilience Behavioral Health"
+    # Both shown on screens and the summary: a sentence at most, not a page.
+    name: Annotated[str, Meta(min_length=1, max_length=200)] = "Resilience Behavioral Health"
     # Printed on the summary and shown on the safety screen; empty hides it.
-    phone: str = ""
+    phone: Annotated[str, Meta(max_length=100)] = ""
     timezone: str = "America/New_York"
 
     def __post_init__(self) -> None:
@@ -54,10 +64,14 @@ class KioskConfig(Frozen, frozen=True):
     fullscreen: bool = False
     idle_seconds: Annotated[int, Meta(ge=5, le=3600)] = 90
     idle_countdown_seconds: Annotated[int, Meta(ge=3, le=600)] = 30
+    # The clinic's own copy of the content, kept outside the install (so an update never
+    # overwrites its edits); relative to this file's folder. "" = the shipped resources/content.
+    content_dir: str = ""
 
     def __post_init__(self) -> None:
         if len(set(self.languages)) != len(self.languages):
             raise FieldError("languages", "a language is listed twice")
+        _check_path("content_dir", self.content_dir)
 
 
 class PrintingConfig(Frozen, frozen=True):
@@ -71,6 +85,9 @@ class PrintingConfig(Frozen, frozen=True):
 class StorageConfig(Frozen, frozen=True):
     data_dir: str = ""
     retention_days: Annotated[int, Meta(ge=1, le=3650)] = 90
+
+    def __post_init__(self) -> None:
+        _check_path("data_dir", self.data_dir)
 
 
 class ConfigFile(Frozen, frozen=True):
@@ -115,13 +132,27 @@ def resolve_data_dir(cli_value: str | os.PathLike[str] | None, file_value: str) 
     return default_data_dir()
 
 
+def resolve_content_dir(
+    argument: str | os.PathLike[str] | None, file_value: str, source: Path | None
+) -> Path:
+    """The caller's folder, then `[kiosk] content_dir` (relative to the config file's folder),
+    then the shipped resources/content."""
+    if argument is not None:
+        return Path(argument)
+    if file_value:
+        folder = Path(file_value).expanduser()
+        return folder if source is None else source.parent / folder
+    return DEFAULT_CONTENT_DIR
+
+
 def load_config(
     path: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     *,
     content_dir: str | os.PathLike[str] | None = None,
 ) -> Config:
-    """Read kiosk.toml (or $KIOSK_CONFIG, or nothing: defaults) and settle the data folder."""
+    """Read kiosk.toml (or $KIOSK_CONFIG, or nothing: defaults) and settle the data folder and
+    the content folder."""
     if path is None and os.environ.get(ENV_CONFIG):
         path = os.environ[ENV_CONFIG]
     source = Path(path) if path is not None else None
@@ -141,6 +172,6 @@ def load_config(
         printing=parsed.printing,
         storage=parsed.storage,
         data_dir=resolve_data_dir(data_dir, parsed.storage.data_dir),
-        content_dir=Path(content_dir) if content_dir is not None else DEFAULT_CONTENT_DIR,
+        content_dir=resolve_content_dir(content_dir, parsed.kiosk.content_dir, source),
         source=source,
     )

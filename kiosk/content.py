@@ -18,35 +18,48 @@ from typing import Annotated, Literal
 import msgspec
 
 from kiosk.contentfile import (
+    MAX_LABEL,
     ContentError,
     FieldError,
     Frozen,
+    Label,
+    Text,
     load_model,
     placeholders,
     read_toml,
+    shown,
 )
 from kiosk.guidance import GuidanceRules, load_rules
 from kiosk.screening_content import ScreeningContent, check_languages_match, load_screening
-from kiosk.ui_keys import UI_KEYS
+from kiosk.ui_keys import SAMPLE_VALUES, UI_KEYS
 
-Text = Annotated[
-    str, msgspec.Meta(min_length=1)
-]  # strings are stripped first (contentfile.stripped)
 PROGRAM_PAGE_IDS = ("outpatient", "iop", "differ", "choose", "paying")
+# A screen string is a title, a button or a sentence or two.
+MAX_UI_TEXT = 1000
+# A page is one screen of reading: lists longer than these could never be read, only slow it.
+MAX_BLOCKS = 30
+MAX_LIST = 30
+Column = Annotated[str, msgspec.Meta(max_length=MAX_LABEL)]  # the first column head may be ""
 
 
 class Meta(Frozen, frozen=True):
-    language: Text
+    language: Label
     source: Text
 
 
 class Block(Frozen, frozen=True):
     kind: Literal["paragraph", "bullets", "table"]
-    heading: Text | None = None
+    heading: Label | None = None
     text: Text | None = None
-    items: list[Text] | None = None
-    columns: list[str] | None = None
-    rows: list[list[Text]] | None = None
+    items: Annotated[list[Text], msgspec.Meta(max_length=MAX_LIST)] | None = None
+    columns: Annotated[list[Column], msgspec.Meta(max_length=6)] | None = None
+    rows: (
+        Annotated[
+            list[Annotated[list[Text], msgspec.Meta(max_length=6)]],
+            msgspec.Meta(max_length=MAX_LIST),
+        ]
+        | None
+    ) = None
 
     def __post_init__(self) -> None:
         if self.kind == "paragraph" and not self.text:
@@ -66,13 +79,13 @@ class Block(Frozen, frozen=True):
 
 class ProgramPage(Frozen, frozen=True):
     id: Literal["outpatient", "iop", "differ", "choose", "paying"]
-    title: Text
+    title: Label
     summary: Annotated[str, msgspec.Meta(min_length=1, max_length=140)]
-    blocks: Annotated[list[Block], msgspec.Meta(min_length=1)]
+    blocks: Annotated[list[Block], msgspec.Meta(min_length=1, max_length=MAX_BLOCKS)]
 
 
 class ProgramMenu(Frozen, frozen=True):
-    title: Text
+    title: Label
     intro: Text
 
 
@@ -118,20 +131,24 @@ class Strings(msgspec.Struct, frozen=True):
 def load_strings(path: Path, language: str) -> Strings:
     data = read_toml(path)
     values: dict[str, str] = {}
-    for section, table in data.items():
+    for raw_section, table in data.items():
+        section = shown(raw_section)
         if not isinstance(table, dict):
             raise ContentError(f"{path}: {section}: expected a [{section}] table of strings")
-        for key, value in table.items():
-            if not _FIELD.match(key):
+        for raw_key, value in table.items():
+            key = shown(raw_key)
+            if not _FIELD.match(raw_key):
                 raise ContentError(f"{path}: {section}.{key}: keys are lower_case_with_underscores")
             if not isinstance(value, str) or not value.strip():
                 raise ContentError(f"{path}: {section}.{key}: expected a non-empty string")
+            if len(value.strip()) > MAX_UI_TEXT:
+                raise ContentError(
+                    f"{path}: {section}.{key}: too long (at most {MAX_UI_TEXT} characters)"
+                )
             try:
                 placeholders(value)
             except ValueError as exc:
-                raise ContentError(
-                    f"{path}: {section}.{key}: broken {{placeholder}}: {exc}"
-                ) from None
+                raise ContentError(f"{path}: {section}.{key}: {exc}") from None
             values[f"{section}.{key}"] = value.strip()
     return Strings(language=language, path=path, values=values)
 
@@ -165,6 +182,31 @@ def check_same_keys(reference: Strings, other: Strings) -> None:
     ]
     if problems:
         raise ContentError("\n".join(problems))
+
+
+def check_fill_in(lc: LanguageContent) -> None:
+    """Fill in every template the screens and the summary use with sample values of the types
+    the code passes (kiosk.ui_keys.SAMPLE_VALUES): a template that would raise in front of a
+    visitor is refused here, by `check` and at start. The placeholder checks should leave
+    nothing for this to find; it is the proof that they did."""
+    strings = lc.strings
+    for key, names in UI_KEYS.items():
+        try:
+            strings.values[key].format_map({name: SAMPLE_VALUES[name] for name in names})
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
+            raise ContentError(
+                f"{strings.path}: {key}: cannot be filled in: {shown(repr(exc), 200)}"
+            ) from None
+    results = lc.screening.results
+    for skipped in (1, 2):
+        try:
+            results.not_scored(skipped)
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
+            field = "not_scored_one" if skipped == 1 else "not_scored_many"
+            raise ContentError(
+                f"{lc.screening.path('results')}: {field}: cannot be filled in: "
+                f"{shown(repr(exc), 200)}"
+            ) from None
 
 
 def check_ui_keys(strings: Strings) -> None:
@@ -204,7 +246,11 @@ def _check_language_meta(path: Path, meta: Meta, language: str) -> None:
 
 def load_language(root: Path, language: str) -> LanguageContent:
     folder = root / language
-    if not folder.is_dir():
+    try:
+        is_folder = folder.is_dir()
+    except OSError as exc:  # a name too long, a folder without permission to look in
+        raise ContentError(f"{folder}: content folder cannot be read: {exc.strerror}") from None
+    if not is_folder:
         raise ContentError(f"{folder}: content folder for language {language!r} is missing")
     programs_path = folder / "programs.toml"
     programs = load_model(programs_path, ProgramsContent)
@@ -233,6 +279,8 @@ def load_content(root: Path, languages: Iterable[str]) -> Content:
                 f"{root / other.language / 'programs.toml'}: pages: blocks differ from "
                 f"{reference.language} (each language needs the same pages and block kinds)"
             )
+    for language_content in loaded.values():
+        check_fill_in(language_content)
     rules = load_rules(root / "guidance.toml", reference.screening.fit)
     return Content(root=root, languages=loaded, rules=rules)
 

@@ -9,17 +9,24 @@ indexes), so languages must agree on every count and id — see check_languages_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 import msgspec
 
-from kiosk.contentfile import ContentError, FieldError, Frozen, load_model, placeholders
+from kiosk.contentfile import (
+    MAX_TEXT,
+    ContentError,
+    FieldError,
+    Frozen,
+    Label,
+    Text,
+    load_model,
+    placeholders,
+)
 from kiosk.scoring import BAND_NAMES, MAX_VALUE, SCORED_ITEMS
 
-Text = Annotated[
-    str, msgspec.Meta(min_length=1)
-]  # strings are stripped first (contentfile.stripped)
 # Ids are referenced from guidance.toml and stored in exports: keep them plain.
 Identifier = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$")]
 
@@ -30,8 +37,14 @@ SAFETY_FILE = "safety.toml"
 RESULTS_FILE = "results.toml"
 
 
+# Lists that become buttons or lines on one screen: longer ones could only slow it down.
+MAX_FIT_QUESTIONS = 30
+MAX_FIT_OPTIONS = 10
+MAX_CRISIS_LINES = 10
+
+
 class Meta(Frozen, frozen=True):
-    language: Text
+    language: Label
     # Where the wording came from, so the clinic can check it against the original.
     source: Text
 
@@ -51,13 +64,13 @@ class InstrumentContent(Frozen, frozen=True):
     instrument_id: ClassVar[str] = ""
     display_name: ClassVar[str] = ""
 
-    title: Text
-    heading: Text
+    title: Label
+    heading: Label
     stem: Text
-    options: tuple[Text, ...]
-    items: tuple[Text, ...]
+    options: Annotated[tuple[Label, ...], msgspec.Meta(max_length=20)]
+    items: Annotated[tuple[Text, ...], msgspec.Meta(max_length=20)]
     difficulty: Text
-    difficulty_options: tuple[Text, ...]
+    difficulty_options: Annotated[tuple[Label, ...], msgspec.Meta(max_length=20)]
 
     def __post_init__(self) -> None:
         _check_option_count("options", self.options)
@@ -102,7 +115,7 @@ class InstrumentsContent(Frozen, frozen=True):
 
 class FitOption(Frozen, frozen=True):
     id: Identifier
-    label: Text
+    label: Label
 
 
 def _check_unique_ids(field: str, ids: list[str], what: str) -> None:
@@ -114,7 +127,9 @@ def _check_unique_ids(field: str, ids: list[str], what: str) -> None:
 class FitQuestion(Frozen, frozen=True):
     id: Identifier
     text: Text
-    options: Annotated[tuple[FitOption, ...], msgspec.Meta(min_length=2)]
+    options: Annotated[
+        tuple[FitOption, ...], msgspec.Meta(min_length=2, max_length=MAX_FIT_OPTIONS)
+    ]
 
     def __post_init__(self) -> None:
         _check_unique_ids("options", [option.id for option in self.options], "option")
@@ -127,8 +142,10 @@ class FitContent(Frozen, frozen=True):
     """The "which program fits" questions. Stored answers are option indexes by item number."""
 
     meta: Meta
-    title: Text
-    questions: Annotated[tuple[FitQuestion, ...], msgspec.Meta(min_length=1)]
+    title: Label
+    questions: Annotated[
+        tuple[FitQuestion, ...], msgspec.Meta(min_length=1, max_length=MAX_FIT_QUESTIONS)
+    ]
 
     def __post_init__(self) -> None:
         _check_unique_ids("questions", [q.id for q in self.questions], "question")
@@ -147,18 +164,20 @@ class FitContent(Frozen, frozen=True):
 class CrisisLine(Frozen, frozen=True):
     text: Text
     # Kept apart from the text so screens can show it large and the summary can print it bold.
-    number: Text
+    number: Label
 
 
 class SafetyContent(Frozen, frozen=True):
     meta: Meta
-    title: Text
+    title: Label
     message: Text
     # Shown on the safety screen, every result screen and every summary; never empty.
-    crisis: Annotated[tuple[CrisisLine, ...], msgspec.Meta(min_length=1)]
-    continue_label: Text
-    stop_label: Text
-    talk_now_label: Text
+    crisis: Annotated[
+        tuple[CrisisLine, ...], msgspec.Meta(min_length=1, max_length=MAX_CRISIS_LINES)
+    ]
+    continue_label: Label
+    stop_label: Label
+    talk_now_label: Label
 
 
 class GuidanceTexts(Frozen, frozen=True):
@@ -175,6 +194,8 @@ def _check_band_keys(instrument: str, texts: dict[str, object]) -> None:
             raise FieldError(f"{instrument}.{band}", f"expected text, got {type(text).__name__}")
         if not text:
             raise FieldError(f"{instrument}.{band}", "must not be empty")
+        if len(text) > MAX_TEXT:
+            raise FieldError(f"{instrument}.{band}", f"too long (at most {MAX_TEXT} characters)")
     expected = BAND_NAMES[instrument]
     missing = [band for band in expected if band not in texts]
     unknown = sorted(key for key in texts if key not in expected)
@@ -204,11 +225,17 @@ class BandTexts(Frozen, frozen=True):
 def _placeholders(field: str, text: str) -> frozenset[str]:
     try:
         return placeholders(text)
-    except ValueError as exc:  # "{n" and the like
-        raise FieldError(field, f"broken {{placeholder}}: {exc}") from None
+    except ValueError as exc:  # "{n", "{n:d}" and the like
+        raise FieldError(field, str(exc)) from None
 
 
 class ResultsContent(Frozen, frozen=True):
+    # The only texts of the screening files that are filled in (str.format); see check_texts.
+    templates: ClassVar[Mapping[str, frozenset[str]]] = {
+        "not_scored_one": frozenset({"n"}),
+        "not_scored_many": frozenset({"n"}),
+    }
+
     meta: Meta
     not_a_diagnosis: Text
     clinician_decides: Text

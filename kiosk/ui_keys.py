@@ -85,3 +85,16 @@ _KEYS: dict[str, set[str]] = {
 }
 
 UI_KEYS: Mapping[str, frozenset[str]] = {key: frozenset(names) for key, names in _KEYS.items()}
+
+# A value for every placeholder above, of the type the screens and the summary pass (counts are
+# ints, the visit code and the phone are text): kiosk.content fills in every template with these
+# at load, so a template that would fail in front of a visitor fails there instead.
+SAMPLE_VALUES: Mapping[str, object] = {
+    "n": 3,
+    "total": 9,
+    "max": 27,
+    "seconds": 30,
+    "days": 90,
+    "code": "K7Q2",
+    "phone": "555-0100",
+}

@@ -91,3 +91,33 @@ def test_data_dir_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("KIOSK_DATA_DIR")
     monkeypatch.setattr("kiosk.config.default_data_dir", lambda: tmp_path / "user")
     assert load_config(None).data_dir == tmp_path / "user"
+
+
+def test_content_dir_precedence(tmp_path: Path) -> None:
+    # The caller's folder, then [kiosk] content_dir (relative to the config file), then the
+    # shipped content.
+    from kiosk.config import DEFAULT_CONTENT_DIR
+
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    path = etc / "kiosk.toml"
+    path.write_text('[kiosk]\ncontent_dir = "content"\n')
+    assert load_config(path, tmp_path).content_dir == etc / "content"
+    path.write_text(f"[kiosk]\ncontent_dir = {str(tmp_path / 'abs')!r}\n")
+    assert load_config(path, tmp_path).content_dir == tmp_path / "abs"
+    assert load_config(path, tmp_path, content_dir=tmp_path / "arg").content_dir == tmp_path / "arg"
+    assert load_config(None, tmp_path).content_dir == DEFAULT_CONTENT_DIR
+
+
+@pytest.mark.parametrize("char", ["\\u0000", "\\n"])
+@pytest.mark.parametrize(("section", "key"), [("kiosk", "content_dir"), ("storage", "data_dir")])
+def test_a_folder_name_with_a_control_character_is_refused(
+    tmp_path: Path, section: str, key: str, char: str
+) -> None:
+    # TOML can spell a NUL ("\u0000"); no file name holds one, and Python raises ValueError (a
+    # traceback) at the first use of such a path. A line break would split the messages naming it.
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'[{section}]\n{key} = "data{char}dir"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path, tmp_path)
+    assert str(info.value).startswith(f"{path}: {section}.{key}: a folder name cannot contain")
