@@ -171,6 +171,11 @@ class MainWindow(QMainWindow):
         staff = self.navigator.built_staff()
         if staff is not None:
             staff.wait()
+        # The speech engine closes in its own thread; one stuck in the speech service is left
+        # behind (at most a second's wait) rather than holding up the exit.
+        speaker = self.navigator.built_speaker()
+        if speaker is not None:
+            speaker.shutdown()
         if self.input is not None:
             self.input.removeEventFilter(self.idle)
             if self._lockdown is not None:
