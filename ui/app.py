@@ -279,6 +279,11 @@ class MainWindow(QMainWindow):
         if self._opener is not None and self._opener.busy():
             self._opener.wait(60_000)
             QApplication.processEvents()
+        # The speech engine closes in its own thread; one stuck in the speech service is left
+        # behind (at most a second's wait) rather than holding up the exit.
+        speaker = self.navigator.built_speaker()
+        if speaker is not None:
+            speaker.shutdown()
         if self.input is not None:
             self.input.removeEventFilter(self.idle)
             if self._lockdown is not None:

@@ -399,8 +399,15 @@ class Navigator(QWidget):
 
             self._speaker = speech.Speaker(self)
             self._speaker.speaking_changed.connect(self._speaking_changed)
+            # The engine starts in its own thread: the button shows once it is ready, and hides
+            # whenever it stops answering (a hung speech service costs read aloud, not the kiosk).
+            self._speaker.available_changed.connect(self._speech_available)
             self._speaker.set_language(self.language)
             self.top_bar.read_button.setVisible(self._speaker.available)
+        return self._speaker
+
+    def built_speaker(self) -> Speaker | None:
+        """The speaker if it was ever made (shutdown closes its engine)."""
         return self._speaker
 
     def set_portrait(self, portrait: bool) -> None:
@@ -735,6 +742,14 @@ class Navigator(QWidget):
 
     def _speaking_changed(self, speaking: bool) -> None:
         self.top_bar.read_button.setChecked(self.reading)
+
+    def _speech_available(self, available: bool) -> None:
+        self.top_bar.read_button.setVisible(available)
+        if not available and self.reading:
+            # Nothing can be heard now: reading mode ends with the button that would stop it.
+            self.reading = False
+            self.top_bar.read_button.setChecked(False)
+            self.top_bar.set_language(self.language, self.content[self.language])
 
     def _set_large_text(self, on: bool) -> None:
         self._apply_theme(replace(self.theme_options, large_text=on))

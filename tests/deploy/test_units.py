@@ -222,3 +222,41 @@ def test_on_failure_can_be_told_never_to_reboot(tmp_path: Path) -> None:
     assert code == 0
     assert calls == ""
     assert "systemctl start clinic-kiosk" in out
+
+
+def config_lines(path: Path) -> list[str]:
+    """The settings of a speech-dispatcher (dotconf) file, without comments and blank lines."""
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def test_speech_dispatchers_log_is_small_and_in_memory() -> None:
+    # Read aloud's speech-dispatcher is autospawned by libspeechd with the app's environment and
+    # no options of ours: only its settings file can be the kiosk's. It reads
+    # $XDG_CONFIG_HOME/speech-dispatcher/speechd.conf when that exists, instead of the system's.
+    environment = dict(word.split("=", 1) for word in words(KIOSK, "Service.Environment"))
+    installed = "/opt/clinic-kiosk/deploy/xdg-config"
+    assert environment["XDG_CONFIG_HOME"] == installed
+    folder = ROOT / "deploy" / "xdg-config" / "speech-dispatcher"  # copied there by install.sh
+    settings = config_lines(folder / "speechd.conf")
+    # The system's settings first (voices, audio, modules), then the kiosk's: dotconf applies
+    # them in order, so the kiosk's log level is the one in force. At 1 and above,
+    # speech-dispatcher 0.11 logs every voice of every module at each start and connection
+    # (~1.2 MB each time); at 0 a line per start.
+    assert settings[0] == 'Include "/etc/speech-dispatcher/speechd.conf"'
+    assert [s for s in settings if s.split()[0].lower() == "loglevel"] == ["LogLevel 0"]
+    assert settings.index("LogLevel 0") > 0
+    # Its log stays where "default" puts it, $XDG_RUNTIME_DIR/speech-dispatcher/log/: nothing
+    # here sends it (or a protocol log of what is spoken) anywhere else.
+    keys = {s.split()[0].lower() for s in settings}
+    assert not keys & {"logdir", "logfile", "customlogfile"}
+    # The system's settings include clients/*.conf and name modules/*.conf from this folder.
+    for name in ("modules", "clients"):
+        assert os.readlink(folder / name) == f"/etc/speech-dispatcher/{name}"
+    # $XDG_RUNTIME_DIR is the unit's RuntimeDirectory: in memory (/run), emptied at every stop
+    # and restart (no RuntimeDirectoryPreserve=), never on the data folder's disk. Unset, GLib
+    # would fall back to $XDG_CACHE_HOME (/var/cache/clinic-kiosk, on disk): it must stay set.
+    start = one(KIOSK, "Service.ExecStart").split()
+    assert "XDG_RUNTIME_DIR=/run/clinic-kiosk" in start[: start.index("/usr/bin/cage")]
+    assert one(KIOSK, "Service.RuntimeDirectory") == "clinic-kiosk"
+    assert "Service.RuntimeDirectoryPreserve" not in KIOSK

@@ -27,6 +27,8 @@ def make_window(qtbot: QtBot, content: Content) -> Iterator[MakeWindow]:
         # The kiosk as it is a moment after start: every screen built, the voice found (the timer
         # that does it is tested in test_shell.py).
         window.navigator.warm_up()
+        # The voice is found in the engine's own thread, a moment after the warm-up.
+        qtbot.waitUntil(lambda: not window.navigator.speaker.starting, timeout=15000)
         windows.append(window)
         return window
 

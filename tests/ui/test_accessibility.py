@@ -125,14 +125,14 @@ def test_read_aloud_speaks_the_question_and_options_on_screen(
     for button in question.option_buttons:
         assert button.text() in spoken
     assert "Atrás" in spoken and "Saltar esta pregunta" in spoken
-    assert nav.speaker.is_speaking()
+    qtbot.waitUntil(nav.speaker.is_speaking)  # the engine reports from its own thread
     assert read.text() == content["es"].strings("access.stop_reading")
     # Read-aloud mode stays on: the next question is spoken without another tap.
     question.option_buttons[0].click()
     assert question.question.text() in nav.speaker.spoken[-1]
     assert spoken != nav.speaker.spoken[-1]
     read.click()  # a second tap stops
-    assert not nav.speaker.is_speaking()
+    qtbot.waitUntil(lambda: not nav.speaker.is_speaking())
     assert read.text() == content["es"].strings("access.read_aloud")
     count = len(nav.speaker.spoken)
     question.option_buttons[0].click()
