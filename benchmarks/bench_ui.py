@@ -2,6 +2,7 @@
 
 python benchmarks/bench_ui.py taps [--quick]     tap -> next question painted, answer committed
 python benchmarks/bench_ui.py memory [--quick]   RSS after 10 and after 1,000 visits
+python benchmarks/bench_ui.py reception [--quick]  reception's list with 1,010 visits today
 
 Visitors are driven the way ``ui/preview.py``'s drive() does it: the buttons' own click(), so
 every tap goes through the screen's signal, the navigator, kiosk.flow and a committed SQLite
@@ -340,13 +341,110 @@ def bench_memory(quick: bool) -> dict[str, Any]:
     return result
 
 
+# --- reception's list on a busy day ---------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self, now: Any) -> None:
+        self.now = now
+
+    def __call__(self) -> Any:
+        return self.now
+
+
+def _open_reception(window: Any) -> float:
+    """Staff mode from its PIN page to reception's first list painted (the PIN itself, a
+    deliberately slow argon2id hash, is not what is measured)."""
+    staff = window.navigator.staff
+    staff.open()
+    settle()
+    staff.role = "reception"  # what a right reception PIN sets
+    start = time.perf_counter()
+    staff.show_reception()  # reads the day, fills the list
+    APP.processEvents()  # layout and paint
+    window.repaint()
+    elapsed = time.perf_counter() - start
+    return elapsed
+
+
+def bench_reception(quick: bool) -> dict[str, Any]:
+    """Opening reception's list with 1,010 visits today, next to the same with none.
+
+    The visits are complete ones with every answer (datagen.bulk_day). The floor is the same
+    window opening the same page on a day without visits (the staff clock moved two days on),
+    interleaved with the busy day, so what remains is what the visits cost."""
+    from datetime import datetime, timedelta
+
+    from datagen import bulk_day
+
+    from kiosk.config import load_config
+    from kiosk.content import load_content
+
+    visits = 1010
+    runs = 5 if quick else 21
+    busy: list[float] = []
+    floor: list[float] = []
+    refresh: list[float] = []
+    with disk_tmpdir() as folder:
+        config = load_config(None, folder)
+        midnight = datetime.now(config.zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        rows = bulk_day(
+            folder,
+            load_content(config.content_dir, config.languages),
+            visits=visits,
+            day_start=midnight,
+        )
+        window = open_window(folder)
+        staff = window.navigator.staff
+        today = staff.clock()
+        empty_day = _Clock(today + timedelta(days=2))
+        try:
+            widgets_before = len(QApplication.allWidgets())
+            first = _open_reception(window)  # also builds the staff pages (once per run)
+            shown = staff.reception.codes_shown()
+            listed = len(staff.reception.row_codes())
+            widgets_after_first = len(QApplication.allWidgets())
+            staff.lock()
+            settle()
+            for index in range(runs):
+                for name in ("busy", "empty") if index % 2 else ("empty", "busy"):
+                    staff.clock = empty_day if name == "empty" else _Clock(today)
+                    elapsed = _open_reception(window)
+                    (busy if name == "busy" else floor).append(elapsed)
+                    if name == "busy":
+                        # The list re-reads the day every 5 s while it is shown.
+                        start = time.perf_counter()
+                        staff.refresh_visits()
+                        APP.processEvents()
+                        window.repaint()
+                        refresh.append(time.perf_counter() - start)
+                    staff.lock()
+                    settle()
+            widgets_end = len(QApplication.allWidgets())
+        finally:
+            close_window(window)
+    return {
+        "visits": visits,
+        "rows": rows,
+        "listed": listed,
+        "rows_shown": len(shown),
+        "first_open_ms": round(first * 1000, 1),
+        "open": summary_ms(busy),
+        "floor": summary_ms(floor),
+        "refresh": summary_ms(refresh),
+        "widgets_before": widgets_before,
+        "widgets_after_first_open": widgets_after_first,
+        "widgets_at_end": widgets_end,
+    }
+
+
 def _all_time() -> tuple[Any, Any]:
     from datetime import UTC, datetime
 
     return datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 
 
-BENCHES = {"taps": bench_taps, "memory": bench_memory}
+BENCHES = {"taps": bench_taps, "memory": bench_memory, "reception": bench_reception}
 
 
 def main() -> None:
