@@ -28,6 +28,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
     from kiosk.content import load_content
+    from kiosk.cups_spool import print_check_line as print_cups_spool_line
     from kiosk.store import DB_FILENAME, check_database
 
     problems: list[str] = []
@@ -44,6 +45,7 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
         problems += [f"database: {p}" for p in db_problems]
     else:
         print(f"database: ok ({db_path})")
+    print_cups_spool_line(config.printing.printer)
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0
