@@ -269,6 +269,35 @@ def _measure() -> int:
     return rss_kb()
 
 
+def _heap_kb() -> dict[str, int] | None:
+    """Native memory in use (glibc's malloc: what RSS hides behind its free lists and trims) and
+    SQLite's own share of it (its page cache grows with the database up to its 2 MiB limit).
+    None where glibc's mallinfo2 is not there."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [
+            (name, ctypes.c_size_t)
+            for name in (
+                "arena", "ordblks", "smblks", "hblks", "hblkhd",
+                "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
+            )
+        ]  # fmt: skip
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+        sqlite = ctypes.CDLL("libsqlite3.so.0")
+        sqlite.sqlite3_memory_used.restype = ctypes.c_int64
+    except (OSError, AttributeError):
+        return None
+    info = libc.mallinfo2()
+    return {
+        "in_use_kb": (info.uordblks + info.hblkhd) // 1024,
+        "sqlite_kb": sqlite.sqlite3_memory_used() // 1024,
+    }
+
+
 def bench_memory(quick: bool) -> dict[str, Any]:
     """RSS after visit 10 and after the last; a census of widgets and objects at both points."""
     total = 150 if quick else 1000
@@ -278,6 +307,9 @@ def bench_memory(quick: bool) -> dict[str, Any]:
     compensate = loss_per_call > 0.5
     lost_total = {name: 0 for name in SINGLETONS}
     harness_calls = 0
+    # Native heap from visit 50 (the first visits still fill caches: fonts, Qt's type wrappers).
+    heap_from = 50 if total > 100 else 10
+    heap: dict[int, dict[str, int] | None] = {}
     # Memory, not durability, is measured here: the database sits in RAM so 1,000 visits
     # (about 27,000 committed writes) fit in the time budget. The process's RSS is the same.
     with ram_tmpdir() as folder:
@@ -301,6 +333,9 @@ def bench_memory(quick: bool) -> dict[str, Any]:
                     baseline = _counts()
                 elif index % 100 == 0 or index == total:
                     series[index] = _measure()
+                if index in (heap_from, total):
+                    _measure()
+                    heap[index] = _heap_kb()
                 if index in series:
                     print(f"BENCH_PROGRESS visits={index} rss_kb={series[index]}", flush=True)
             elapsed = time.perf_counter() - start
@@ -322,6 +357,19 @@ def bench_memory(quick: bool) -> dict[str, Any]:
         "refcount_loss_per_void_call": round(loss_per_call, 3),
         "refcounts_at_start": counts_at_start,
     }
+    first_heap, last_heap = heap.get(heap_from), heap.get(total)
+    if first_heap is not None and last_heap is not None:
+        visits = total - heap_from
+        grown = last_heap["in_use_kb"] - first_heap["in_use_kb"]
+        by_sqlite = last_heap["sqlite_kb"] - first_heap["sqlite_kb"]
+        result["heap"] = {
+            "from_visit": heap_from,
+            "at_start_kb": first_heap,
+            "at_end_kb": last_heap,
+            "in_use_bytes_per_visit": round(grown * 1024 / visits),
+            "sqlite_bytes_per_visit": round(by_sqlite * 1024 / visits),
+            "other_bytes_per_visit": round((grown - by_sqlite) * 1024 / visits),
+        }
     if compensate:
         measured = total - 10
         # The harness's own Qt calls (clicks, processEvents) lose a None reference each; a

@@ -369,6 +369,17 @@ def rows_for(results: dict[str, Any]) -> list[dict[str, Any]]:
             "<= 5 %",
             r["growth_pct"] <= 5,
         )
+        if r.get("heap"):
+            h = r["heap"]
+            row(
+                f"6 native heap in use, visit {h['from_visit']} -> {r['visits']:,}, per visit "
+                "(SQLite's page cache apart)",
+                f"{h['other_bytes_per_visit']:+,} B",
+                f"SQLite {h['sqlite_bytes_per_visit']:+,} B",
+                "",
+                "~0 (no leak)",
+                h["other_bytes_per_visit"] <= 256,
+            )
         a, b = r["census_after_10"], r["census_after_end"]
         row(
             "6 widgets / QObjects alive, visit 10 -> end",

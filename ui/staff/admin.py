@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from kiosk.config import Config
 from kiosk.export import FORMATS, ExportFormat, export_filename
 from kiosk.store import AuditEntry
+from ui.screens.base import clear_layout
 from ui.staff.common import long_date, set_direction, show
 from ui.staff.folders import describe
 from ui.staff.printer_state import PrinterState, queue_label
@@ -357,11 +358,7 @@ class AdminPage(QWidget):
         self._clear_export_result()
 
     def set_folders(self, folders: Sequence[Path], data_dir: Path) -> None:
-        while self.folder_list.count():
-            widget = self.folder_list.takeAt(0).widget()
-            if widget is not None:
-                widget.hide()
-                widget.deleteLater()
+        clear_layout(self.folder_list)
         self.folders = list(folders)
         self.folder_buttons = {}
         for folder in self.folders:
