@@ -119,6 +119,8 @@ def test_a_thousand_visits_make_no_widget_per_visit_urgent_first_last_reachable(
     assert page.codes_shown()[0] == urgent_new and page.line_for(urgent_new).urgent  # type: ignore[union-attr]
     codes = page.row_codes()
 
+    # The re-read every 5 s reuses the lines of visits that did not change; a lock forgets them.
+    assert len(page._line_cache) == len(page.row_codes())
     # The last visit of the day can be reached and opened.
     page.list.scrollToBottom()
     qtbot.wait(10)
@@ -126,6 +128,8 @@ def test_a_thousand_visits_make_no_widget_per_visit_urgent_first_last_reachable(
     tap_row(page, codes[-1])
     assert staff.stack.currentWidget() is staff.visit_page
     assert staff.visit_page.code == codes[-1]
+    staff.lock()
+    assert page.row_codes() == [] and page._line_cache == {}
 
 
 def test_rows_are_big_unclipped_aligned_and_read_as_they_show(
@@ -177,6 +181,16 @@ def test_keyboard_and_switch_users_open_a_row_with_enter(window: MainWindow, qtb
     qtbot.keyClick(page.list, Qt.Key.Key_Return)
     assert staff.visit_page.code == page.row_codes()[2]
     assert set(page.row_codes()) == set(codes)
+    # A desk keyboard's typing jumps to the visit whose code starts with it.
+    staff.visit_page.back_button.click()
+    order = page.row_codes()
+    target = next(code for code in reversed(order) if sum(c[:3] == code[:3] for c in order) == 1)
+    page.list.setFocus(Qt.FocusReason.TabFocusReason)
+    page.list.setCurrentIndex(page.model.index(0))
+    qtbot.keyClicks(page.list, target[:3])
+    assert page.list.currentIndex().row() == order.index(target)
+    qtbot.keyClick(page.list, Qt.Key.Key_Enter)
+    assert staff.visit_page.code == target
 
 
 def unused_fragment(codes: list[str]) -> str:
