@@ -13,8 +13,9 @@ tell, never "ok" by default:
 2. ``cupsctl``, which asks cupsd for its settings (allowed to root and the lpadmin group);
 3. CUPS itself, about this user's newest printed job that it still remembers: its IPP attribute
    ``job-preserved`` says whether the document is still on disk. Only a "yes" is taken as an
-   answer (a document no longer kept may have been kept for a while). ``check_spool(jobs=True)``;
-   it loads http.client, so the kiosk does it off its start path (staff page, after a print).
+   answer (a document no longer kept may have been kept for a while). ``check_spool(jobs=True)``
+   and ``job_kept``; they load http.client, so the kiosk asks only off its start path (the staff
+   printer page, `check`, after a print).
 
 Used at start (a log line), on the staff printer page and by ``python -m kiosk check``.
 """
