@@ -133,6 +133,7 @@ def _run(args: argparse.Namespace) -> int:
         window.close()
         return 0
     window.navigator.warmed_up.connect(settle)
+    window.navigator.warmed_up.connect(lambda: _check_cups_spool(config.printing.printer))
     window.show_kiosk()
     from PySide6.QtCore import QTimer
 
@@ -148,6 +149,18 @@ def _run(args: argparse.Namespace) -> int:
     window.status_changed.connect(lambda line: watchdog.notify(f"STATUS={line}"))
     app.aboutToQuit.connect(watchdog.stopping)
     return app.exec()
+
+
+def _check_cups_spool(printer: str) -> None:
+    """Whether CUPS keeps a copy of every printed summary (kiosk/cups_spool.py), logged once
+    start-up has settled, on a thread: cupsctl can hang when cupsd is stuck."""
+    import threading
+
+    from kiosk.cups_spool import log_check
+
+    threading.Thread(
+        target=log_check, args=(printer,), name="cups-spool-check", daemon=True
+    ).start()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 python benchmarks/bench_ui.py taps [--quick]     tap -> next question painted, answer committed
 python benchmarks/bench_ui.py memory [--quick]   RSS after 10 and after 1,000 visits
+python benchmarks/bench_ui.py reception [--quick]  reception's list with 1,010 visits today
 
 Visitors are driven the way ``ui/preview.py``'s drive() does it: the buttons' own click(), so
 every tap goes through the screen's signal, the navigator, kiosk.flow and a committed SQLite
@@ -268,6 +269,35 @@ def _measure() -> int:
     return rss_kb()
 
 
+def _heap_kb() -> dict[str, int] | None:
+    """Native memory in use (glibc's malloc: what RSS hides behind its free lists and trims) and
+    SQLite's own share of it (its page cache grows with the database up to its 2 MiB limit).
+    None where glibc's mallinfo2 is not there."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [
+            (name, ctypes.c_size_t)
+            for name in (
+                "arena", "ordblks", "smblks", "hblks", "hblkhd",
+                "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
+            )
+        ]  # fmt: skip
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+        sqlite = ctypes.CDLL("libsqlite3.so.0")
+        sqlite.sqlite3_memory_used.restype = ctypes.c_int64
+    except (OSError, AttributeError):
+        return None
+    info = libc.mallinfo2()
+    return {
+        "in_use_kb": (info.uordblks + info.hblkhd) // 1024,
+        "sqlite_kb": sqlite.sqlite3_memory_used() // 1024,
+    }
+
+
 def bench_memory(quick: bool) -> dict[str, Any]:
     """RSS after visit 10 and after the last; a census of widgets and objects at both points."""
     total = 150 if quick else 1000
@@ -277,6 +307,9 @@ def bench_memory(quick: bool) -> dict[str, Any]:
     compensate = loss_per_call > 0.5
     lost_total = {name: 0 for name in SINGLETONS}
     harness_calls = 0
+    # Native heap from visit 50 (the first visits still fill caches: fonts, Qt's type wrappers).
+    heap_from = 50 if total > 100 else 10
+    heap: dict[int, dict[str, int] | None] = {}
     # Memory, not durability, is measured here: the database sits in RAM so 1,000 visits
     # (about 27,000 committed writes) fit in the time budget. The process's RSS is the same.
     with ram_tmpdir() as folder:
@@ -300,6 +333,9 @@ def bench_memory(quick: bool) -> dict[str, Any]:
                     baseline = _counts()
                 elif index % 100 == 0 or index == total:
                     series[index] = _measure()
+                if index in (heap_from, total):
+                    _measure()
+                    heap[index] = _heap_kb()
                 if index in series:
                     print(f"BENCH_PROGRESS visits={index} rss_kb={series[index]}", flush=True)
             elapsed = time.perf_counter() - start
@@ -321,6 +357,19 @@ def bench_memory(quick: bool) -> dict[str, Any]:
         "refcount_loss_per_void_call": round(loss_per_call, 3),
         "refcounts_at_start": counts_at_start,
     }
+    first_heap, last_heap = heap.get(heap_from), heap.get(total)
+    if first_heap is not None and last_heap is not None:
+        visits = total - heap_from
+        grown = last_heap["in_use_kb"] - first_heap["in_use_kb"]
+        by_sqlite = last_heap["sqlite_kb"] - first_heap["sqlite_kb"]
+        result["heap"] = {
+            "from_visit": heap_from,
+            "at_start_kb": first_heap,
+            "at_end_kb": last_heap,
+            "in_use_bytes_per_visit": round(grown * 1024 / visits),
+            "sqlite_bytes_per_visit": round(by_sqlite * 1024 / visits),
+            "other_bytes_per_visit": round((grown - by_sqlite) * 1024 / visits),
+        }
     if compensate:
         measured = total - 10
         # The harness's own Qt calls (clicks, processEvents) lose a None reference each; a
@@ -340,13 +389,110 @@ def bench_memory(quick: bool) -> dict[str, Any]:
     return result
 
 
+# --- reception's list on a busy day ---------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self, now: Any) -> None:
+        self.now = now
+
+    def __call__(self) -> Any:
+        return self.now
+
+
+def _open_reception(window: Any) -> float:
+    """Staff mode from its PIN page to reception's first list painted (the PIN itself, a
+    deliberately slow argon2id hash, is not what is measured)."""
+    staff = window.navigator.staff
+    staff.open()
+    settle()
+    staff.role = "reception"  # what a right reception PIN sets
+    start = time.perf_counter()
+    staff.show_reception()  # reads the day, fills the list
+    APP.processEvents()  # layout and paint
+    window.repaint()
+    elapsed = time.perf_counter() - start
+    return elapsed
+
+
+def bench_reception(quick: bool) -> dict[str, Any]:
+    """Opening reception's list with 1,010 visits today, next to the same with none.
+
+    The visits are complete ones with every answer (datagen.bulk_day). The floor is the same
+    window opening the same page on a day without visits (the staff clock moved two days on),
+    interleaved with the busy day, so what remains is what the visits cost."""
+    from datetime import datetime, timedelta
+
+    from datagen import bulk_day
+
+    from kiosk.config import load_config
+    from kiosk.content import load_content
+
+    visits = 1010
+    runs = 5 if quick else 21
+    busy: list[float] = []
+    floor: list[float] = []
+    refresh: list[float] = []
+    with disk_tmpdir() as folder:
+        config = load_config(None, folder)
+        midnight = datetime.now(config.zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        rows = bulk_day(
+            folder,
+            load_content(config.content_dir, config.languages),
+            visits=visits,
+            day_start=midnight,
+        )
+        window = open_window(folder)
+        staff = window.navigator.staff
+        today = staff.clock()
+        empty_day = _Clock(today + timedelta(days=2))
+        try:
+            widgets_before = len(QApplication.allWidgets())
+            first = _open_reception(window)  # also builds the staff pages (once per run)
+            shown = staff.reception.codes_shown()
+            listed = len(staff.reception.row_codes())
+            widgets_after_first = len(QApplication.allWidgets())
+            staff.lock()
+            settle()
+            for index in range(runs):
+                for name in ("busy", "empty") if index % 2 else ("empty", "busy"):
+                    staff.clock = empty_day if name == "empty" else _Clock(today)
+                    elapsed = _open_reception(window)
+                    (busy if name == "busy" else floor).append(elapsed)
+                    if name == "busy":
+                        # The list re-reads the day every 5 s while it is shown.
+                        start = time.perf_counter()
+                        staff.refresh_visits()
+                        APP.processEvents()
+                        window.repaint()
+                        refresh.append(time.perf_counter() - start)
+                    staff.lock()
+                    settle()
+            widgets_end = len(QApplication.allWidgets())
+        finally:
+            close_window(window)
+    return {
+        "visits": visits,
+        "rows": rows,
+        "listed": listed,
+        "rows_shown": len(shown),
+        "first_open_ms": round(first * 1000, 1),
+        "open": summary_ms(busy),
+        "floor": summary_ms(floor),
+        "refresh": summary_ms(refresh),
+        "widgets_before": widgets_before,
+        "widgets_after_first_open": widgets_after_first,
+        "widgets_at_end": widgets_end,
+    }
+
+
 def _all_time() -> tuple[Any, Any]:
     from datetime import UTC, datetime
 
     return datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 
 
-BENCHES = {"taps": bench_taps, "memory": bench_memory}
+BENCHES = {"taps": bench_taps, "memory": bench_memory, "reception": bench_reception}
 
 
 def main() -> None:

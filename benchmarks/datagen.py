@@ -126,12 +126,8 @@ def bulk_year(
     shape the store writes them (complete visits with every answer, both scores, and a print job
     for most). Returns the row counts.
     """
-    Store.open(data_dir).close()  # schema, WAL, permissions: exactly as the kiosk makes them
     rng = random.Random(seed)
     cutoff = now - timedelta(days=retention_days)
-    fit = content["en"].screening.fit
-    rules = content.rules
-    total = old_visits + recent_visits
     # Old visits spread over the year before the cutoff, recent ones over the retention window.
     starts = [
         cutoff - timedelta(seconds=rng.uniform(60, 365 * 86400)) for _ in range(old_visits)
@@ -139,7 +135,28 @@ def bulk_year(
         cutoff + timedelta(seconds=rng.uniform(60, (retention_days - 1) * 86400))
         for _ in range(recent_visits)
     ]
-    starts.sort()  # ids grow with time, as they do on a kiosk
+    counts = _bulk_insert(data_dir, content, starts, rng)
+    return {"old_visits": old_visits, "recent_visits": recent_visits, **counts}
+
+
+def bulk_day(
+    data_dir: Path, content: Content, *, visits: int, day_start: datetime, seed: int = 11
+) -> dict[str, int]:
+    """``visits`` complete visits (every answer, scores, most printed, ~4 % urgent) started in
+    the 24 hours from ``day_start``: a very busy day for reception's list."""
+    rng = random.Random(seed)
+    starts = [day_start + timedelta(seconds=rng.uniform(0, 86399)) for _ in range(visits)]
+    return _bulk_insert(data_dir, content, starts, rng)
+
+
+def _bulk_insert(
+    data_dir: Path, content: Content, starts: list[datetime], rng: random.Random
+) -> dict[str, int]:
+    Store.open(data_dir).close()  # schema, WAL, permissions: exactly as the kiosk makes them
+    fit = content["en"].screening.fit
+    rules = content.rules
+    total = len(starts)
+    starts = sorted(starts)  # ids grow with time, as they do on a kiosk
 
     conn = sqlite3.connect(data_dir / DB_FILENAME)
     counts = {"answers": 0, "scores": 0, "print_jobs": 0}
@@ -171,12 +188,7 @@ def bulk_year(
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     finally:
         conn.close()
-    return {
-        "visits": total,
-        "old_visits": old_visits,
-        "recent_visits": recent_visits,
-        **counts,
-    }
+    return {"visits": total, **counts}
 
 
 _GUIDANCE_CACHE: dict[tuple[object, ...], str] = {}

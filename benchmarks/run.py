@@ -312,6 +312,43 @@ def rows_for(results: dict[str, Any]) -> list[dict[str, Any]]:
             "<= 3 s",
             3000,
         )
+    if "reception" in results and not failed("reception", "7 reception list", "<= 1 frame/row"):
+        r = results["reception"]
+        o, f = r["open"], r["floor"]
+        frame_ms = 1000 / 60
+        per_row = (o["median_ms"] - f["median_ms"]) / max(1, r["rows_shown"])
+        timed(
+            f"7 reception: list of {r['visits']:,} visits painted, median of {o['n']} "
+            "(floor: same page, a day without visits)",
+            o["median_ms"],
+            f["median_ms"],
+        )
+        row(
+            f"7 ... cost per row on screen ({r['rows_shown']} rows shown)",
+            _ms(per_row),
+            "",
+            "",
+            "<= 16.7 ms (a frame)",
+            per_row <= frame_ms,
+        )
+        row(
+            "7 ... first list after staff mode opens",
+            _ms(r["first_open_ms"]),
+            "",
+            "",
+            "(watchdog: seconds)",
+            None,
+        )
+        g = r["refresh"]
+        timed("7 ... re-read every 5 s while shown, median", g["median_ms"], f["median_ms"])
+        row(
+            "7 ... widgets alive: first list -> after all runs",
+            str(r["widgets_at_end"]),
+            str(r["widgets_after_first_open"]),
+            "",
+            "no growth",
+            r["widgets_at_end"] <= r["widgets_after_first_open"],
+        )
     if "start_rss" in results and not failed("start_rss", "6 RSS after start", "<= 1.5x"):
         r = results["start_rss"]
         row(
@@ -332,6 +369,17 @@ def rows_for(results: dict[str, Any]) -> list[dict[str, Any]]:
             "<= 5 %",
             r["growth_pct"] <= 5,
         )
+        if r.get("heap"):
+            h = r["heap"]
+            row(
+                f"6 native heap in use, visit {h['from_visit']} -> {r['visits']:,}, per visit "
+                "(SQLite's page cache apart)",
+                f"{h['other_bytes_per_visit']:+,} B",
+                f"SQLite {h['sqlite_bytes_per_visit']:+,} B",
+                "",
+                "~0 (no leak)",
+                h["other_bytes_per_visit"] <= 256,
+            )
         a, b = r["census_after_10"], r["census_after_end"]
         row(
             "6 widgets / QObjects alive, visit 10 -> end",
@@ -404,6 +452,7 @@ STEPS: dict[str, Callable[[dict[str, str], bool], dict[str, Any]]] = {
     "export": lambda env, quick: _child("bench_data.py", "export", env, quick),
     "purge": lambda env, quick: _child("bench_data.py", "purge", env, quick),
     "memory": lambda env, quick: _child("bench_ui.py", "memory", env, quick),
+    "reception": lambda env, quick: _child("bench_ui.py", "reception", env, quick),
 }
 
 

@@ -15,13 +15,15 @@
 #   - installs the systemd units, /etc/pam.d/clinic-kiosk and /usr/local/sbin/clinic-kiosk-admin,
 #   - enables clinic-kiosk.service (from the next boot) and clinic-kiosk-purge.timer, unless
 #     --no-enable; it does not start the kiosk (that would take over tty1 under your feet),
-#   - checks what it cannot fix for you (CUPS keeping job files, an unencrypted disk) and prints
-#     the next steps.
+#   - sets "PreserveJobFiles No" in /etc/cups/cupsd.conf (CUPS would keep a copy of every printed
+#     summary for a day) and restarts CUPS if that changed it,
+#   - checks what it cannot fix for you (an unencrypted disk) and prints the next steps.
 #
 # INSTALL_USER, INSTALL_PREFIX, INSTALL_DATA_DIR, INSTALL_ETC_DIR, INSTALL_BACKUP_DIR,
-# INSTALL_UNIT_DIR, INSTALL_SBIN_DIR, INSTALL_PAM_DIR and INSTALL_PYTHON replace the default
-# places; the installed files are rewritten to match. They exist for CI, which installs a second,
-# throwaway copy (tests/deploy/setup-ci.sh); a clinic's kiosk uses the defaults.
+# INSTALL_UNIT_DIR, INSTALL_SBIN_DIR, INSTALL_PAM_DIR, INSTALL_PYTHON and INSTALL_CUPSD_CONF
+# replace the default places; the installed files are rewritten to match. They exist for CI,
+# which installs a second, throwaway copy (tests/deploy/setup-ci.sh); a clinic's kiosk uses the
+# defaults.
 set -euo pipefail
 # Everything under /opt must be readable by the kiosk user, whatever the caller's umask; the
 # private folders below get their modes explicitly.
@@ -57,6 +59,7 @@ UNIT_DIR=${INSTALL_UNIT_DIR:-/etc/systemd/system}
 SBIN_DIR=${INSTALL_SBIN_DIR:-/usr/local/sbin}
 PAM_DIR=${INSTALL_PAM_DIR:-/etc/pam.d}
 PYTHON=${INSTALL_PYTHON:-/usr/bin/python3}
+CUPSD_CONF=${INSTALL_CUPSD_CONF:-/etc/cups/cupsd.conf}
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEPLOY="$SRC/deploy"
 UNITS=(clinic-kiosk.service clinic-kiosk-failed.service clinic-kiosk-purge.service clinic-kiosk-purge.timer)
@@ -251,11 +254,26 @@ if ((ENABLE)); then
     fi
 fi
 
-# --- what this script cannot fix for you -------------------------------------------------------
-if [[ -f /etc/cups/cupsd.conf ]] && ! grep -Eqi '^[[:space:]]*PreserveJobFiles[[:space:]]+(no|off|false)\b' /etc/cups/cupsd.conf; then
-    warn "CUPS keeps a copy of every printed summary (PHI) on disk: add 'PreserveJobFiles No'" \
-        "to /etc/cups/cupsd.conf and restart CUPS (docs/deploy.md, 'The printer')"
+# --- CUPS keeps no copy of printed summaries ---------------------------------------------------
+# By default CUPS keeps every printed document in /var/spool/cups for a day: each a visitor's
+# summary. The kiosk checks it too (python -m kiosk check, the admin's printer page, its log).
+if [[ -f "$CUPSD_CONF" ]]; then
+    if [[ "$(sh "$DEPLOY/cups-no-job-files.sh" "$CUPSD_CONF")" == changed ]]; then
+        say "set 'PreserveJobFiles No' in $CUPSD_CONF: CUPS keeps no copy of printed summaries"
+        if [[ "$CUPSD_CONF" != /etc/cups/cupsd.conf ]]; then
+            :  # a relocated copy (CI): no cupsd reads it
+        elif ((systemd_running)) && systemctl is-active --quiet cups.service; then
+            systemctl restart cups.service
+        else
+            warn "restart CUPS so that it reads PreserveJobFiles No: systemctl restart cups"
+        fi
+    fi
+else
+    warn "no $CUPSD_CONF: once CUPS is installed, run: sudo sh $PREFIX/deploy/cups-no-job-files.sh" \
+        "and restart CUPS, or it keeps a copy of every printed summary (docs/deploy.md)"
 fi
+
+# --- what this script cannot fix for you -------------------------------------------------------
 data_source=$(findmnt -n -o SOURCE --target "$DATA_DIR" 2>/dev/null || true)
 if [[ -n "$data_source" && -b "$data_source" ]] &&
     ! lsblk -s -n -o TYPE "$data_source" 2>/dev/null | grep -qw crypt; then
@@ -271,7 +289,7 @@ Installed the clinic kiosk in $PREFIX ($WARNINGS warning(s) above). Next steps:
   2. Staff PINs (6-12 digits, no 123456 or 121212, different for each role):
        sudo clinic-kiosk-admin set-pin reception
        sudo clinic-kiosk-admin set-pin admin
-  3. Printer: set it up in CUPS with ErrorPolicy retry-job and PreserveJobFiles No (docs/deploy.md).
+  3. Printer: set it up in CUPS with ErrorPolicy retry-job (docs/deploy.md).
   4. Optional daily export: set KIOSK_EXPORT_DIR in $ETC_DIR/environment.
   5. Start it: sudo systemctl start clinic-kiosk   (or reboot; it starts on tty1 at every boot)
      Status and logs: systemctl status clinic-kiosk; journalctl -u clinic-kiosk -b

@@ -37,6 +37,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
     from kiosk.content import load_content
+    from kiosk.cups_spool import print_check_line as print_cups_spool_line
     from kiosk.store import MIN_FREE_BYTES, assess_database, format_bytes
 
     problems: list[str] = []
@@ -61,6 +62,7 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
     if free is not None and free >= MIN_FREE_BYTES:
         needed, has = format_bytes(MIN_FREE_BYTES), format_bytes(free)
         print(f"disk: ok (needs at least {needed} free; has {has})")
+    print_cups_spool_line(config.printing.printer)
     for problem in problems:
         print(problem, file=sys.stderr)
     # Warnings are worth a look but the kiosk runs with them, so they do not fail the check.

@@ -62,3 +62,16 @@ class Visit(Struct, frozen=True):
     printed: bool = False
     seen: bool = False
     print_jobs: tuple[PrintJob, ...] = ()
+
+
+class VisitSummary(Struct, frozen=True):
+    """One line of reception's list: what a visit's row shows, without its answers or scores
+    (a day of a thousand visits is read in milliseconds, every few seconds)."""
+
+    id: int
+    code: str
+    started_at: datetime
+    status: VisitStatus
+    urgent: bool
+    printed: bool
+    seen: bool

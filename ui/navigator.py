@@ -627,7 +627,11 @@ class Navigator(QWidget):
         self.printer.print_visit(code)
 
     def _print_finished(self, code: str, outcome: PrintOutcome) -> None:
-        # A reset (idle, Finish) may have happened while the job ran: then nothing is shown.
+        # Logged whoever is at the kiosk now: the visitor may have left while it printed.
+        if outcome.state not in ("completed", "saved"):
+            log.warning("print of %s failed: %s", code, outcome.error)
+        # A reset (idle, Finish, "Done" while printing) may have happened while the job ran:
+        # then nothing is shown; the outcome is already recorded with the visit.
         if self.current is not ScreenId.PRINTING or self.printing.code != code:
             return
         if outcome.state == "completed":
@@ -635,7 +639,6 @@ class Navigator(QWidget):
         elif outcome.state == "saved":
             self.printing.show_outcome("saved", code)
         else:
-            log.warning("print of %s failed: %s", code, outcome.error)
             self.printing.show_outcome("failure", code)
         # A visitor listening must hear where their summary is (or their code, if it failed).
         self.printing.order_focus()

@@ -87,7 +87,7 @@ def drive(window, screen: str) -> None:  # type: ignore[no-untyped-def]
     nav.question.option_buttons[1].click()
     for value in (2, 1, 0, 2, 1):
         nav.question.option_buttons[value].click()
-    if screen in ("printing", "printing_failed"):
+    if screen in ("printing_progress", "printing", "printing_failed"):
         from PySide6.QtWidgets import QApplication
 
         from kiosk.printing import PrintOutcome
@@ -96,6 +96,10 @@ def drive(window, screen: str) -> None:  # type: ignore[no-untyped-def]
         nav.printer.wait()
         QApplication.processEvents()  # deliver the real ("saved") outcome first
         code = nav.flow.code
+        if screen == "printing_progress":  # as it shows while a job is followed
+            nav.printing.show_outcome("progress", code)
+            nav.printing.order_focus()
+            return
         outcome = (
             PrintOutcome(True, "completed", 1, None, "lobby")
             if screen == "printing"
@@ -118,6 +122,7 @@ SCREENS = (
     "fit",
     "safety",
     "results",
+    "printing_progress",
     "printing",
     "printing_failed",
     "unavailable",

@@ -35,7 +35,7 @@ def _print(visit: Visit, lc: LanguageContent, config: Config, queue: str) -> Pri
 
     try:
         pdf = render_summary(visit, lc, config)
-        return submit_and_follow(
+        outcome = submit_and_follow(
             pdf,
             queue,
             title=summary_title(visit.code),
@@ -44,6 +44,28 @@ def _print(visit: Visit, lc: LanguageContent, config: Config, queue: str) -> Pri
     except Exception:  # a rendering bug must not take the kiosk down or leave the job pending
         log.exception("printing visit %s failed", visit.code)
         return PrintOutcome.failed("could not make the summary (see the kiosk log)")
+    if outcome.printed and outcome.cups_job_id is not None:
+        _warn_if_kept(outcome.cups_job_id)
+    return outcome
+
+
+_spool_warned = False  # once per run: every print after it would say the same
+
+
+def _warn_if_kept(job_id: int) -> None:
+    """On the worker thread, after a print: CUPS itself says whether it kept the document, whatever
+    cupsd.conf says or whether the kiosk could read it (kiosk/cups_spool.py)."""
+    global _spool_warned
+    from kiosk.cups_spool import FIX, job_kept
+
+    if _spool_warned or not job_kept(job_id):
+        return
+    _spool_warned = True
+    log.warning(
+        "cups spool: CUPS keeps a copy of the summary it printed (job %s) in /var/spool/cups: %s",
+        job_id,
+        FIX,
+    )
 
 
 class PrintService(QObject):

@@ -23,4 +23,11 @@ export INSTALL_BACKUP_DIR=/var/backups/clinic-kiosk-ci
 export INSTALL_UNIT_DIR=$SYSTEM/systemd
 export INSTALL_SBIN_DIR=$SYSTEM/sbin
 export INSTALL_PAM_DIR=$SYSTEM/pam.d
+# A copy of this machine's cupsd.conf for install.sh to set PreserveJobFiles in: the CUPS that
+# the printing tests use is left as it is (and never restarted under them).
+mkdir -p "$SYSTEM/cups"
+if [[ -f /etc/cups/cupsd.conf ]]; then
+    cp /etc/cups/cupsd.conf "$SYSTEM/cups/cupsd.conf"
+fi
+export INSTALL_CUPSD_CONF=$SYSTEM/cups/cupsd.conf
 bash deploy/install.sh --no-enable "$@"

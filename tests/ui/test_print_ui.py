@@ -4,6 +4,11 @@ code; the visit stays complete and reprintable whatever the printer does."""
 from __future__ import annotations
 
 import io
+import logging
+import shutil
+import socket
+import tempfile
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -17,6 +22,7 @@ from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide 
     cups_session_fixture,
 )
 from tests.ui.conftest import MakeWindow, with_printer
+from tests.ui.touch import tap
 from ui.navigator import ScreenId
 from ui.preview import drive
 
@@ -95,3 +101,110 @@ def test_print_through_cups_then_failure_then_reprint(
         visit = store.get_visit(code2)
     assert [j.state for j in visit.print_jobs] == ["failed", "completed"]
     assert visit.printed
+
+
+# --- leaving while it prints (up to the print timeout, a minute by default) -------------------
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_visitor_can_leave_while_it_prints_and_the_outcome_is_still_recorded(
+    make_window: MakeWindow, config: Config, qtbot: QtBot, language: str
+) -> None:
+    window = make_window(with_printer(config, "none"))
+    nav = window.navigator
+    nav.switch_language(language)
+    drive(window, "results")
+    code = nav.flow.code
+    assert code is not None
+    nav.results.print_button.click()
+    # The job runs on its worker; its outcome reaches the screen only through the event loop,
+    # so the screen is still "printing" here whatever the worker has done meanwhile.
+    printing = nav.printing
+    assert nav.current is ScreenId.PRINTING and printing.outcome == "progress"
+    strings = window.content[language].strings
+    assert printing.message.text() == strings("printing.progress")
+    assert printing.waiting.isVisible() and printing.waiting.text() == strings("printing.waiting")
+    assert printing.code_label.isVisible() and printing.code_label.text() == code
+    button = printing.finish_button
+    assert button.isVisible() and button.isEnabled()
+    assert button.text() == strings("printing.leave") and button.accessibleName() == button.text()
+    spoken = printing.speech_text()
+    assert code in spoken and strings("printing.leave") in spoken
+    tap(button)
+    assert nav.current is ScreenId.WELCOME and nav.flow is None
+    qtbot.waitUntil(lambda: not nav.printer.busy(), timeout=30000)
+    assert nav.current is ScreenId.WELCOME  # the outcome does not bring the screen back
+    assert window.store is not None
+    visit = window.store.get_visit(code)
+    assert visit.status == "completed"
+    assert [j.state for j in visit.print_jobs] == ["saved"]
+    # A finished job shows "Finish" again, as before (the next visitor starts in English).
+    drive(window, "results")
+    nav.results.print_button.click()
+    qtbot.waitUntil(lambda: nav.printing.outcome != "progress", timeout=30000)
+    assert not printing.waiting.isVisible()
+    assert button.text() == window.content[nav.language].strings("printing.done")
+
+
+def test_a_slow_print_lets_the_visitor_go_and_its_failure_is_recorded_later(
+    make_window: MakeWindow,
+    config: Config,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """CUPS that takes the connection and never answers: the job hangs until the print timeout
+    (the shortest allowed, 5 s, here). The visitor leaves at once; the failure is logged and
+    recorded with the visit when it comes, and the next visitor's screen is left alone."""
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-cups-"))
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        silent.bind(str(folder / "cups.sock"))
+        silent.listen(16)
+        monkeypatch.setenv("CUPS_SERVER", str(folder / "cups.sock"))
+        cfg = config.replace(printing=config.printing.replace(printer="lobby", timeout_seconds=5))
+        window = make_window(cfg)
+        nav = window.navigator
+        drive(window, "results")
+        code = nav.flow.code
+        nav.results.print_button.click()
+        qtbot.wait(500)  # the job is now waiting on CUPS
+        assert nav.printer.busy() and nav.printing.outcome == "progress"
+        tap(nav.printing.finish_button)  # a finger: only a button on screen takes it
+        assert nav.current is ScreenId.WELCOME
+        nav.welcome.checkin_button.click()  # the next visitor starts
+        assert nav.current is ScreenId.PRIVACY
+        with caplog.at_level(logging.WARNING, logger="ui.navigator"):
+            qtbot.waitUntil(lambda: not nav.printer.busy(), timeout=30000)
+        assert nav.current is ScreenId.PRIVACY
+        assert window.store is not None
+        (job,) = window.store.get_visit(code).print_jobs
+        assert job.state == "failed" and job.error and "CUPS did not answer" in job.error
+        assert any(code in r.getMessage() and "failed" in r.getMessage() for r in caplog.records)
+    finally:
+        silent.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.cups
+def test_leaving_while_it_prints_on_cups_still_prints_and_records_it(
+    make_window: MakeWindow, config: Config, qtbot: QtBot, cups: CupsQueue
+) -> None:
+    window = make_window(with_printer(config, cups.name))
+    nav = window.navigator
+    drive(window, "results")
+    code = nav.flow.code
+    nav.results.print_button.click()
+    assert nav.printing.outcome == "progress"
+    tap(nav.printing.finish_button)
+    assert nav.current is ScreenId.WELCOME
+    qtbot.waitUntil(lambda: not nav.printer.busy(), timeout=30000)
+    assert window.store is not None
+    visit = window.store.get_visit(code)
+    assert visit.printed
+    (job,) = visit.print_jobs
+    assert job.state == "completed" and job.cups_job_id is not None
+    text = "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(cups.output_for(job.cups_job_id))).pages
+    )
+    assert code in text

@@ -48,6 +48,7 @@ from ui.navigator import ScreenId
 from ui.staff import folders
 from ui.staff import panel as panel_module
 from ui.staff.panel import StaffPanel
+from ui.staff.reception import ReceptionPage
 from ui.theme import ThemeOptions
 
 # Every test here hashes PINs: at a small argon2id cost (tests/staff_support.py).
@@ -99,6 +100,16 @@ def enter_as(qtbot: QtBot, window: MainWindow, pin: str) -> StaffPanel:
     sign_in(qtbot, nav.staff, pin)
     assert nav.staff.role is not None
     return nav.staff
+
+
+def tap_row(page: ReceptionPage, code: str) -> None:
+    """Bring a visit's row on screen, then tap its middle as a finger would."""
+    assert page.scroll_to(code), f"{code} is not listed"
+    row = page.model.row_of(code)
+    assert row is not None
+    rect = page.list.visualRect(page.model.index(row))
+    assert page.list.viewport().rect().contains(rect.center())
+    tap(page.list.viewport(), rect.center())
 
 
 def audit(window: MainWindow) -> list[tuple[str, str, str]]:
@@ -341,24 +352,23 @@ def test_reception_lists_today_urgent_first_then_newest_and_refreshes(
     staff = enter_as(qtbot, window, RECEPTION_PIN)
     page = staff.reception
     assert page.row_codes() == [urgent_new, urgent_old, left, running, oldest]
-    rows = page.rows
-    assert rows[urgent_new].marker.isVisible() and rows[urgent_old].marker.isVisible()
-    assert not rows[oldest].marker.isVisible()
-    assert rows[urgent_new].property("urgent") is True
-    cells = [cell.text() for cell in rows[running].cells]
-    assert cells[0] == running and cells[2:] == ["In progress", "No", "No"]
-    assert [c.text() for c in rows[left].cells][2] == "Abandoned"
-    assert [c.text() for c in rows[oldest].cells][2:] == ["Completed", "No", "No"]
-    assert rows[urgent_new].text().startswith(f"Urgent. {urgent_new}, started ")
-    assert rows[urgent_new].accessibleName() == rows[urgent_new].text()
+    lines = {code: page.line_for(code) for code in page.row_codes()}
+    assert lines[urgent_new].urgent and lines[urgent_old].urgent  # type: ignore[union-attr]
+    assert not lines[oldest].urgent  # type: ignore[union-attr]
+    assert lines[running].cells() == (running, lines[running].started, "In progress", "No", "No")  # type: ignore[union-attr]
+    assert lines[left].status == "Abandoned"  # type: ignore[union-attr]
+    assert lines[oldest].cells()[2:] == ("Completed", "No", "No")  # type: ignore[union-attr]
+    spoken = page.model.data(page.model.index(0), Qt.ItemDataRole.AccessibleTextRole)
+    assert spoken.startswith(f"Urgent. {urgent_new}, started ")
     assert "5 visits, 2 urgent" in page.subtitle.text()
-    # A visitor finishes meanwhile: the list picks it up by itself, keeping its rows.
+    # A visitor finishes meanwhile: the list picks it up by itself, where the finger is.
     staff.refresh_timer.setInterval(50)
-    kept = rows[oldest]
+    page.scroll_to(oldest)
+    scrolled = page.list.verticalScrollBar().value()
     newest = make_visit(store, content)
     qtbot.waitUntil(lambda: newest in page.row_codes(), timeout=2000)
     assert page.row_codes() == [urgent_new, urgent_old, newest, left, running, oldest]
-    assert page.rows[oldest] is kept
+    assert page.list.verticalScrollBar().value() == scrolled
     # Yesterday's visits are not today's.
     clock = Clock()
     clock.advance(-24 * 3600)
@@ -376,7 +386,7 @@ def test_urgent_visit_summary_reprint_and_seen_in_three_taps(
     code = make_visit(store, content, urgent=True)
     staff = enter_as(qtbot, window, RECEPTION_PIN)
     page = staff.visit_page
-    staff.reception.rows[code].click()  # tap 1: the urgent row, on top
+    tap_row(staff.reception, code)  # tap 1: the urgent row, on top
     assert staff.stack.currentWidget() is page
     assert not staff.refresh_timer.isActive()
     assert page.title.text() == f"Visit {code}"
@@ -402,7 +412,7 @@ def test_urgent_visit_summary_reprint_and_seen_in_three_taps(
     page.back_button.click()
     assert staff.stack.currentWidget() is staff.reception
     assert staff.refresh_timer.isActive()
-    assert staff.reception.rows[code].cells[4].text() == "Yes"
+    assert staff.reception.line_for(code).seen == "Yes"  # type: ignore[union-attr]
     trail = audit(window)
     mine = [(actor, action, detail) for actor, action, detail in trail if actor == "reception"]
     assert [a for _, a, _ in mine] == ["pin_ok", "open_visit", "reprint", "mark_seen"]
@@ -417,7 +427,7 @@ def test_without_qtpdf_the_summary_is_shown_as_text(
     assert window.store is not None
     code = make_visit(window.store, content)
     staff = enter_as(qtbot, window, RECEPTION_PIN)
-    staff.reception.rows[code].click()
+    tap_row(staff.reception, code)
     summary = staff.visit_page.summary
     qtbot.waitUntil(summary.text.isVisible, timeout=10000)
     assert summary.image is None and not summary.picture.isVisible()
@@ -437,7 +447,7 @@ def test_reprint_through_the_cups_pdf_queue(
     set_pin(store, "reception", RECEPTION_PIN)
     code = make_visit(store, content, urgent=True)
     staff = enter_as(qtbot, window, RECEPTION_PIN)
-    staff.reception.rows[code].click()
+    tap_row(staff.reception, code)
     page = staff.visit_page
     page.reprint_button.click()
     qtbot.waitUntil(lambda: page.status.text() != "Printing…", timeout=30000)
@@ -543,7 +553,7 @@ def test_admin_views_audit_printer_settings_and_reception(
     staff.bar.switch_button.click()
     assert staff.stack.currentWidget() is staff.reception
     assert staff.reception.row_codes() == [code]
-    staff.reception.rows[code].click()
+    tap_row(staff.reception, code)
     assert staff.visit_page.code == code
     assert staff.bar.switch_button.text() == "Admin tools"
     staff.bar.switch_button.click()
@@ -623,7 +633,7 @@ def test_sixty_seconds_without_a_touch_locks_staff_mode(
     before = staff.idle_timer.remainingTime()
     tap(staff.reception, QPoint(5, 5))
     assert staff.idle_timer.remainingTime() > before
-    staff.reception.rows[code].click()
+    tap_row(staff.reception, code)
     qtbot.waitUntil(lambda: staff.visit_page.summary.image is not None, timeout=10000)
     assert not window.idle.timer.isActive()  # the visitor's idle dialog stays out of it
     staff.idle_timer.setInterval(100)
@@ -632,7 +642,7 @@ def test_sixty_seconds_without_a_touch_locks_staff_mode(
     assert not window.overlay.isVisible()
     assert staff.role is None
     assert staff.visit_page.code is None and staff.visit_page.summary.image is None
-    assert staff.reception.rows == {} and staff.pin_page.keypad.text() == ""
+    assert staff.reception.row_codes() == [] and staff.pin_page.keypad.text() == ""
     assert not staff.refresh_timer.isActive() and not staff.idle_timer.isActive()
     assert ("reception", "idle_lock") in actions(window)
     # Coming back starts at the PIN pad again.
@@ -646,12 +656,12 @@ def test_sign_out_forgets_everything(window: MainWindow, content: Content, qtbot
     nav = window.navigator
     staff = enter_as(qtbot, window, ADMIN_PIN)
     staff.bar.switch_button.click()
-    staff.reception.rows[code].click()
+    tap_row(staff.reception, code)
     assert staff.bar.sign_out_button.isVisible()
     staff.bar.sign_out_button.click()
     assert nav.current is ScreenId.WELCOME
     assert staff.role is None and staff.visit_page.code is None
-    assert staff.reception.rows == {} and staff.admin.audit_rows == []
+    assert staff.reception.row_codes() == [] and staff.admin.audit_rows == []
     assert staff.admin.folders == []
     assert actions(window)[-1] == ("admin", "sign_out")
 
@@ -675,7 +685,7 @@ def staff_pages(qtbot: QtBot, window: MainWindow, code: str) -> Iterator[str]:
     yield "admin-purge-confirm"
     staff.bar.switch_button.click()
     yield "reception"
-    staff.reception.rows[code].click()
+    tap_row(staff.reception, code)
     qtbot.waitUntil(lambda: staff.visit_page.summary.image is not None, timeout=10000)
     yield "visit"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -28,15 +29,22 @@ BUTTON_TEXT_ROLES = ("buttontext", "buttondetail")
 
 
 def clear_layout(layout: QLayout) -> None:
-    """Remove and delete every widget a screen built for the previous content."""
+    """Remove and delete every widget a screen built for the previous content, with the layout
+    items that held them: takeAt() hands an item to the caller, and PySide does not own it, so
+    an item only dropped stays in native memory (about 2 KB a visit, as every reset shows the
+    screens' text again)."""
     while layout.count():
         item = layout.takeAt(0)
         widget = item.widget()
+        nested = item.layout()
         if widget is not None:
             widget.hide()
             widget.deleteLater()
-        elif item.layout() is not None:
-            clear_layout(item.layout())
+        if nested is not None:
+            clear_layout(nested)
+            nested.deleteLater()  # the item is the layout itself, a QObject
+        else:
+            shiboken6.delete(item)  # a widget's item or a spacer (its widget is not deleted)
 
 
 def in_order(layout: QLayout) -> Iterator[QWidget]:

@@ -373,10 +373,15 @@ class PrintingScreen(Screen):
         self.outcome: str = "progress"  # progress | success | failure | saved
         self.message = label("question")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # While the job runs (up to the print timeout, a minute by default) the visitor need not
+        # stand and wait: the visit is saved, and the code is all the front desk needs.
+        self.waiting = label("body")
+        self.waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.code_label = label("code")
         self.code_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.column.addStretch(1)
         self.column.addWidget(self.message)
+        self.column.addWidget(self.waiting)
         self.column.addWidget(self.code_label)
         self.column.addStretch(2)
         self.finish_button = TouchButton(role="primary")
@@ -391,11 +396,14 @@ class PrintingScreen(Screen):
             self.retranslate()
 
     def retranslate(self) -> None:
+        printing = self.outcome == "progress"
         set_label(self.message, self.t(f"printing.{self.outcome}", code=self.code))
+        set_label(self.waiting, self.t("printing.waiting") if printing else "")
+        self.waiting.setVisible(printing)
         set_label(self.code_label, self.code)
-        self.code_label.setVisible(self.outcome != "progress")
-        self.finish_button.setText(self.t("printing.done"))
-        self.finish_button.setVisible(self.outcome != "progress")
+        # Leaving while it prints is "Done — I'll take my code to the front desk"; the job goes
+        # on and its outcome is recorded with the visit for reception (see Navigator).
+        self.finish_button.setText(self.t("printing.leave" if printing else "printing.done"))
 
 
 class MessageScreen(Screen):

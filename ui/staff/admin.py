@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from kiosk.config import Config
 from kiosk.export import FORMATS, ExportFormat, export_filename
 from kiosk.store import AuditEntry
+from ui.screens.base import clear_layout
 from ui.staff.common import long_date, set_direction, show
 from ui.staff.folders import describe
 from ui.staff.printer_state import PrinterState, queue_label
@@ -216,8 +217,14 @@ class AdminPage(QWidget):
         self.printer_text.setObjectName("PrinterState")
         self.printer_check_button = TouchButton("Check again")
         self.printer_check_button.clicked.connect(self.printer_check_requested)
+        # Whether CUPS keeps a copy of every printed summary on disk (PreserveJobFiles).
+        self.printer_spool = label("body")
+        self.printer_spool.setObjectName("SpoolState")
+        self.printer_spool.setContentsMargins(16, 12, 16, 12)  # inside its warning frame
+        self.printer_spool.hide()
         column.addWidget(self.printer_queue)
         column.addWidget(self.printer_text)
+        column.addWidget(self.printer_spool)
         column.addWidget(self.printer_check_button, 0, Qt.AlignmentFlag.AlignLeft)
         column.addWidget(
             label(
@@ -357,11 +364,7 @@ class AdminPage(QWidget):
         self._clear_export_result()
 
     def set_folders(self, folders: Sequence[Path], data_dir: Path) -> None:
-        while self.folder_list.count():
-            widget = self.folder_list.takeAt(0).widget()
-            if widget is not None:
-                widget.hide()
-                widget.deleteLater()
+        clear_layout(self.folder_list)
         self.folders = list(folders)
         self.folder_buttons = {}
         for folder in self.folders:
@@ -457,6 +460,17 @@ class AdminPage(QWidget):
             )
         set_label(self.printer_text, state.text)
         set_prop(self.printer_text, "state", "ok" if state.ok else "problem")
+        spool = state.spool
+        if spool is None:
+            show(self.printer_spool, "")
+        else:
+            show(
+                self.printer_spool,
+                f"Copies of summaries: {spool.message}."
+                if spool.ok
+                else f"Warning: {spool.message}.",
+            )
+            set_prop(self.printer_spool, "state", "ok" if spool.ok else "problem")
         self.printer_check_button.setEnabled(True)
 
     # -- purge, exit ----------------------------------------------------------------------------
@@ -499,6 +513,7 @@ class AdminPage(QWidget):
         self.set_audit([], str)
         show(self.audit_message, "")
         set_label(self.printer_text, "")
+        show(self.printer_spool, "")
         show(self.purge_result, "")
         self._last_export = None
         self.folder = None

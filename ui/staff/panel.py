@@ -386,7 +386,7 @@ class StaffPanel(QWidget):
         today = self.today()
         start, end = day_range(today, self.config.zone)
         try:
-            visits = self.store.list_visits(start, end)
+            visits = self.store.list_visit_summaries(start, end)
         except StoreError as exc:
             self.reception.show_error(f"Could not read today's visits: {_one_line(exc)}")
             return
