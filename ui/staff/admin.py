@@ -107,6 +107,7 @@ class AdminPage(QWidget):
         # every section so it is seen whichever is open.
         self.notice = label("body")
         self.notice.setObjectName("AdminNotice")
+        self.notice.setContentsMargins(16, 12, 16, 12)  # inside its warning frame
         self.notice.hide()
         layout.addWidget(self.notice)
         self.tabs_grid = QGridLayout()
