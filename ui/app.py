@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self._open_tries = 0
         self._open_problem: str | None = None  # the last reason logged, to log each only once
         self._opener: Worker | None = None
+        self._purger: Worker | None = None
         self._closing = False
         self.navigator.store_lost.connect(self._store_lost)
         self._set_store(store)
@@ -225,12 +226,23 @@ class MainWindow(QMainWindow):
         self.status_changed.emit("Kiosk window shown (the database is available again)")
 
     def _daily_purge(self) -> None:
-        if self.store is None:
+        # Off the screen thread: the screen thread waits at most a frame for the database, so a
+        # purge run here would both freeze taps and give up whenever another program writes.
+        store = self.store
+        if store is None:
             return
-        try:
-            self.store.purge(self.config.storage.retention_days)
-        except StoreError as exc:
-            log.error("daily purge failed: %s", exc)
+        if self._purger is None:
+            self._purger = Worker(1, self)
+        elif self._purger.busy():
+            return
+        days = self.config.storage.retention_days
+        self._purger.run(lambda: store.purge(days), self._purged)
+
+    def _purged(self, result: object, error: BaseException | None) -> None:
+        if isinstance(error, StoreError):
+            log.error("daily purge failed: %s", error)
+        elif error is not None:
+            log.error("daily purge failed", exc_info=error)
 
     # -- window -----------------------------------------------------------------------------
 
@@ -276,9 +288,10 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.open_timer.stop()
         self.store_timer.stop()
-        if self._opener is not None and self._opener.busy():
-            self._opener.wait(60_000)
-            QApplication.processEvents()
+        for worker in (self._opener, self._purger):
+            if worker is not None and worker.busy():
+                worker.wait(60_000)
+                QApplication.processEvents()
         # The speech engine closes in its own thread; one stuck in the speech service is left
         # behind (at most a second's wait) rather than holding up the exit.
         speaker = self.navigator.built_speaker()

@@ -188,3 +188,44 @@ def test_a_visit_cut_short_by_a_read_only_database_is_abandoned_once_it_is_writa
     assert stored_status(data_dir, code) == "in_progress"
     nav.store._db.execute("PRAGMA query_only = OFF")
     qtbot.waitUntil(lambda: stored_status(data_dir, code) == "abandoned", timeout=6000)
+
+
+# --- the daily purge ---------------------------------------------------------------------
+
+
+def test_the_daily_purge_runs_off_the_screen_thread_while_visitors_are_saved(
+    make_window: MakeWindow, config: Config, qtbot: QtBot
+) -> None:
+    """The screen thread waits at most a frame for the database: the daily purge runs on a
+    worker, so it neither freezes taps nor gives up because the screen thread may not wait."""
+    from datetime import UTC, datetime, timedelta
+
+    window = make_window(config)
+    days = config.storage.retention_days
+    long_ago = datetime.now(UTC) - timedelta(days=days + 3)
+    with Store.open(config.data_dir, clock=lambda: long_ago) as other:
+        old = other.create_visit("en").code
+        other.abandon_visit(old)
+    nav = window.navigator
+    start(nav)
+    tap(nav, 0)  # a visitor answering while the purge runs
+    purged_on: list[bool] = []
+    real_purge = Store.purge
+
+    def watched_purge(store: Store, *args: object, **kwargs: object) -> int:
+        import threading
+
+        purged_on.append(threading.current_thread() is threading.main_thread())
+        return real_purge(store, *args, **kwargs)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Store, "purge", watched_purge)
+        window.purge_timer.timeout.emit()
+        qtbot.waitUntil(lambda: purged_on != [], timeout=10000)
+        qtbot.waitUntil(lambda: window._purger is not None and not window._purger.busy())
+    assert purged_on == [False]
+    assert window.store is not None
+    with pytest.raises(store_module.VisitNotFoundError):
+        window.store.get_visit(old)
+    tap(nav, 0)
+    assert nav.current is ScreenId.QUESTION
