@@ -11,7 +11,8 @@ it offline (docs/admin.md says how long). The guard against guessing at the kios
 A wrong PIN matched nobody, so it cannot be charged to a role. Every wrong PIN therefore counts
 toward one tally that only an administrator clears (an admin sign-in, or `unlock-pins` /
 `set-pin` at the command line) -- never a reception sign-in, so knowing the reception PIN does
-not buy fresh guesses at the admin PIN. The pad waits longer after each one (0, 0, 2, 4, 8 ...
+not buy fresh guesses at the admin PIN. Each counts for FAILURE_WINDOW_SECONDS (a day), so a
+receptionist's occasional slip never piles up between administrator sign-ins. The pad waits longer after each one (0, 0, 2, 4, 8 ...
 s, at most 60 s); at ADMIN_LOCK_AFTER the admin role is locked: its PIN is then refused exactly
 like a wrong one (same wait, so the pad never tells a guesser they found it), while reception
 still signs in so the front desk can work. The lock lifts with `python -m kiosk unlock-pins`, or
@@ -45,6 +46,7 @@ from kiosk.store import Store
 __all__ = [
     "ADMIN_LOCK_AFTER",
     "ADMIN_LOCK_SECONDS",
+    "FAILURE_WINDOW_SECONDS",
     "MAX_DELAY_SECONDS",
     "PIN_MAX_DIGITS",
     "PIN_MIN_DIGITS",
@@ -82,6 +84,11 @@ FREE_ATTEMPTS: Final = 2  # wrong PINs allowed before any wait (fingers slip on 
 MAX_DELAY_SECONDS: Final = 60.0
 ADMIN_LOCK_AFTER: Final = 10  # wrong PINs since the last admin sign-in that lock the admin role
 ADMIN_LOCK_SECONDS: Final = 24 * 3600
+# A wrong PIN counts toward the wait and the lock for this long. Without it a receptionist's
+# occasional typo would pile up between administrator sign-ins, until every typo cost a minute
+# and the admin role locked; a guesser still gets at most ADMIN_LOCK_AFTER tries a day.
+FAILURE_WINDOW_SECONDS: Final = 24 * 3600
+_RECENT_KEPT: Final = 4 * ADMIN_LOCK_AFTER
 
 _PIN_KEY: Final = "staff_pin.{role}"
 _STRENGTH_KEY: Final = "staff_pin.{role}.strength"
@@ -241,6 +248,8 @@ class _State:
     unreported: int = 0  # wrong PINs the next admin sign-in is told of
     last_failure_at: datetime | None = None
     admin_was_locked: bool = False  # since the last admin sign-in
+    # When the counted wrong PINs were typed: each stops counting FAILURE_WINDOW_SECONDS later.
+    recent: tuple[datetime, ...] = ()
 
     def to_json(self) -> str:
         def iso(moment: datetime | None) -> str | None:
@@ -254,6 +263,7 @@ class _State:
                 "unreported": self.unreported,
                 "last_failure_at": iso(self.last_failure_at),
                 "admin_was_locked": self.admin_was_locked,
+                "recent": [moment.isoformat() for moment in self.recent],
             }
         )
 
@@ -288,6 +298,11 @@ def _parse(raw: str | None) -> _State:
             unreported=int(state.get("unreported", failures)),
             last_failure_at=_moment(state.get("last_failure_at")),
             admin_was_locked=bool(state.get("admin_was_locked", False)),
+            recent=tuple(
+                moment
+                for moment in (_moment(value) for value in state.get("recent", []))
+                if moment is not None
+            ),
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         return _DAMAGED
@@ -304,7 +319,7 @@ def _save(store: Store, state: _State) -> None:
 
 def _cleared(state: _State) -> _State:
     """Wait and lock lifted by an administrator; what the next admin sign-in is told stays."""
-    return replace(state, failures=0, wait_until=None, admin_locked_until=None)
+    return replace(state, failures=0, wait_until=None, admin_locked_until=None, recent=())
 
 
 def _lift_detail(state: _State) -> str:
@@ -318,10 +333,22 @@ def _lift_detail(state: _State) -> str:
     return "; ".join(parts) or "nothing was locked"
 
 
+def _aged(state: _State, now: datetime) -> _State:
+    """Only the wrong PINs of the last FAILURE_WINDOW_SECONDS count. A time after ``now`` (the
+    clock went back) counts as now, so it ages out like the others rather than never."""
+    window = timedelta(seconds=FAILURE_WINDOW_SECONDS)
+    # Older versions (and a damaged state) counted without times: those count from now.
+    times = state.recent + (now,) * max(0, state.failures - len(state.recent))
+    recent = tuple(min(moment, now) for moment in times if now - moment < window)
+    if recent == state.recent and len(recent) == state.failures:
+        return state
+    return replace(state, recent=recent, failures=len(recent))
+
+
 def _current(store: Store, now: datetime) -> _State:
     """The stored state as of ``now``: deadlines capped, an expired admin lock lifted."""
     state = _load(store)
-    fresh = state
+    fresh = _aged(state, now)
     if fresh.wait_until is not None and fresh.wait_until - now > timedelta(
         seconds=MAX_DELAY_SECONDS
     ):
@@ -435,11 +462,13 @@ def _dummy_hash() -> str:
 def _fail(store: Store, state: _State, now: datetime, *, admin_pin: bool) -> None:
     """Count a refused PIN. The admin PIN typed while locked costs exactly what a wrong one
     does (the pad must not tell a guesser they found it); only the audit trail says which."""
+    recent = (*state.recent, now)[-_RECENT_KEPT:]
     failures = state.failures + 1
     delay = delay_after(failures)
     state = replace(
         state,
         failures=failures,
+        recent=recent,
         wait_until=now + timedelta(seconds=delay) if delay else None,
     )
     if not admin_pin:

@@ -16,6 +16,7 @@ from kiosk import security
 from kiosk.security import (
     ADMIN_LOCK_AFTER,
     ADMIN_LOCK_SECONDS,
+    FAILURE_WINDOW_SECONDS,
     MAX_DELAY_SECONDS,
     PinError,
     delay_after,
@@ -492,12 +493,34 @@ def test_a_clock_set_back_cannot_lengthen_the_admin_lock(pins: Store, clock: Clo
     assert not pin_status(pins, clock.now).admin_locked
 
 
-def test_a_clock_jump_does_not_reset_the_count(pins: Store, clock: Clock) -> None:
+def test_a_clock_set_back_does_not_reset_the_count(pins: Store, clock: Clock) -> None:
     for _ in range(5):
         wrong_pin(pins, clock)
-    for jump in (3 * 3600, -7 * 24 * 3600, 400 * 24 * 3600):
+    for jump in (3 * 3600, -7 * 24 * 3600, -400 * 24 * 3600):
         clock.advance(jump)
         assert pin_status(pins, clock.now).failures == 5
+    # Times from before the clock went back count as typed now: they age out a day later,
+    # neither never nor at once.
+    clock.advance(FAILURE_WINDOW_SECONDS - 60)
+    assert pin_status(pins, clock.now).failures == 5
+    clock.advance(120)
+    assert pin_status(pins, clock.now).failures == 0
+
+
+def test_a_receptionists_typos_spread_over_days_never_pile_up(pins: Store, clock: Clock) -> None:
+    """Reception signs in every day, an administrator rarely: two typos a day for a month
+    never cost a wait or lock the admin role, but the next admin is told of every one."""
+    for _ in range(30):
+        for _ in range(2):
+            assert lockout_remaining(pins, clock.now) == 0
+            wrong_pin(pins, clock)
+        assert right_pin(pins, clock, RECEPTION_PIN) == "reception"
+        clock.advance(FAILURE_WINDOW_SECONDS)
+    status = pin_status(pins, clock.now)
+    assert not status.admin_locked and status.failures == 0
+    report = sign_in(pins, ADMIN_PIN, clock=clock)
+    assert report.role == "admin"
+    assert report.wrong_pins is not None and report.wrong_pins.count == 60
 
 
 def test_a_damaged_throttle_state_keeps_the_count_high(pins: Store, clock: Clock) -> None:
