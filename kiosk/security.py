@@ -9,21 +9,22 @@ exports in plain text, but whoever has a copy of the database can try every 6-di
 it offline (docs/admin.md says how long). The guard against guessing at the kiosk is here.
 
 A wrong PIN matched nobody, so it cannot be charged to a role. Every wrong PIN therefore counts
-toward one tally that only an administrator clears (an admin sign-in, or `unlock-pins` /
-`set-pin` at the command line) -- never a reception sign-in, so knowing the reception PIN does
-not buy fresh guesses at the admin PIN. Each counts for FAILURE_WINDOW_SECONDS (a day), so a
-receptionist's occasional slip never piles up between administrator sign-ins. The pad waits longer after each one (0, 0, 2, 4, 8 ...
-s, at most 60 s); at ADMIN_LOCK_AFTER the admin role is locked: its PIN is then refused exactly
-like a wrong one (same wait, so the pad never tells a guesser they found it), while reception
-still signs in so the front desk can work. The lock lifts with `python -m kiosk unlock-pins`, or
-by itself ADMIN_LOCK_SECONDS later (audited either way). The next admin to sign in is told how
-many wrong PINs were typed since the last admin sign-in.
+toward one tally that only an administrator clears (an admin sign-in, or `unlock-pins` / `set-pin`
+at the command line) -- never a reception sign-in, so knowing the reception PIN does not buy fresh
+guesses at the admin PIN. Each counts for FAILURE_WINDOW_SECONDS (a day), so a receptionist's
+occasional slip never piles up between administrator sign-ins. The pad waits longer after each one
+(0, 0, 2, 4, 8 ... s, at most 60 s); at ADMIN_LOCK_AFTER the admin role is locked: its PIN is then
+refused exactly like a wrong one (same wait, so the pad never tells a guesser they found it), while
+reception still signs in so the front desk can work. The lock lifts with `python -m kiosk unlock-
+pins`, or by itself ADMIN_LOCK_SECONDS later (audited either way). The next admin to sign in is
+told how many wrong PINs were typed since the last admin sign-in.
 
-The state lives in one setting, so a restart changes nothing. Times in it are capped on reading
-(a wait at MAX_DELAY_SECONDS, the lock at ADMIN_LOCK_SECONDS from now), so a clock set back
-cannot stretch them; the count itself is not a time and no clock jump resets it. A clock set far
-forward does lift the lock early: setting it needs the kiosk computer, which is more than the lock
-guards. Every attempt is audited with its outcome, never the PIN.
+The state lives in one setting, so a restart changes nothing. Times in it are capped on reading (a
+wait at MAX_DELAY_SECONDS, the lock at ADMIN_LOCK_SECONDS from now), so a clock set back cannot
+stretch them, and a wrong PIN that seems to lie in the future counts as typed now, so setting the
+clock back resets nothing. A clock set far forward does age the count out and lift the lock early:
+setting it needs the kiosk computer, which is more than the lock guards. Every attempt is audited
+with its outcome, never the PIN.
 """
 
 from __future__ import annotations
