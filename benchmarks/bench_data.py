@@ -160,7 +160,7 @@ def _export_floor(
     db_path: Path, span: tuple[datetime, datetime], data: bytes, out: Path, fmt: str
 ) -> None:
     """The floor: the day's rows read as plain tuples, and the same bytes written and fsync'd."""
-    from kiosk.store import _iso
+    from kiosk.store.schema import _iso
 
     bounds = [_iso(span[0]), _iso(span[1])]
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
@@ -238,7 +238,7 @@ def bench_export(quick: bool) -> dict[str, Any]:
 
 
 def _purge_floor(db_path: Path, cutoff: datetime) -> float:
-    from kiosk.store import _iso
+    from kiosk.store.schema import _iso
 
     conn = sqlite3.connect(db_path, isolation_level=None)
     try:

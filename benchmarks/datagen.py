@@ -2,9 +2,9 @@
 
 - ``flow_visit`` runs one visitor through ``kiosk.flow.VisitFlow`` (which writes through the
   store's API, exactly as the kiosk does): used for the export day and the urgent summary.
-- ``bulk_year`` fills a store-created database with a year of visits by plain SQL, mirroring the
-  rows the store writes (see kiosk/store.py): only used for the 150,000-visit purge, where going
-  through the API would take minutes.
+- ``bulk_year`` fills a store-created database with a year of visits by plain SQL, mirroring
+  the rows the store writes (see kiosk/store/schema.py): only used for the 150,000-visit purge,
+  where going through the API would take minutes.
 """
 
 from __future__ import annotations

@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import secrets
 import uuid
 from collections.abc import Mapping, Sequence
-from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
@@ -29,6 +26,7 @@ from kiosk.flow import FIT_QUESTIONS
 from kiosk.model import INSTRUMENTS, InstrumentId, SectionId, Visit
 from kiosk.scoring import DIFFICULTY_ITEM
 from kiosk.store import Store
+from kiosk.store.files import atomic_file, fill_new_file
 
 __all__ = [
     "ANSWER_COLUMNS",
@@ -426,56 +424,20 @@ def _json_text(obj: Any) -> bytes:
 def _write_atomically(target: Path, data: bytes, *, force: bool) -> None:
     """``target`` becomes ``data`` (mode 0600) in one step, or stays as it was."""
     folder = target.parent
-    temporary = folder / f".{target.name}.{secrets.token_hex(4)}.partial"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    started = False  # a file that cannot even be made says the folder is the problem
     try:
-        fd = os.open(temporary, flags, 0o600)
+        with atomic_file(target, replace=force) as temporary:
+            started = True
+            fill_new_file(temporary, data)
     except OSError as exc:
-        raise ExportError(
-            f"cannot write to {folder} ({exc.strerror or exc}); nothing was written"
-        ) from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if force:
-            os.replace(temporary, target)
-        else:
-            _move_without_replacing(temporary, target)
-        _fsync_folder(folder)
-    except ExportError:
-        raise
-    except OSError as exc:
-        raise ExportError(
-            f"could not write {target} ({exc.strerror or exc}); nothing was written"
-        ) from exc
-    finally:
-        with suppress(OSError):
-            temporary.unlink()
-
-
-def _move_without_replacing(temporary: Path, target: Path) -> None:
-    # A hard link fails atomically when the name is taken, so a file that appeared since the
-    # first check is never replaced. FAT-formatted USB drives cannot link: there a fresh check
-    # just before the rename has to do.
-    try:
-        os.link(temporary, target)
-    except FileExistsError:
-        raise ExportExistsError(f"{target} already exists (use --force to replace it)") from None
-    except OSError:
-        if target.exists() or target.is_symlink():
+        if not started:
+            raise ExportError(
+                f"cannot write to {folder} ({exc.strerror or exc}); nothing was written"
+            ) from exc
+        if isinstance(exc, FileExistsError):
             raise ExportExistsError(
                 f"{target} already exists (use --force to replace it)"
             ) from None
-        os.replace(temporary, target)
-
-
-def _fsync_folder(folder: Path) -> None:
-    # Makes the rename itself durable; not every file system lets a folder be opened.
-    with suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        raise ExportError(
+            f"could not write {target} ({exc.strerror or exc}); nothing was written"
+        ) from exc

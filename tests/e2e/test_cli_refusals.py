@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-import kiosk.store as store_module
 from kiosk.content import Content
 from kiosk.flow import VisitFlow
-from kiosk.store import DB_FILENAME, Store, StoreError
+from kiosk.store import DB_FILENAME, Store, StoreError, readiness
 from tests.e2e.process import ROOT
 from tests.e2e.process import run_kiosk as kiosk
 from tests.kiosk.store_support import (
@@ -223,7 +222,7 @@ def test_check_refuses_what_the_kiosk_refuses(
     match: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(store_module, "LOCK_PATIENCE_SECONDS", 0.3, raising=False)
+    monkeypatch.setattr(readiness, "LOCK_PATIENCE_SECONDS", 0.3)
     with build(data, tmp_path / "scratch"):
         before = snapshot(data)
         done = kiosk("check", "--data-dir", str(data))

@@ -27,6 +27,7 @@ from kiosk.export import (
 )
 from kiosk.flow import Step, VisitFlow
 from kiosk.store import Store
+from kiosk.store import files as store_files
 
 ZONE = ZoneInfo("America/New_York")
 DAY = date(2026, 11, 27)  # EST, UTC-05:00
@@ -500,7 +501,7 @@ def test_file_appearing_during_the_export_is_not_replaced(
         target.write_text("written by someone else meanwhile\n")
         return fd
 
-    monkeypatch.setattr(export.os, "open", open_then_race)
+    monkeypatch.setattr(store_files.os, "open", open_then_race)
     with pytest.raises(ExportExistsError):
         export_day(store, DAY, "csv", out, zone=ZONE)
     assert target.read_text() == "written by someone else meanwhile\n"
@@ -516,7 +517,7 @@ def test_failed_write_leaves_the_old_file_and_no_temp(
     def disk_full(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export.os, "replace", disk_full)
+    monkeypatch.setattr(store_files.os, "replace", disk_full)
     with pytest.raises(ExportError, match="No space left on device"):
         export_day(store, DAY, "csv", out, zone=ZONE, force=True)
     assert target.read_text() == "old\n"

@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import kiosk.store as store_module
 from kiosk.model import SECTIONS, SectionId, StoredScore
 from kiosk.store import (
     CODE_ALPHABET,
@@ -30,6 +29,8 @@ from kiosk.store import (
     StoreUnavailableError,
     VisitNotFoundError,
     check_database,
+    repository,
+    schema,
 )
 
 START = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)
@@ -192,7 +193,7 @@ def test_a_re_answer_replaces_the_earlier_value(store: Store, clock: Clock) -> N
     store.record_answer(code, "gad7", 4, None)
     assert store.get_visit(code).answers == {"gad7": {4: None}}
     rows = raw(store).execute("SELECT value, answered_at FROM answers").fetchall()
-    assert rows == [(None, store_module._iso(START + timedelta(seconds=10)))]
+    assert rows == [(None, schema._iso(START + timedelta(seconds=10)))]
 
 
 @pytest.mark.parametrize(
@@ -264,7 +265,7 @@ def test_mark_seen_keeps_the_first_time(store: Store, clock: Clock) -> None:
     store.mark_seen(code)
     assert store.get_visit(code).seen
     seen_at = raw(store).execute("SELECT seen_at FROM visits").fetchone()[0]
-    assert seen_at == store_module._iso(START)
+    assert seen_at == schema._iso(START)
 
 
 def test_list_visits_urgent_first_then_newest(store: Store, clock: Clock) -> None:
@@ -351,7 +352,7 @@ def test_writes_from_several_threads(store: Store) -> None:
 
 def test_codes_use_the_unambiguous_alphabet() -> None:
     assert not set("01OIL") & set(CODE_ALPHABET)
-    codes = {store_module._new_code() for _ in range(5000)}
+    codes = {repository._new_code() for _ in range(5000)}
     # 31^6 possible codes: 5,000 random draws repeat one about 1.4 % of the time (birthday
     # bound), so demanding 5,000 distinct failed CI now and then. The store redraws a code in
     # use (test_codes_are_unique_over_many_visits); here, a poor generator shows as many repeats.
@@ -372,7 +373,7 @@ def test_codes_are_unique_over_many_visits(store: Store) -> None:
 def test_a_code_collision_draws_again(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     first = store.create_visit("en").code
     draws = iter([first, first, "XYZ-234"])
-    monkeypatch.setattr(store_module, "_new_code", lambda: next(draws))
+    monkeypatch.setattr(repository, "_new_code", lambda: next(draws))
     assert store.create_visit("en").code == "XYZ-234"
 
 

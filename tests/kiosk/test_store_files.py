@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-import kiosk.store as store_module
 from kiosk.store import (
     APPLICATION_ID,
     CRITICAL_FREE_BYTES,
@@ -28,6 +27,8 @@ from kiosk.store import (
     StoreUnavailableError,
     assess_database,
     check_database,
+    readiness,
+    schema,
 )
 from tests.kiosk.store_support import (
     SCENARIOS,
@@ -57,7 +58,7 @@ def running_kiosk(folder: Path) -> Iterator[RunningKiosk]:
 @pytest.fixture
 def quick_locks(monkeypatch: pytest.MonkeyPatch) -> None:
     """A lock counts as held after 0.3 s instead of 3 s, to keep the tests short."""
-    monkeypatch.setattr(store_module, "LOCK_PATIENCE_SECONDS", 0.3)
+    monkeypatch.setattr(readiness, "LOCK_PATIENCE_SECONDS", 0.3)
 
 
 def application_id(path: Path) -> int:
@@ -90,7 +91,7 @@ def other_programs_database(path: Path) -> None:
 def kiosk_look_alike(path: Path) -> None:
     # The kiosk's tables, but another program's mark: not ours either.
     conn = sqlite3.connect(path, isolation_level=None)
-    store_module._migrate(conn)
+    schema._migrate(conn)
     conn.execute("PRAGMA application_id = 1234")
     conn.close()
 
@@ -227,13 +228,13 @@ def test_assess_while_the_kiosk_runs_is_ready(folder: Path) -> None:
 def test_a_lock_only_counts_when_held_by_another_program(folder: Path, quick_locks: None) -> None:
     path = make_database(folder)
     with write_lock_held(path) as pid:
-        assert store_module._write_lock_holder(path) == pid
-    assert store_module._write_lock_holder(path) is None
+        assert readiness._write_lock_holder(path) == pid
+    assert readiness._write_lock_holder(path) is None
     # This process's own connections never count against it.
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN IMMEDIATE")
     try:
-        assert store_module._write_lock_holder(path) is None
+        assert readiness._write_lock_holder(path) is None
     finally:
         conn.close()
 

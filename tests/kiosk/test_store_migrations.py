@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils.migrations import Migrations
 
-import kiosk.store as store_module
+import kiosk.store.schema as store_schema
 from kiosk.store import APPLICATION_ID, DB_FILENAME, SCHEMA_VERSION, Store, StoreForeignError
 
 
@@ -42,7 +42,7 @@ def build_at(folder: Path, version: int) -> Path:
     folder.mkdir(parents=True)
     path = folder / DB_FILENAME
     conn = sqlite3.connect(path)
-    store_module._migrate(conn, version)
+    store_schema._migrate(conn, version)
     conn.close()
     assert user_version(path) == version
     return path
@@ -50,8 +50,8 @@ def build_at(folder: Path, version: int) -> Path:
 
 def test_plain_sql_reads_the_table_sqlite_utils_writes() -> None:
     # An ordinary start checks the applied migrations with plain SQL (no sqlite-utils import).
-    assert Migrations.migrations_table == store_module.MIGRATIONS_TABLE
-    assert store_module._migrations().name == store_module.MIGRATION_SET
+    assert Migrations.migrations_table == store_schema.MIGRATIONS_TABLE
+    assert store_schema._migrations().name == store_schema.MIGRATION_SET
 
 
 def test_ordinary_start_does_not_import_sqlite_utils(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_ordinary_start_does_not_import_sqlite_utils(tmp_path: Path) -> None:
 
 
 def test_there_is_a_migration_per_version() -> None:
-    names = store_module._MIGRATION_NAMES
+    names = store_schema._MIGRATION_NAMES
     assert len(names) == SCHEMA_VERSION >= 1
     assert [name[:4] for name in names] == [f"{v:04d}" for v in range(1, SCHEMA_VERSION + 1)]
 
@@ -80,7 +80,7 @@ def test_migrate_from_nothing(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
     conn.close()
-    assert applied == store_module._MIGRATION_NAMES
+    assert applied == store_schema._MIGRATION_NAMES
 
 
 def application_id(path: Path) -> int:
