@@ -18,7 +18,7 @@ import kiosk.store.repository
 from kiosk.config import Config
 from kiosk.content import Content
 from kiosk.flow import QuestionRef
-from kiosk.store import DB_FILENAME, LOST_NOTE_FILENAME, Store
+from kiosk.store import DB_FILENAME, LOST_NOTE_FILENAME, Store, VisitNotFoundError
 from tests.ui.conftest import MakeWindow
 from tests.ui.test_checkin import ALL_ZERO, code_of, current_ref, shown_texts, start, tap, walk
 from ui.navigator import Navigator, ScreenId
@@ -228,7 +228,7 @@ def test_the_daily_purge_runs_off_the_screen_thread_while_visitors_are_saved(
         qtbot.waitUntil(lambda: window._purger is not None and not window._purger.busy())
     assert purged_on == [False]
     assert window.store is not None
-    with pytest.raises(store_module.VisitNotFoundError):
+    with pytest.raises(VisitNotFoundError):
         window.store.get_visit(old)
     tap(nav, 0)
     assert nav.current is ScreenId.QUESTION
