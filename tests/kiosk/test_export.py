@@ -16,9 +16,9 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from kiosk import export
 from kiosk.content import Content
-from kiosk.export import (
+from kiosk.exports import day_log, fhir_bundle
+from kiosk.exports.day_log import (
     ExportError,
     ExportExistsError,
     day_range,
@@ -459,11 +459,11 @@ def test_fhir_empty_day_is_a_valid_bundle(store: Store, out: Path) -> None:
 
 
 def test_loinc_item_codes_are_the_published_ones() -> None:
-    assert export.PANELS == {"phq9": "44249-1", "gad7": "69737-5"}
-    assert export.TOTAL_CODES == {"phq9": "44261-6", "gad7": "70274-6"}
-    assert export.ITEM_CODES["phq9"][8] == "44260-8"
-    assert len(export.ITEM_CODES["phq9"]) == 10
-    assert len(export.ITEM_CODES["gad7"]) == 8
+    assert fhir_bundle.PANELS == {"phq9": "44249-1", "gad7": "69737-5"}
+    assert fhir_bundle.TOTAL_CODES == {"phq9": "44261-6", "gad7": "70274-6"}
+    assert fhir_bundle.ITEM_CODES["phq9"][8] == "44260-8"
+    assert len(fhir_bundle.ITEM_CODES["phq9"]) == 10
+    assert len(fhir_bundle.ITEM_CODES["gad7"]) == 8
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -500,7 +500,7 @@ def test_file_appearing_during_the_export_is_not_replaced(
         target.write_text("written by someone else meanwhile\n")
         return fd
 
-    monkeypatch.setattr(export.os, "open", open_then_race)
+    monkeypatch.setattr(day_log.os, "open", open_then_race)
     with pytest.raises(ExportExistsError):
         export_day(store, DAY, "csv", out, zone=ZONE)
     assert target.read_text() == "written by someone else meanwhile\n"
@@ -516,7 +516,7 @@ def test_failed_write_leaves_the_old_file_and_no_temp(
     def disk_full(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export.os, "replace", disk_full)
+    monkeypatch.setattr(day_log.os, "replace", disk_full)
     with pytest.raises(ExportError, match="No space left on device"):
         export_day(store, DAY, "csv", out, zone=ZONE, force=True)
     assert target.read_text() == "old\n"
