@@ -152,11 +152,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check_cups_spool(printer: str) -> None:
-    """Whether CUPS keeps a copy of every printed summary (kiosk/cups_spool.py), logged once
+    """Whether CUPS keeps a copy of every printed summary (kiosk/printing/spool.py), logged once
     start-up has settled, on a thread: cupsctl can hang when cupsd is stuck."""
     import threading
 
-    from kiosk.cups_spool import log_check
+    from kiosk.printing.spool import log_check
 
     threading.Thread(
         target=log_check, args=(printer,), name="cups-spool-check", daemon=True

@@ -183,7 +183,9 @@ def _export_floor(
 
 
 def bench_export(quick: bool) -> dict[str, Any]:
-    from kiosk.export import day_range, export_day, fhir_bundle, render_csv, render_fhir
+    from kiosk.exports.csv_log import render_csv
+    from kiosk.exports.day_log import day_range, export_day
+    from kiosk.exports.fhir_bundle import fhir_bundle, render_fhir
 
     visits = 400 if quick else 2000
     repeats = 3 if quick else 5

@@ -24,7 +24,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FORMATS = ("csv", "json", "fhir")
+
+
+def known_formats() -> tuple[str, ...]:
+    """The export formats `python -m kiosk export` takes: the keys of kiosk.exports.FORMATS."""
+    sys.path.insert(0, str(ROOT))
+    from kiosk.exports import FORMATS
+
+    return tuple(FORMATS)
 
 
 def kiosk_command(*args: str) -> int:
@@ -41,10 +48,11 @@ def yesterday() -> date:
 
 def export_formats(value: str) -> list[str]:
     formats = value.replace(",", " ").split() or ["csv"]
-    unknown = [f for f in formats if f not in FORMATS]
+    known = known_formats()
+    unknown = [f for f in formats if f not in known]
     if unknown:
         raise ValueError(
-            f"KIOSK_EXPORT_FORMATS: unknown format {', '.join(unknown)} (use {', '.join(FORMATS)})"
+            f"KIOSK_EXPORT_FORMATS: unknown format {', '.join(unknown)} (use {', '.join(known)})"
         )
     return formats
 

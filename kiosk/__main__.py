@@ -37,7 +37,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
     from kiosk.content import load_content
-    from kiosk.cups_spool import print_check_line as print_cups_spool_line
+    from kiosk.printing.spool import print_check_line as print_cups_spool_line
     from kiosk.store import MIN_FREE_BYTES, assess_database, format_bytes
 
     problems: list[str] = []
@@ -137,15 +137,16 @@ def cmd_backup(config: Config, args: argparse.Namespace) -> int:
 
 # --- export ----------------------------------------------------------------------------------
 
-# Mirrors kiosk.export.FORMATS (a test checks); not imported so `check` and friends start fast.
-EXPORT_FORMATS = ("csv", "json", "fhir")
-
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    # The registry's declarations only: the code that writes the files loads on the first export,
+    # so `check` and friends start fast.
+    from kiosk.exports import FORMATS
+
     parser.add_argument(
         "--date", required=True, metavar="YYYY-MM-DD", help="the day to export (clinic time)"
     )
-    parser.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="file format")
+    parser.add_argument("--format", required=True, choices=tuple(FORMATS), help="file format")
     parser.add_argument("--out", required=True, metavar="DIR", help="existing folder to write to")
     parser.add_argument(
         "--with-answers",
@@ -166,7 +167,8 @@ def _parse_day(text: str) -> date | None:
 
 
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
-    from kiosk.export import ExportError, check_destination, day_range, export_day
+    from kiosk.exports import FORMATS
+    from kiosk.exports.day_log import ExportError, check_destination, day_range, export_day
     from kiosk.store import Store
 
     day = _parse_day(args.date)
@@ -185,7 +187,7 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     content = None
-    if args.format == "fhir":
+    if FORMATS[args.format].needs_content:
         from kiosk.content import load_content
 
         content = load_content(config.content_dir, config.languages)

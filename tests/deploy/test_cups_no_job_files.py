@@ -2,7 +2,7 @@
 keeps no copy of the summaries the kiosk prints.
 
 Run on copies of this machine's real cupsd.conf (the CUPS here serves other test runs and is not
-touched), then checked three ways: the kiosk's own reading (kiosk/cups_spool.py), the real
+touched), then checked three ways: the kiosk's own reading (kiosk/printing/spool.py), the real
 `cupsd -t` (cupsd's own parser says the file is valid) and the real `cupsctl` listing.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cups_spool import CUPSD_CONF, check_spool, setting_from_conf
+from kiosk.printing.spool import CUPSD_CONF, check_spool, setting_from_conf
 from tests.deploy.deploy_support import CI_SYSTEM, DEPLOY, unavailable
 
 SCRIPT = DEPLOY / "cups-no-job-files.sh"

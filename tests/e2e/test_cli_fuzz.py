@@ -25,9 +25,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.__main__ import EXPORT_FORMATS, main
+from kiosk.__main__ import main
 from kiosk.config import ENV_DATA_DIR
 from kiosk.content import Content
+from kiosk.exports import FORMATS
 from kiosk.flow import VisitFlow
 from kiosk.store import DB_FILENAME, Store
 from tests.e2e.process import ROOT
@@ -244,7 +245,7 @@ def test_fuzz_export(world: World, data: st.DataObject) -> None:
         data.draw(DATES),
         "--format",
         data.draw(
-            st.one_of(st.sampled_from(EXPORT_FORMATS), st.sampled_from(EXPORT_FORMATS), TEXT)
+            st.one_of(st.sampled_from(tuple(FORMATS)), st.sampled_from(tuple(FORMATS)), TEXT)
         ),
         "--out",
         data.draw(folders(world)),

@@ -41,13 +41,14 @@ print(json.dumps({"built": built, "at_welcome": at_welcome, "modules": sorted(sy
 NOT_AT_START = (
     "_hashlib",
     "http.client",
-    "kiosk.ipp",
+    "kiosk.printing.ipp",
     "kiosk.report",
     "reportlab",
     "sqlite_utils",
     "argon2",
     "kiosk.security",
     "kiosk.export",
+    "kiosk.exports",
     "ui.staff",
 )
 

@@ -1,4 +1,4 @@
-"""kiosk.cups_spool: does CUPS keep a copy of every printed summary (PreserveJobFiles)?
+"""kiosk.printing.spool: does CUPS keep a copy of every printed summary (PreserveJobFiles)?
 
 Against the real CUPS of this machine: its cupsd.conf and the real `cupsctl` (pointed at a
 private copy of that file through CUPS_SERVERROOT, so the machine's own setting is never
@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cups_spool import (
+from kiosk.printing import print_pdf
+from kiosk.printing.spool import (
     CUPSD_CONF,
     FIX,
     check_line,
@@ -32,7 +33,6 @@ from kiosk.cups_spool import (
     setting_from_conf,
     setting_from_cupsctl,
 )
-from kiosk.printing import print_pdf
 from tests.e2e.process import run_kiosk
 from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide `cups`)
     CupsQueue,
@@ -172,7 +172,7 @@ def test_a_cupsd_conf_the_kiosk_may_not_read_is_a_could_not_tell(
     root.chmod(0o755)
     conf = root / "cupsd.conf"
     code = (
-        "import os, json; from pathlib import Path; from kiosk.cups_spool import check_spool; "
+        "import os, json; from pathlib import Path; from kiosk.printing.spool import check_spool; "
         f"os.environ['CUPS_SERVERROOT'] = {str(root)!r}; "
         f"r = check_spool(conf=Path({str(conf)!r}), jobs=False); "
         "print(json.dumps([r.keeps, r.message]))"
@@ -197,7 +197,7 @@ def test_a_cupsd_conf_the_kiosk_may_not_read_is_a_could_not_tell(
 
 def test_no_printer_no_check(caplog: pytest.LogCaptureFixture) -> None:
     assert check_line("none") is None
-    with caplog.at_level(logging.INFO, logger="kiosk.cups_spool"):
+    with caplog.at_level(logging.INFO, logger="kiosk.printing.spool"):
         assert log_check("none") is None
     assert caplog.records == []
 
@@ -207,13 +207,13 @@ def test_the_start_logs_a_warning_unless_copies_are_known_not_to_be_kept(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     root = private_server_root(tmp_path, "PreserveJobFiles No\n")
-    with caplog.at_level(logging.INFO, logger="kiosk.cups_spool"):
+    with caplog.at_level(logging.INFO, logger="kiosk.printing.spool"):
         result = log_check("", conf=root / "cupsd.conf")
     assert result is not None and result.ok
     assert [r.levelno for r in caplog.records] == [logging.INFO]
     caplog.clear()
     (root / "cupsd.conf").write_text(real_conf() + "PreserveJobFiles Yes\n", encoding="utf-8")
-    with caplog.at_level(logging.INFO, logger="kiosk.cups_spool"):
+    with caplog.at_level(logging.INFO, logger="kiosk.printing.spool"):
         result = log_check("lobby", conf=root / "cupsd.conf")
     assert result is not None and result.keeps is True
     (record,) = caplog.records

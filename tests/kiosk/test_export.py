@@ -16,9 +16,9 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from kiosk import export
 from kiosk.content import Content
-from kiosk.export import (
+from kiosk.exports import fhir_bundle
+from kiosk.exports.day_log import (
     ExportError,
     ExportExistsError,
     day_range,
@@ -460,11 +460,11 @@ def test_fhir_empty_day_is_a_valid_bundle(store: Store, out: Path) -> None:
 
 
 def test_loinc_item_codes_are_the_published_ones() -> None:
-    assert export.PANELS == {"phq9": "44249-1", "gad7": "69737-5"}
-    assert export.TOTAL_CODES == {"phq9": "44261-6", "gad7": "70274-6"}
-    assert export.ITEM_CODES["phq9"][8] == "44260-8"
-    assert len(export.ITEM_CODES["phq9"]) == 10
-    assert len(export.ITEM_CODES["gad7"]) == 8
+    assert fhir_bundle.PANELS == {"phq9": "44249-1", "gad7": "69737-5"}
+    assert fhir_bundle.TOTAL_CODES == {"phq9": "44261-6", "gad7": "70274-6"}
+    assert fhir_bundle.ITEM_CODES["phq9"][8] == "44260-8"
+    assert len(fhir_bundle.ITEM_CODES["phq9"]) == 10
+    assert len(fhir_bundle.ITEM_CODES["gad7"]) == 8
 
 
 # --- writing --------------------------------------------------------------------------------

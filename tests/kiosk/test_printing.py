@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-import kiosk.printing
+import kiosk.printing.cups
+import kiosk.printing.job
 from kiosk.config import ClinicConfig, Config, PrintingConfig
 from kiosk.content import Content
 from kiosk.printing import (
@@ -174,7 +175,7 @@ def test_a_rendering_bug_is_recorded_not_raised(
     def broken(*args: object) -> bytes:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(kiosk.printing, "render_summary", broken)
+    monkeypatch.setattr(kiosk.printing.job, "render_summary", broken)
     code = completed_visit(store, content, "en", urgent=False)
     outcome = print_visit(store, code, content["en"], make_config(tmp_path, "kiosk-test"))
     assert (outcome.ok, outcome.state) == (False, "failed")
@@ -186,7 +187,7 @@ def test_impossible_queue_names_are_refused_before_lp(
     queue: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # They must never reach lp as options: refused as unknown printers.
-    monkeypatch.setattr(kiosk.printing, "_check_scheduler", lambda cups: None)
+    monkeypatch.setattr(kiosk.printing.cups, "_check_scheduler", lambda cups: None)
     outcome = print_pdf(b"%PDF", queue, title="t", timeout=5)
     assert (outcome.state, outcome.error) == ("failed", f"no such printer '{queue}'")
 

@@ -2,7 +2,7 @@
 printer page (a visible warning) and the log after a print (CUPS's own word about the job).
 
 Real widgets over the real CUPS of this machine and its cups-pdf queue; the setting itself is
-read the way kiosk/cups_spool.py reads it (tests/kiosk/test_cups_spool.py tests that part).
+read the way kiosk/printing/spool.py reads it (tests/kiosk/test_cups_spool.py tests that part).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config
 from kiosk.content import Content
-from kiosk.cups_spool import FIX, check_spool, job_kept
+from kiosk.printing import spool as spool_module
+from kiosk.printing.spool import FIX, check_spool, job_kept
 from kiosk.security import set_pin
 from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide `cups`)
     CupsQueue,
@@ -25,7 +26,6 @@ from tests.staff_support import cheap_hashes_fixture  # noqa: F401 (fixture)
 from tests.ui.conftest import MakeWindow, with_printer
 from tests.ui.test_staff import ADMIN_PIN, enter_as
 from tests.ui.touch import tap
-from ui import printer as printer_module
 from ui.navigator import ScreenId
 from ui.preview import drive
 
@@ -66,12 +66,12 @@ def test_after_a_print_the_log_says_when_cups_kept_the_summary(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(printer_module, "_spool_warned", False)
+    monkeypatch.setattr(spool_module, "_warned_after_print", False)
     window = make_window(with_printer(config, cups.name))
     nav = window.navigator
     drive(window, "results")
     code = nav.flow.code
-    with caplog.at_level(logging.WARNING, logger="ui.printer"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.printing.spool"):
         nav.results.print_button.click()
         qtbot.waitUntil(lambda: nav.printing.outcome != "progress", timeout=30000)
     assert nav.current is ScreenId.PRINTING and nav.printing.outcome == "success"

@@ -14,7 +14,10 @@ import pytest
 from pypdf import PdfReader
 from pytestqt.qtbot import QtBot
 
+import kiosk.printing.job
 from kiosk.config import Config
+from kiosk.content import Content
+from kiosk.printing import RENDER_FAILED, print_visit
 from kiosk.store import Store
 from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide `cups`)
     CupsQueue,
@@ -208,3 +211,28 @@ def test_leaving_while_it_prints_on_cups_still_prints_and_records_it(
         p.extract_text() for p in PdfReader(io.BytesIO(cups.output_for(job.cups_job_id))).pages
     )
     assert code in text
+
+
+def test_a_rendering_bug_fails_the_print_the_way_the_command_line_records_it(
+    make_window: MakeWindow,
+    config: Config,
+    content: Content,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The kiosk and `python -m kiosk reprint` print through one pipeline (kiosk/printing/job.py).
+    def broken(*args: object) -> bytes:
+        raise RuntimeError("a bug in the summary")
+
+    monkeypatch.setattr(kiosk.printing.job, "render_summary", broken)
+    queued = with_printer(config, "kiosk-never-reached")
+    with caplog.at_level(logging.ERROR, logger="kiosk.printing.job"):
+        window, code = print_from_results(make_window, queued, qtbot, "en")
+    assert window.navigator.printing.outcome == "failure"
+    assert "a bug in the summary" in caplog.text  # the details go to the log only
+    assert window.store is not None
+    outcome = print_visit(window.store, code, content["en"], queued)
+    assert (outcome.state, outcome.error) == ("failed", RENDER_FAILED)
+    jobs = window.store.get_visit(code).print_jobs
+    assert [(j.state, j.error) for j in jobs] == [("failed", RENDER_FAILED)] * 2

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config
-from kiosk.export import day_range
+from kiosk.exports.day_log import day_range
 from kiosk.security import set_pin
 from kiosk.store import CODE_ALPHABET, Store
 from tests.staff_support import cheap_hashes_fixture  # noqa: F401 (fixture)

@@ -24,7 +24,8 @@ from pytestqt.qtbot import QtBot
 from kiosk import security
 from kiosk.config import Config
 from kiosk.content import Content
-from kiosk.export import CSV_COLUMNS, export_filename
+from kiosk.exports.day_log import export_filename
+from kiosk.exports.records import CSV_COLUMNS
 from kiosk.flow import Step, VisitFlow
 from kiosk.security import (
     ADMIN_LOCK_AFTER,

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.config import Config
-from kiosk.export import FORMATS, ExportFormat, export_filename
+from kiosk.exports import FORMATS
+from kiosk.exports.day_log import export_filename
 from kiosk.store import AuditEntry
 from ui.screens.base import clear_layout
 from ui.staff.common import long_date, set_direction, show
@@ -48,7 +49,6 @@ SECTIONS = (
     ("purge", "Purge"),
     ("exit", "Exit app"),
 )
-FORMAT_NAMES: dict[ExportFormat, str] = {"csv": "CSV", "json": "JSON", "fhir": "FHIR"}
 NARROW_WIDTH = 1100  # below this the six tabs go on two rows
 
 
@@ -168,10 +168,10 @@ class AdminPage(QWidget):
         self.format_row = QHBoxLayout()
         self.format_row.setSpacing(24)
         self.format_buttons: dict[str, TouchButton] = {}
-        for fmt in FORMATS:
-            button = TouchButton(f"Export {FORMAT_NAMES[fmt]}", role="primary")
-            button.clicked.connect(lambda _=False, f=fmt: self._export(f, replace=False))
-            self.format_buttons[fmt] = button
+        for fmt in FORMATS.values():
+            button = TouchButton(f"Export {fmt.label}", role="primary")
+            button.clicked.connect(lambda _=False, key=fmt.key: self._export(key, replace=False))
+            self.format_buttons[fmt.key] = button
             self.format_row.addWidget(button)
         self.format_row.addStretch(1)
         column.addLayout(self.format_row)
@@ -182,13 +182,8 @@ class AdminPage(QWidget):
         self.replace_button.clicked.connect(self._replace)
         self.replace_button.hide()
         column.addWidget(self.replace_button, 0, Qt.AlignmentFlag.AlignLeft)
-        column.addWidget(
-            label(
-                "small",
-                "CSV opens in a spreadsheet; JSON is the same records for scripts; FHIR is "
-                "for an electronic health record. Names are never exported.",
-            )
-        )
+        what_each_is = "; ".join(f"{fmt.label} {fmt.hint}" for fmt in FORMATS.values())
+        column.addWidget(label("small", f"{what_each_is}. Names are never exported."))
         column.addStretch(1)
         self._add("export", inner)
         show(self.export_result, "")
@@ -400,7 +395,7 @@ class AdminPage(QWidget):
             self.replace_button.hide()
             self.export_requested.emit(day, fmt, folder, True)
 
-    def show_export_busy(self, day: date, fmt: ExportFormat) -> None:
+    def show_export_busy(self, day: date, fmt: str) -> None:
         self.replace_button.hide()
         for button in self.format_buttons.values():
             button.setEnabled(False)

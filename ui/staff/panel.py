@@ -21,7 +21,14 @@ from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.config import Config
 from kiosk.content import Content
-from kiosk.export import ExportError, ExportExistsError, day_range, export_day, export_filename
+from kiosk.exports import FORMATS
+from kiosk.exports.day_log import (
+    ExportError,
+    ExportExistsError,
+    day_range,
+    export_day,
+    export_filename,
+)
 from kiosk.model import Visit
 from kiosk.printing import PrintOutcome, render_summary  # ReportLab loads on first use
 from kiosk.security import (
@@ -536,17 +543,17 @@ class StaffPanel(QWidget):
 
     def export(self, day: date, fmt: str, folder: Path, replace: bool) -> None:
         store, role = self.store, self.role
-        if store is None or role != "admin" or fmt not in ("csv", "json", "fhir"):
+        if store is None or role != "admin" or fmt not in FORMATS:
             return
         data_dir, zone, content = self.config.data_dir, self.config.zone, self.content
-        self.admin.show_export_busy(day, fmt)  # type: ignore[arg-type]
+        self.admin.show_export_busy(day, fmt)
 
         def job() -> Path:
             folders.prepare(folder, data_dir)
             return export_day(
                 store,
                 day,
-                fmt,  # type: ignore[arg-type]
+                fmt,
                 folder,
                 zone=zone,
                 force=replace,
@@ -556,7 +563,7 @@ class StaffPanel(QWidget):
 
         def done(path: Path | None, error: BaseException | None) -> None:
             if isinstance(error, ExportExistsError):
-                name = export_filename(day, fmt)  # type: ignore[arg-type]
+                name = export_filename(day, fmt)
                 self.admin.show_export_result(
                     f"{name} is already in {folder}. Replace it with a fresh copy?", exists=True
                 )

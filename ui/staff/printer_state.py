@@ -1,5 +1,5 @@
 """The printer's state for the admin page: which queue, whether it would take a job, and whether
-CUPS keeps a copy of every printed summary (kiosk/cups_spool.py).
+CUPS keeps a copy of every printed summary (kiosk/printing/spool.py).
 
 Runs kiosk.printing.check_queue, the very checks a print makes before sending anything. Call it
 off the GUI thread: lpstat can hang when cupsd is stuck.
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.cups_spool import SpoolCheck, check_spool
 from kiosk.printing import NO_PRINTER, PrinterNotReadyError, check_queue
+from kiosk.printing.spool import SpoolCheck, check_spool
 
 CHECK_SECONDS = 8.0
 

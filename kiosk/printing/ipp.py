@@ -98,7 +98,7 @@ def job_state(server: str, job_id: int, timeout: float) -> int | None:
         return None
 
 
-# --- whether CUPS keeps a job's document (PreserveJobFiles), see kiosk/cups_spool.py -----------
+# --- whether CUPS keeps a job's document (PreserveJobFiles), see kiosk/printing/spool.py -------
 
 
 def _attributes(response: bytes) -> list[tuple[tuple[int, int], str, int, bytes]]:

@@ -17,7 +17,8 @@ tell, never "ok" by default:
    and ``job_kept``; they load http.client, so the kiosk asks only off its start path (the staff
    printer page, `check`, after a print).
 
-Used at start (a log line), on the staff printer page and by ``python -m kiosk check``.
+Used at start (a log line), on the staff printer page, by ``python -m kiosk check`` and after
+the kiosk's own prints (``warn_once_if_kept``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ __all__ = [
     "print_check_line",
     "setting_from_conf",
     "setting_from_cupsctl",
+    "warn_once_if_kept",
 ]
 
 log = logging.getLogger(__name__)
@@ -225,7 +227,7 @@ def _newest_job(timeout: float) -> tuple[int, bool | None] | None:
     server = _server(timeout)
     if server is None:
         return None
-    from kiosk import ipp  # http.client: not on the kiosk's start path
+    from kiosk.printing import ipp  # http.client: not on the kiosk's start path
 
     return ipp.newest_completed_job(server, timeout)
 
@@ -235,7 +237,7 @@ def job_kept(job_id: int, timeout: float = _TIMEOUT) -> bool | None:
     server = _server(timeout)
     if server is None:
         return None
-    from kiosk import ipp
+    from kiosk.printing import ipp
 
     return ipp.job_preserved(server, job_id, timeout)
 
@@ -297,3 +299,21 @@ def log_check(printer: str, *, conf: Path = CUPSD_CONF) -> SpoolCheck | None:
     else:
         log.warning("cups spool: %s", result.message)
     return result
+
+
+_warned_after_print = False  # once per run: every print after it would say the same
+
+
+def warn_once_if_kept(job_id: int) -> None:
+    """After the kiosk printed job `job_id` (on the print worker's thread): a warning in the log,
+    once, when CUPS itself says it kept the document, whatever cupsd.conf says or whether the
+    kiosk could read it."""
+    global _warned_after_print
+    if _warned_after_print or not job_kept(job_id):
+        return
+    _warned_after_print = True
+    log.warning(
+        "cups spool: CUPS keeps a copy of the summary it printed (job %s) in /var/spool/cups: %s",
+        job_id,
+        FIX,
+    )

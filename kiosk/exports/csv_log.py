@@ -1,0 +1,47 @@
+"""The day's log as CSV: the contract's columns, then (with answers) one column per item."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import tzinfo
+
+from kiosk.content import Content
+from kiosk.exports.records import ANSWER_COLUMNS, ANSWER_ITEMS, CSV_COLUMNS, visit_record
+from kiosk.model import Visit
+
+__all__ = ["render", "render_csv"]
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def render_csv(visits: Sequence[Visit], zone: tzinfo, *, with_answers: bool = False) -> bytes:
+    # Every value is a code, a number, an ISO time or a fixed word (no free text such as the
+    # name), so no cell can start a spreadsheet formula.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS + (ANSWER_COLUMNS if with_answers else ()))
+    for visit in visits:
+        record = visit_record(visit, zone, with_answers=False)
+        row = [_cell(record[column]) for column in CSV_COLUMNS]
+        if with_answers:
+            row += [
+                _cell(visit.answers.get(section, {}).get(item))
+                for section, count in ANSWER_ITEMS.items()
+                for item in range(1, count + 1)
+            ]
+        writer.writerow(row)
+    return buffer.getvalue().encode("utf-8")
+
+
+def render(
+    visits: Sequence[Visit], zone: tzinfo, *, with_answers: bool, content: Content | None
+) -> bytes:
+    return render_csv(visits, zone, with_answers=with_answers)
