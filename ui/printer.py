@@ -1,9 +1,11 @@
 """Printing without blocking the GUI thread (house style 8, Anki's CollectionOp).
 
 The print pipeline is kiosk.printing's (kiosk/printing/job.py), the very one the command line
-runs: here the GUI thread begins the attempt and records its outcome (the store, one SQLite
-connection, is only ever touched from the GUI thread), a worker thread renders the PDF and follows
-the CUPS job, and the screen is told of the outcome.
+runs: here the GUI thread begins the attempt (one quick insert, before the visitor is told
+anything), a worker thread renders the PDF, follows the CUPS job and records its outcome, and
+the screen is told of the outcome. Recording happens on the worker because the screen thread
+waits at most a frame for the database (Store.set_thread_wait): another program writing at that
+moment must not cost the visit its print record.
 """
 
 from __future__ import annotations
@@ -28,14 +30,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _render_and_submit(attempt: PrintAttempt, lc: LanguageContent, config: Config) -> PrintOutcome:
-    """On the worker thread: the pipeline's middle steps, then CUPS's word on whether it kept a
+def _print_and_record(
+    store: Store, attempt: PrintAttempt, lc: LanguageContent, config: Config
+) -> PrintOutcome:
+    """On the worker thread: the pipeline's last steps, then CUPS's word on whether it kept a
     copy of the summary (logged once). Never raises."""
     # Already imported by print_visit on the GUI thread before this job was queued.
-    from kiosk.printing import render_and_submit
+    from kiosk.printing import record, render_and_submit
     from kiosk.printing.spool import warn_once_if_kept
 
     outcome = render_and_submit(attempt, lc, config)
+    try:
+        record(store, attempt, outcome)
+    except StoreError as exc:
+        log.error("cannot record print outcome: %s", exc)
     if outcome.printed and outcome.cups_job_id is not None:
         warn_once_if_kept(outcome.cups_job_id)
     return outcome
@@ -72,28 +80,22 @@ class PrintService(QObject):
         self._pending[attempt.job_id] = code
         config = self.config
         self.worker.run(
-            lambda: _render_and_submit(attempt, lc, config),
+            lambda: _print_and_record(store, attempt, lc, config),
             lambda outcome, error: self._done(attempt, outcome, error),
         )
 
     def _done(
         self, attempt: PrintAttempt, outcome: PrintOutcome | None, error: BaseException | None
     ) -> None:
-        from kiosk.printing import RENDER_FAILED, PrintOutcome, record
+        from kiosk.printing import RENDER_FAILED, PrintOutcome
 
-        if outcome is None:  # the pipeline never raises; this is the belt to its braces
+        if outcome is None:  # the job never raises; this is the belt to its braces
             log.error("print job %s failed: %s", attempt.job_id, error)
             outcome = PrintOutcome.failed(RENDER_FAILED)
 
         code = self._pending.pop(attempt.job_id, None)
         if code is None:
             return
-        store = self._store()
-        if store is not None:
-            try:
-                record(store, attempt, outcome)
-            except StoreError as exc:
-                log.error("cannot record print outcome: %s", exc)
         self.finished.emit(code, outcome)
 
     def busy(self) -> bool:

@@ -236,3 +236,32 @@ def test_a_rendering_bug_fails_the_print_the_way_the_command_line_records_it(
     assert (outcome.state, outcome.error) == ("failed", RENDER_FAILED)
     jobs = window.store.get_visit(code).print_jobs
     assert [(j.state, j.error) for j in jobs] == [("failed", RENDER_FAILED)] * 2
+
+
+def test_another_program_writing_when_the_print_ends_does_not_lose_its_record(
+    make_window: MakeWindow, config: Config, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The screen thread waits at most a frame for the database; the print's outcome is
+    recorded on the worker, which waits for another program's lock like any admin command."""
+    import sqlite3
+    import threading
+
+    import kiosk.printing
+    from kiosk.store import DB_FILENAME
+
+    real = kiosk.printing.render_and_submit
+
+    def with_a_writer_meanwhile(*args: object, **kwargs: object) -> object:
+        outcome = real(*args, **kwargs)  # type: ignore[arg-type]
+        other = sqlite3.connect(
+            config.data_dir / DB_FILENAME, isolation_level=None, check_same_thread=False
+        )
+        other.execute("BEGIN IMMEDIATE")  # an admin command writing as the job ends
+        threading.Timer(0.5, lambda: (other.execute("COMMIT"), other.close())).start()
+        return outcome
+
+    monkeypatch.setattr(kiosk.printing, "render_and_submit", with_a_writer_meanwhile)
+    window, code = print_from_results(make_window, with_printer(config, "none"), qtbot, "en")
+    assert window.navigator.printing.outcome == "saved"
+    with Store.open(config.data_dir) as store:
+        assert [j.state for j in store.get_visit(code).print_jobs] == ["saved"]
