@@ -30,7 +30,7 @@ from kiosk.config import ENV_DATA_DIR
 from kiosk.content import Content
 from kiosk.flow import VisitFlow
 from kiosk.store import DB_FILENAME, Store
-from tests.e2e.process import ROOT
+from tests.support.process import ROOT
 
 FUZZ = settings(
     derandomize=True,

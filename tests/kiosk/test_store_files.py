@@ -29,7 +29,7 @@ from kiosk.store import (
     assess_database,
     check_database,
 )
-from tests.kiosk.store_support import (
+from tests.support.store_scenarios import (
     SCENARIOS,
     RunningKiosk,
     Scenario,
