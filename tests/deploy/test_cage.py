@@ -1,6 +1,6 @@
 """The kiosk really starts inside cage, headless, as an unprivileged user, and comes back.
 
-What this proves, with the unit's own ExecStart= and Environment= (tests/deploy/kiosk_service.py):
+What this proves, with the unit's own ExecStart= and Environment= (tests/support/kiosk_service.py):
 - cage (Debian's package) runs the app as a non-root user with QT_QPA_PLATFORM=wayland, with the
   user's own Python (the venv deploy/install.sh makes from Debian's python3);
 - the app tells the service manager READY=1 once its first screen is up, and a screenshot taken
@@ -10,7 +10,7 @@ What this proves, with the unit's own ExecStart= and Environment= (tests/deploy/
   stops the WATCHDOG=1 pings, the watchdog kills the service and it comes back; both times the
   welcome screen is shown again.
 
-What it does not: systemd is not PID 1 here, so tests/deploy/supervisor.py plays its part
+What it does not: systemd is not PID 1 here, so tests/support/supervisor.py plays its part
 (semantics from systemd.service(5)); the logind/PAM seat, tty1, DRM/KMS and a real touch screen
 are not exercised (WLR_BACKENDS=headless, no input devices); the hardening is checked as text
 (test_units.py), not in effect. WatchdogSec is shortened to 3 s to keep the test short.
@@ -34,9 +34,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.deploy_support import CI_PREFIX, CI_USER, ROOT, listening_sockets
-from tests.deploy.deploy_support import unavailable as _unavailable
-from tests.deploy.kiosk_service import (
+from tests.support.deploy import CI_PREFIX, CI_USER, ROOT, listening_sockets
+from tests.support.deploy import unavailable as _unavailable
+from tests.support.kiosk_service import (
     INSTALLED_PYTHON,
     UNIT,
     exercise_restarts,
@@ -45,7 +45,7 @@ from tests.deploy.kiosk_service import (
     wait_ready,
     write_hang_hook,
 )
-from tests.deploy.supervisor import ServiceSettings, Supervisor, read_unit
+from tests.support.supervisor import ServiceSettings, Supervisor, read_unit
 
 pytestmark = pytest.mark.slow
 

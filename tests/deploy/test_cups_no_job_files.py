@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.printing.spool import CUPSD_CONF, check_spool, setting_from_conf
-from tests.deploy.deploy_support import CI_SYSTEM, DEPLOY, unavailable
+from tests.support.deploy import CI_SYSTEM, DEPLOY, unavailable
 
 SCRIPT = DEPLOY / "cups-no-job-files.sh"
 CUPS_FILES = Path("/etc/cups/cups-files.conf")

@@ -16,12 +16,8 @@ import sys
 
 import pytest
 
-from tests.deploy.deploy_support import ROOT, unavailable
-from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide `cups`)
-    CupsQueue,
-    cups_fixture,
-    cups_session_fixture,
-)
+from tests.support.cups_queue import CupsQueue
+from tests.support.deploy import ROOT, unavailable
 
 pytestmark = pytest.mark.cups
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from kiosk.store import Store
-from tests.deploy.deploy_support import DEPLOY
+from tests.support.deploy import DEPLOY
 
 DAY = "2026-11-26"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.deploy_support import (
+from tests.support.deploy import (
     CI_BACKUPS,
     CI_DATA,
     CI_ETC,

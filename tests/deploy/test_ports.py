@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.deploy_support import ROOT, listening_sockets
-from tests.deploy.supervisor import descendants
+from tests.support.deploy import ROOT, listening_sockets
+from tests.support.supervisor import descendants
 
 
 def test_the_scanner_sees_a_listening_socket() -> None:

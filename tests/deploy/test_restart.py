@@ -2,7 +2,7 @@
 
 tests/deploy/test_cage.py does the same inside cage as an unprivileged user; this one needs
 neither, so it runs everywhere and shows quickly whether the app side (READY=1, WATCHDOG=1 from
-the GUI thread) holds. See tests/deploy/supervisor.py for what the harness does and does not prove.
+the GUI thread) holds. See tests/support/supervisor.py for what the harness does and does not prove.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.deploy_support import ROOT
-from tests.deploy.kiosk_service import (
+from tests.support.deploy import ROOT
+from tests.support.kiosk_service import (
     INSTALLED_PYTHON,
     UNIT,
     exercise_restarts,
@@ -25,7 +25,7 @@ from tests.deploy.kiosk_service import (
     wait_ready,
     write_hang_hook,
 )
-from tests.deploy.supervisor import ServiceSettings, Supervisor, parse_timespan, read_unit
+from tests.support.supervisor import ServiceSettings, Supervisor, parse_timespan, read_unit
 
 
 def test_unit_settings_the_harness_reads() -> None:

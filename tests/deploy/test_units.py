@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import load_config
-from tests.deploy.deploy_support import DEPLOY, ROOT, unavailable
-from tests.deploy.supervisor import read_unit
+from tests.support.deploy import DEPLOY, ROOT, unavailable
+from tests.support.supervisor import read_unit
 
 UNITS = [
     "clinic-kiosk.service",

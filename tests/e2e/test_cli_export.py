@@ -21,7 +21,7 @@ from kiosk.exports import FORMATS
 from kiosk.flow import Step, VisitFlow
 from kiosk.security import has_pin, verify_pin
 from kiosk.store import DB_FILENAME, Store
-from tests.e2e.process import run_kiosk as run
+from tests.support.process import run_kiosk as run
 
 DAY = "2026-11-27"
 
@@ -61,13 +61,6 @@ def data(tmp_path: Path, content: Content) -> Path:
                 is_item9 = (state.question.section, state.question.item) == ("phq9", 9)
                 state = flow.answer(item9 if is_item9 else 0)
             moment[0] += timedelta(minutes=5)
-    return folder
-
-
-@pytest.fixture
-def out(tmp_path: Path) -> Path:
-    folder = tmp_path / "usb"
-    folder.mkdir()
     return folder
 
 

@@ -31,7 +31,7 @@ from kiosk.content import Content
 from kiosk.exports import FORMATS
 from kiosk.flow import VisitFlow
 from kiosk.store import DB_FILENAME, Store
-from tests.e2e.process import ROOT
+from tests.support.process import ROOT
 
 FUZZ = settings(
     derandomize=True,

@@ -24,9 +24,9 @@ from kiosk.security import (
     verify_pin,
 )
 from kiosk.store import Store
-from tests.e2e.process import ROOT
-from tests.e2e.process import run_kiosk as run
-from tests.staff_support import Clock, cheap_hashes_fixture  # noqa: F401 (fixture)
+from tests.support.clock import Clock
+from tests.support.process import ROOT
+from tests.support.process import run_kiosk as run
 
 pytestmark = pytest.mark.usefixtures("cheap_hashes")
 

@@ -17,9 +17,9 @@ import pytest
 from kiosk.content import Content
 from kiosk.flow import VisitFlow
 from kiosk.store import DB_FILENAME, Store, StoreError, readiness
-from tests.e2e.process import ROOT
-from tests.e2e.process import run_kiosk as kiosk
-from tests.kiosk.store_support import (
+from tests.support.process import ROOT
+from tests.support.process import run_kiosk as kiosk
+from tests.support.store_scenarios import (
     SCENARIOS,
     Scenario,
     kiosk_process,

@@ -12,12 +12,8 @@ from pypdf import PdfReader
 from kiosk.content import Content
 from kiosk.flow import VisitFlow
 from kiosk.store import Store
-from tests.e2e.process import run_kiosk as kiosk
-from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide `cups`)
-    CupsQueue,
-    cups_fixture,
-    cups_session_fixture,
-)
+from tests.support.cups_queue import CupsQueue
+from tests.support.process import run_kiosk as kiosk
 
 
 def make_visit(data_dir: Path, content: Content, language: str = "es") -> str:

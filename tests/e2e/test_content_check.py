@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.process import ROOT
-from tests.e2e.process import run_python as run
+from tests.support.process import ROOT
+from tests.support.process import run_python as run
 
 
 def clinic_copy(tmp_path: Path) -> tuple[Path, Path]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.e2e.process import ROOT
-from tests.e2e.process import run_python as run
+from tests.support.process import ROOT
+from tests.support.process import run_python as run
 
 
 def test_self_check_prints_ready(tmp_path: Path) -> None:

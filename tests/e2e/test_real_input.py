@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.process import run_python
+from tests.support.process import run_python
 
 PROBE = r"""
 import ctypes, json, sys

@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.e2e.process import ROOT, run_python
-from tests.speech_service import SilentService, require_speechd_engine, short_socket_path
+from tests.support.process import ROOT, run_python
+from tests.support.speech_service import SilentService, require_speechd_engine, short_socket_path
 
 # Loaded at start through PYTHONPATH: SIGUSR2 quits the application the way staff mode's exit
 # ends the event loop (Python runs the handler at the next Python slot: a watchdog ping at most).

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.process import run_python
+from tests.support.process import run_python
 
 # Loaded by a kiosk that has started, painted Welcome and finished its warm-up.
 STARTED = """

@@ -12,13 +12,6 @@ from kiosk.content import PROGRAM_PAGE_IDS, Content, load_content, raw_keys
 from kiosk.contentfile import ContentError
 
 
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(DEFAULT_CONTENT_DIR, target)
-    return target
-
-
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"

@@ -4,7 +4,6 @@ defects 9 and 11), never a traceback and never a kiosk that takes a minute to sh
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ from kiosk.contentfile import MAX_FILE_BYTES, ContentError
 CONTENT_FILES = sorted(
     path.relative_to(DEFAULT_CONTENT_DIR) for path in DEFAULT_CONTENT_DIR.rglob("*.toml")
 )
-
-
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(DEFAULT_CONTENT_DIR, target)
-    return target
 
 
 def refused(root: Path) -> str:

@@ -8,22 +8,13 @@ buttons, `{days:s}` made check-in impossible, `{n:s}`/`{total:s}` left the visit
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from kiosk.config import DEFAULT_CONTENT_DIR
 from kiosk.content import Content, load_content
 from kiosk.contentfile import ContentError, placeholders
 from kiosk.ui_keys import SAMPLE_VALUES, UI_KEYS
-
-
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(DEFAULT_CONTENT_DIR, target)
-    return target
 
 
 def edit(path: Path, old: str, new: str) -> None:

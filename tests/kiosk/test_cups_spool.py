@@ -33,12 +33,8 @@ from kiosk.printing.spool import (
     setting_from_conf,
     setting_from_cupsctl,
 )
-from tests.e2e.process import run_kiosk
-from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide `cups`)
-    CupsQueue,
-    cups_fixture,
-    cups_session_fixture,
-)
+from tests.support.cups_queue import CupsQueue
+from tests.support.process import run_kiosk
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_cupsctl = pytest.mark.skipif(shutil.which("cupsctl") is None, reason="no cupsctl here")

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,6 +28,7 @@ from kiosk.exports.day_log import (
 from kiosk.flow import Step, VisitFlow
 from kiosk.store import Store
 from kiosk.store import files as store_files
+from tests.support.clock import Clock
 
 ZONE = ZoneInfo("America/New_York")
 DAY = date(2026, 11, 27)  # EST, UTC-05:00
@@ -53,34 +54,10 @@ ANSWER_HEADER = (
 SKIP = object()
 
 
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
-
-    def at(self, moment: datetime) -> None:
-        self.now = moment
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 11, 27, 14, 0, tzinfo=UTC))  # 09:00 in the clinic
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    with Store.open(tmp_path / "data", clock=clock) as opened:
-        yield opened
-
-
-@pytest.fixture
-def out(tmp_path: Path) -> Path:
-    folder = tmp_path / "usb"
-    folder.mkdir()
-    return folder
+# 09:00 in the clinic on DAY; every reading of the clock a second later (each row its own time).
+pytestmark = pytest.mark.clock(
+    start=datetime(2026, 11, 27, 14, 0, tzinfo=UTC), tick=timedelta(seconds=1)
+)
 
 
 def run_visit(

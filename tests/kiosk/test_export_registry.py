@@ -1,13 +1,12 @@
 """kiosk.exports, the registry of export formats: a format is one file and one registration.
 
-The made-up format of tests/kiosk/tally_format.py is registered here only; everything else
+The made-up format of tests/support/tally_format.py is registered here only; everything else
 (the file name, the write, the audit line, the command line) comes from the shared code.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -21,16 +20,10 @@ from kiosk.exports import FORMATS, LogFormat, register
 from kiosk.exports.day_log import export_day, export_filename
 from kiosk.flow import VisitFlow
 from kiosk.store import Store
-from tests.e2e.process import run_python
-from tests.kiosk.tally_format import TALLY, registered
+from tests.support.process import run_python
+from tests.support.tally_format import TALLY, registered
 
 ZONE = ZoneInfo("America/New_York")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "data") as opened:
-        yield opened
 
 
 def finished_visit(store: Store, content: Content) -> str:

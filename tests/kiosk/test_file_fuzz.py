@@ -27,7 +27,7 @@ from kiosk.config import DEFAULT_CONTENT_DIR, ConfigError, load_config
 from kiosk.content import Content, load_content
 from kiosk.contentfile import ContentError
 from kiosk.ui_keys import SAMPLE_VALUES, UI_KEYS
-from tests.e2e.process import ROOT, run_python
+from tests.support.process import ROOT, run_python
 
 EXAMPLE_CONFIG = ROOT / "deploy" / "kiosk.toml.example"
 # The example with its content_dir set (to the shipped content), so mutations reach that too.

@@ -21,18 +21,13 @@ Plan = dict[tuple[str, int], int | None]
 
 LOW_FIT = [0, 1, 0, 0, 0]  # not at all / no hospital / support yes / no therapy / about an hour
 PHQ9_ITEM9 = QuestionRef("phq9", 9)
+# The visits are looked for around today (all_visits): the store's clock starts at the real time.
+pytestmark = pytest.mark.clock(start=None)
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     return tmp_path / "data"
-
-
-@pytest.fixture
-def store(folder: Path) -> Iterator[Store]:
-    opened = Store.open(folder)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

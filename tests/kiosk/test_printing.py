@@ -1,7 +1,7 @@
 """Printing through CUPS: outcomes, what the store records, and the PDF that comes out.
 
 Tests marked `cups` print through a real cupsd and the cups-pdf queue made by
-scripts/cups-test-queue.sh and read the printed PDF back; see tests/kiosk/cups_support.py.
+scripts/cups-test-queue.sh and read the printed PDF back; see tests/support/cups_queue.py.
 """
 
 from __future__ import annotations
@@ -37,10 +37,8 @@ from kiosk.printing import (
 )
 from kiosk.scoring import score
 from kiosk.store import Store
-from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide `cups`)
+from tests.support.cups_queue import (
     CupsQueue,
-    cups_fixture,
-    cups_session_fixture,
     run,
     unavailable,
 )
@@ -49,20 +47,13 @@ PHQ9_URGENT = [2, 3, 2, 1, 2, 3, 1, 2, 1]  # total 17, item 9 above 0
 PHQ9_CALM = [2, 3, 2, 2, 2, 3, 1, 2, 0]  # total 17
 GAD7 = [1, 2, 1, 1, 0, 2, 2]  # total 9
 FIT = [2, 1, 1, 2, 1]
+# Visits made now, as the kiosk and its command line (which keep the real time) see them.
+pytestmark = pytest.mark.clock(start=None)
 
 
 def pdf_text(pdf: bytes) -> str:
     reader = PdfReader(io.BytesIO(pdf))
     return " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "data")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def make_config(tmp_path: Path, printer: str, *, timeout: int = 30) -> Config:

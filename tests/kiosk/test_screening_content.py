@@ -8,7 +8,6 @@ specification), not typed in here, so this test checks content against the speci
 from __future__ import annotations
 
 import re
-import shutil
 from functools import cache
 from pathlib import Path
 
@@ -176,14 +175,6 @@ def test_helpers() -> None:
 
 
 # --- broken copies: every message names the file and the field --------------------------------
-
-
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    root = tmp_path / "content"
-    for language in LANGUAGES:
-        shutil.copytree(CONTENT / language, root / language)
-    return root
 
 
 def edit(path: Path, old: str, new: str) -> None:

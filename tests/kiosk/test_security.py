@@ -5,8 +5,7 @@ an audit entry for every attempt that never contains the PIN."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -31,9 +30,9 @@ from kiosk.security import (
     weak_pins,
 )
 from kiosk.store import DB_FILENAME, Store
-from tests.staff_support import Clock, cheap_hashes_fixture  # noqa: F401 (fixture)
+from tests.support.clock import Clock
 
-# Every test here hashes PINs: at a small argon2id cost (tests/staff_support.py).
+# Every test here hashes PINs: at a small argon2id cost (tests/support/pins.py).
 pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 RECEPTION_PIN = "24681357"
@@ -42,19 +41,8 @@ WRONG = "318274"
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 11, 27, 14, 0, tzinfo=UTC))
-
-
-@pytest.fixture
 def data(tmp_path: Path) -> Path:
     return tmp_path / "data"
-
-
-@pytest.fixture
-def store(data: Path, clock: Clock) -> Iterator[Store]:
-    with Store.open(data, clock=clock) as opened:
-        yield opened
 
 
 @pytest.fixture

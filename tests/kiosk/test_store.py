@@ -8,8 +8,8 @@ import re
 import sqlite3
 import stat
 import threading
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -32,39 +32,15 @@ from kiosk.store import (
     repository,
     schema,
 )
+from tests.support.clock import START, Clock
 
-START = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)
 CODE_RE = re.compile(rf"^[{CODE_ALPHABET}]{{3}}-[{CODE_ALPHABET}]{{3}}$")
 TABLES = {"visits", "answers", "scores", "print_jobs", "audit", "settings"}
-
-
-class Clock:
-    """A settable clock, so tests can make visits of any age."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     return tmp_path / "data"
-
-
-@pytest.fixture
-def store(folder: Path, clock: Clock) -> Iterator[Store]:
-    with Store.open(folder, clock=clock) as opened:
-        yield opened
 
 
 def raw(store: Store) -> sqlite3.Connection:

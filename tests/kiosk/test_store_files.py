@@ -30,7 +30,7 @@ from kiosk.store import (
     readiness,
     schema,
 )
-from tests.kiosk.store_support import (
+from tests.support.store_scenarios import (
     SCENARIOS,
     RunningKiosk,
     Scenario,

@@ -6,35 +6,13 @@ status, urgent, printed, seen), in the same order, for the same span.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import pytest
 
 from kiosk.model import StoredScore
 from kiosk.store import Store
-
-START = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    with Store.open(tmp_path / "data", clock=clock) as opened:
-        yield opened
+from tests.support.clock import START, Clock
 
 
 def score(urgent: bool = False) -> StoredScore:

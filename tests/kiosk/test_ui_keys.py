@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,6 @@ from kiosk.ui_keys import UI_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(r"[a-z_]+\.[a-z_0-9]+")
-
-
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(DEFAULT_CONTENT_DIR, target)
-    return target
 
 
 def drop_line(path: Path, starts: str) -> None:

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config
 from kiosk.content import Content
-from tests.ui.conftest import MakeWindow
+from tests.support.windows import MakeWindow
 from ui import theme
 from ui.app import MainWindow
 from ui.navigator import ScreenId

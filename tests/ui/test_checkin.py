@@ -18,10 +18,18 @@ from kiosk.content import Content, LanguageContent
 from kiosk.flow import QuestionRef
 from kiosk.model import Visit
 from kiosk.store import DB_FILENAME, Store
-from tests.ui.conftest import MakeWindow
+from tests.support.checkin import (
+    ALL_ZERO,
+    Plan,
+    code_of,
+    current_ref,
+    shown_texts,
+    start,
+    tap,
+    walk,
+)
+from tests.support.windows import MakeWindow
 from ui.navigator import Navigator, ScreenId
-
-Plan = dict[tuple[str, int], int | None]
 
 ITEM9 = QuestionRef("phq9", 9)
 # PHQ-9 11 (moderate, item 9 = 1 -> urgent), GAD-7 9 (mild); both difficulty questions asked.
@@ -31,11 +39,6 @@ WALK: Plan = {
     **{("gad7", i): v for i, v in enumerate([0, 1, 2, 3, 0, 1, 2], start=1)},
     ("gad7", 8): 1,
     **{("fit", i): v for i, v in enumerate([2, 1, 0, 2, 1], start=1)},
-}
-ALL_ZERO: Plan = {
-    **{("phq9", i): 0 for i in range(1, 10)},
-    **{("gad7", i): 0 for i in range(1, 8)},
-    **{("fit", i): v for i, v in enumerate([0, 1, 0, 0, 0], start=1)},
 }
 ORDER = (
     [QuestionRef("phq9", i) for i in range(1, 11)]
@@ -70,14 +73,6 @@ NAMES = {"en": ("ANA", "Ana"), "es": ("JOSÉ", "José")}
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def shown_texts(widget: QWidget) -> list[str]:
-    """Texts a visitor would see on `widget` (labels rebuilt meanwhile are shown first)."""
-    QApplication.processEvents()
-    texts = [lbl.text() for lbl in widget.findChildren(QLabel) if lbl.isVisibleTo(widget)]
-    texts += [b.text() for b in widget.findChildren(QPushButton) if b.isVisibleTo(widget)]
-    return [t for t in texts if t.strip()]
 
 
 def all_texts(widgets: Iterable[QWidget]) -> str:
@@ -132,51 +127,6 @@ def check_question_screen(nav: Navigator, lc: LanguageContent) -> QuestionRef:
     assert question in shown
     assert all(option in shown for option in options)
     return ref
-
-
-def tap(nav: Navigator, value: int | None) -> None:
-    if value is None:
-        nav.question.skip_button.click()
-    else:
-        nav.question.option_buttons[value].click()
-
-
-def current_ref(nav: Navigator) -> QuestionRef:
-    assert nav.current is ScreenId.QUESTION
-    assert nav.question.state is not None and nav.question.state.question is not None
-    return nav.question.state.question
-
-
-def start(nav: Navigator, language: str = "en", letters: str = "") -> None:
-    if language != nav.language:
-        nav.top_bar.language_buttons[language].click()
-    nav.welcome.checkin_button.click()
-    assert nav.current is ScreenId.PRIVACY
-    nav.privacy.agree_button.click()
-    assert nav.current is ScreenId.NAME
-    for letter in letters:
-        nav.name.keypad.keys[letter].click()
-    if letters:
-        nav.name.done_button.click()
-    else:
-        nav.name.skip_button.click()
-    assert current_ref(nav) == QuestionRef("phq9", 1)
-
-
-def walk(nav: Navigator, plan: Plan, until: QuestionRef | None = None) -> None:
-    """Tap by plan (continuing after a safety screen) until the results or `until`."""
-    while nav.current is ScreenId.QUESTION:
-        ref = current_ref(nav)
-        if ref == until:
-            return
-        tap(nav, plan[(ref.section, ref.item)])
-        if nav.current is ScreenId.SAFETY:
-            nav.safety.continue_button.click()
-
-
-def code_of(nav: Navigator) -> str:
-    assert nav.flow is not None and nav.flow.code is not None
-    return nav.flow.code
 
 
 def make_read_only(nav: Navigator) -> None:

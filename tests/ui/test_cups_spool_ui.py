@@ -17,15 +17,10 @@ from kiosk.content import Content
 from kiosk.printing import spool as spool_module
 from kiosk.printing.spool import FIX, check_spool, job_kept
 from kiosk.security import set_pin
-from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide `cups`)
-    CupsQueue,
-    cups_fixture,
-    cups_session_fixture,
-)
-from tests.staff_support import cheap_hashes_fixture  # noqa: F401 (fixture)
-from tests.ui.conftest import MakeWindow, with_printer
-from tests.ui.test_staff import ADMIN_PIN, enter_as
-from tests.ui.touch import tap
+from tests.support.cups_queue import CupsQueue
+from tests.support.staff_mode import ADMIN_PIN, enter_as
+from tests.support.touch import tap
+from tests.support.windows import MakeWindow, with_printer
 from ui.navigator import ScreenId
 from ui.preview import drive
 

@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 from kiosk.__main__ import build_parser
 from kiosk.config import Config
 from kiosk.exports import FORMATS
-from tests.deploy.deploy_support import DEPLOY
-from tests.kiosk.tally_format import TALLY, registered
+from tests.support.deploy import DEPLOY
+from tests.support.tally_format import TALLY, registered
 from ui.staff.admin import AdminPage
 
 

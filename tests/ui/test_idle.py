@@ -6,8 +6,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config, load_config
-from tests.ui.conftest import MakeWindow
-from tests.ui.touch import tap
+from tests.support.touch import tap
+from tests.support.windows import MakeWindow
 from ui.navigator import ScreenId
 
 

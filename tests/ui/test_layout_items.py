@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayoutItem, QVBoxLayout, QWi
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config
-from tests.ui.conftest import MakeWindow
+from tests.support.windows import MakeWindow
 from ui.screens.base import clear_layout
 
 

@@ -19,13 +19,9 @@ from kiosk.config import Config
 from kiosk.content import Content
 from kiosk.printing import RENDER_FAILED, print_visit
 from kiosk.store import Store
-from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide `cups`)
-    CupsQueue,
-    cups_fixture,
-    cups_session_fixture,
-)
-from tests.ui.conftest import MakeWindow, with_printer
-from tests.ui.touch import tap
+from tests.support.cups_queue import CupsQueue
+from tests.support.touch import tap
+from tests.support.windows import MakeWindow, with_printer
 from ui.navigator import ScreenId
 from ui.preview import drive
 

@@ -20,9 +20,8 @@ from kiosk.config import Config
 from kiosk.exports.day_log import day_range
 from kiosk.security import set_pin
 from kiosk.store import CODE_ALPHABET, Store
-from tests.staff_support import cheap_hashes_fixture  # noqa: F401 (fixture)
-from tests.ui.conftest import MakeWindow, with_printer
-from tests.ui.test_staff import RECEPTION_PIN, enter_as, tap_row
+from tests.support.staff_mode import RECEPTION_PIN, enter_as, tap_row
+from tests.support.windows import MakeWindow, with_printer
 from ui.app import MainWindow
 from ui.staff.panel import StaffPanel
 from ui.staff.reception import CELL_PADDING

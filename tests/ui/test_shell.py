@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 import ui.navigator as navigator_module
 from kiosk.config import Config
 from kiosk.content import PROGRAM_PAGE_IDS, Content
-from tests.ui.conftest import MakeWindow
+from tests.support.windows import MakeWindow
 from ui.app import create_main_window
 from ui.navigator import ScreenId
 

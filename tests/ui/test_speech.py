@@ -16,13 +16,13 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config
 from kiosk.content import Content
-from tests.speech_service import (
+from tests.support.speech_service import (
     ScriptedService,
     SilentService,
     require_speechd_engine,
     short_socket_path,
 )
-from tests.ui.conftest import MakeWindow
+from tests.support.windows import MakeWindow
 from ui import speech
 from ui.app import create_main_window
 from ui.navigator import ScreenId

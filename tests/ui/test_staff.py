@@ -36,27 +36,21 @@ from kiosk.security import (
     unlock_pins,
 )
 from kiosk.store import Store, VisitNotFoundError
-from tests.kiosk.cups_support import (  # noqa: F401  (the two fixtures provide `cups`)
-    CupsQueue,
-    cups_fixture,
-    cups_session_fixture,
-)
-from tests.staff_support import Clock, cheap_hashes_fixture  # noqa: F401 (fixture)
-from tests.ui.conftest import MakeWindow, with_printer
-from tests.ui.touch import tap
+from tests.support.clock import Clock
+from tests.support.cups_queue import CupsQueue
+from tests.support.staff_mode import ADMIN_PIN, RECEPTION_PIN, enter_as, sign_in, tap_row
+from tests.support.touch import tap
+from tests.support.windows import MakeWindow, with_printer
 from ui.app import MainWindow
 from ui.navigator import ScreenId
 from ui.staff import folders
 from ui.staff import panel as panel_module
 from ui.staff.panel import StaffPanel
-from ui.staff.reception import ReceptionPage
 from ui.theme import ThemeOptions
 
-# Every test here hashes PINs: at a small argon2id cost (tests/staff_support.py).
+# Every test here hashes PINs: at a small argon2id cost (tests/support/pins.py).
 pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
-RECEPTION_PIN = "246813"
-ADMIN_PIN = "975318"
 NAME = "Ana"  # typed by every test visitor: it must never reach the audit trail
 
 
@@ -84,33 +78,6 @@ def make_visit(store: Store, content: Content, *, urgent: bool = False, finish: 
         assert flow.state().step is Step.RESULTS
     assert flow.code is not None
     return flow.code
-
-
-def sign_in(qtbot: QtBot, staff: StaffPanel, pin: str) -> None:
-    for digit in pin:
-        staff.pin_page.keypad.keys[digit].click()
-    assert staff.pin_page.dots.text().count("●") == len(pin)
-    staff.pin_page.sign_in_button.click()
-    qtbot.waitUntil(lambda: staff.pin_page.mode != "checking", timeout=5000)
-
-
-def enter_as(qtbot: QtBot, window: MainWindow, pin: str) -> StaffPanel:
-    nav = window.navigator
-    nav.open_staff()
-    assert nav.current is ScreenId.STAFF
-    sign_in(qtbot, nav.staff, pin)
-    assert nav.staff.role is not None
-    return nav.staff
-
-
-def tap_row(page: ReceptionPage, code: str) -> None:
-    """Bring a visit's row on screen, then tap its middle as a finger would."""
-    assert page.scroll_to(code), f"{code} is not listed"
-    row = page.model.row_of(code)
-    assert row is not None
-    rect = page.list.visualRect(page.model.index(row))
-    assert page.list.viewport().rect().contains(rect.center())
-    tap(page.list.viewport(), rect.center())
 
 
 def audit(window: MainWindow) -> list[tuple[str, str, str]]:
@@ -695,7 +662,7 @@ def staff_pages(qtbot: QtBot, window: MainWindow, code: str) -> Iterator[str]:
 def test_pin_notices_fit_on_the_pad_and_the_admin_page(
     make_window: MakeWindow, config: Config, qtbot: QtBot, size: tuple[int, int]
 ) -> None:
-    from tests.ui.test_layout import problems_in
+    from tests.support.layout import problems_in
 
     window = make_window(with_printer(config, "none"), size)
     store = window.store
@@ -735,7 +702,7 @@ def test_staff_pages_have_big_targets_unclipped_text_and_spoken_names(
     qtbot: QtBot,
     size: tuple[int, int],
 ) -> None:
-    from tests.ui.test_layout import problems_in
+    from tests.support.layout import problems_in
 
     window = make_window(with_printer(config, "none"), size)
     assert window.store is not None

@@ -19,8 +19,8 @@ from kiosk.config import Config
 from kiosk.content import Content
 from kiosk.flow import QuestionRef
 from kiosk.store import DB_FILENAME, LOST_NOTE_FILENAME, Store, VisitNotFoundError
-from tests.ui.conftest import MakeWindow
-from tests.ui.test_checkin import ALL_ZERO, code_of, current_ref, shown_texts, start, tap, walk
+from tests.support.checkin import ALL_ZERO, code_of, current_ref, shown_texts, start, tap, walk
+from tests.support.windows import MakeWindow
 from ui.navigator import Navigator, ScreenId
 
 PHQ3 = QuestionRef("phq9", 3)

@@ -1,8 +1,9 @@
-"""UI fixtures: a real main window over a real SQLite store in a tmp folder."""
+"""The `make_window` fixture: a real main window over a real SQLite store in a tmp folder."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from PySide6.QtCore import QEvent
@@ -11,13 +12,18 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config
 from kiosk.content import Content
-from ui.app import MainWindow, create_main_window
 
-MakeWindow = Callable[..., MainWindow]
+if TYPE_CHECKING:
+    # The domain's tests load this plugin too; they need not import the views.
+    from ui.app import MainWindow
+
+MakeWindow = Callable[..., "MainWindow"]
 
 
 @pytest.fixture
 def make_window(qtbot: QtBot, content: Content) -> Iterator[MakeWindow]:
+    from ui.app import create_main_window
+
     windows: list[MainWindow] = []
 
     def _make(config: Config, size: tuple[int, int] = (1280, 800)) -> MainWindow:
@@ -25,7 +31,7 @@ def make_window(qtbot: QtBot, content: Content) -> Iterator[MakeWindow]:
         window.resize(*size)
         window.show()
         # The kiosk as it is a moment after start: every screen built, the voice found (the timer
-        # that does it is tested in test_shell.py).
+        # that does it is tested in tests/ui/test_shell.py).
         window.navigator.warm_up()
         # The voice is found in the engine's own thread, a moment after the warm-up.
         qtbot.waitUntil(lambda: not window.navigator.speaker.starting, timeout=15000)

@@ -1,7 +1,7 @@
 """A real cupsd with the cups-pdf test queue, for the tests marked `cups`.
 
-Import both fixtures into a test module (`from tests.kiosk.cups_support import cups_fixture,
-cups_session_fixture`) and ask for `cups`. Where cupsd or the queue is missing the tests skip
+A test asks for the `cups` fixture (loaded for every test by tests/conftest.py). Where cupsd or
+the queue is missing the tests skip
 and say how to enable them, except in CI (CI=true), where a missing printer stack is a broken
 build, so they fail instead.
 The queue is made by scripts/cups-test-queue.sh; its PDFs land in the folder named by the `Out`

@@ -14,8 +14,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from tests.deploy.deploy_support import DEPLOY
-from tests.deploy.supervisor import ServiceSettings, Supervisor, cmdline
+from tests.support.deploy import DEPLOY
+from tests.support.supervisor import ServiceSettings, Supervisor, cmdline
 
 UNIT = DEPLOY / "clinic-kiosk.service"
 INSTALLED_PYTHON = "/opt/clinic-kiosk/.venv/bin/python"
