@@ -332,7 +332,7 @@ def cmd_reprint(config: Config, args: argparse.Namespace) -> int:
     content = load_content(config.content_dir, config.languages)
     with Store.open_existing(config.data_dir) as store:
         visit = store.get_visit(_text(args.code))
-        lc = content.languages.get(visit.language) or content[content.default_language]
+        lc = content.for_visit(visit.language)
         if out is not None:
             pdf = render_summary(visit, lc, config)
             try:

@@ -17,7 +17,11 @@ from kiosk.contentfile import ContentError, FieldError, Frozen, read_toml, valid
 
 APP_NAME = "clinic-kiosk"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONTENT_DIR = PROJECT_ROOT / "resources" / "content"
+# Where the shipped resources live, named once: content, styles, fonts.
+RESOURCES_DIR = PROJECT_ROOT / "resources"
+DEFAULT_CONTENT_DIR = RESOURCES_DIR / "content"
+STYLES_DIR = RESOURCES_DIR / "styles"
+FONTS_DIR = RESOURCES_DIR / "fonts"
 ENV_DATA_DIR = "KIOSK_DATA_DIR"
 ENV_CONFIG = "KIOSK_CONFIG"
 SUPPORTED_LANGUAGES = ("en", "es")

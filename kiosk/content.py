@@ -236,6 +236,11 @@ class Content(msgspec.Struct, frozen=True):
     def default_language(self) -> str:
         return next(iter(self.languages))
 
+    def for_visit(self, language: str) -> LanguageContent:
+        """The content a visit's summary is written in: its own language, or the kiosk's first
+        when a clinic has since dropped that language (the summary must still print)."""
+        return self.languages.get(language) or self.languages[self.default_language]
+
 
 def _check_language_meta(path: Path, meta: Meta, language: str) -> None:
     if meta.language != language:

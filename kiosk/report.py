@@ -39,7 +39,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from kiosk.config import PROJECT_ROOT, Config
+from kiosk.config import FONTS_DIR, Config
 from kiosk.content import LanguageContent
 from kiosk.model import INSTRUMENTS, InstrumentId, StoredScore, Visit
 from kiosk.scoring import DIFFICULTY_ITEM, MAX_TOTAL, SAFETY_ITEM, SCORED_ITEMS, score
@@ -54,7 +54,7 @@ __all__ = [
     "render_summary",
 ]
 
-FONT_DIR: Final = PROJECT_ROOT / "resources" / "fonts"
+FONT_DIR: Final = FONTS_DIR
 FONT_REGULAR: Final = "KioskSans"
 FONT_BOLD: Final = "KioskSans-Bold"
 _FONT_FILES: Final = {FONT_REGULAR: "NotoSans-Regular.ttf", FONT_BOLD: "NotoSans-Bold.ttf"}

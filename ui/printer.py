@@ -76,7 +76,7 @@ class PrintService(QObject):
             self.finished.emit(code, PrintOutcome.failed(str(exc)))
             return
         language = attempt.visit.language
-        lc = self.content.languages.get(language) or self.content[self.content.default_language]
+        lc = self.content.for_visit(language)
         self._pending[attempt.job_id] = code
         config = self.config
         self.worker.run(

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import string
 from functools import cache
-from pathlib import Path
 
 import tomli
 from msgspec import Struct
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication
 
-STYLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "styles"
-FONTS_DIR = STYLES_DIR.parent / "fonts"
+from kiosk.config import FONTS_DIR, STYLES_DIR
+
 LARGE_TEXT_FACTOR = 1.4
 LARGE_TARGET_FACTOR = 1.15
 

@@ -127,6 +127,11 @@ def _default_clock() -> datetime:
     return datetime.now(UTC)
 
 
+# The one order of a day's visits, for reception and the exports alike: urgent first, then the
+# newest (id breaks ties between visits started in the same millisecond).
+_URGENT_FIRST = "ORDER BY urgent DESC, started_at DESC, id DESC"
+
+
 class Store:
     """The kiosk's database. Thread-safe: one connection, used under a lock."""
 
@@ -619,9 +624,9 @@ class Store:
         with self._read() as db:
             rows = self._rows(
                 db,
-                """
+                f"""
                 SELECT * FROM visits WHERE started_at >= ? AND started_at < ?
-                ORDER BY urgent DESC, started_at DESC, id DESC
+                {_URGENT_FIRST}
                 """,
                 span,
             )
@@ -816,13 +821,13 @@ class Store:
         newest first. No answers or scores are read, so a busy day costs one indexed query."""
         with self._read() as db:
             rows = db.execute(
-                """
+                f"""
                 SELECT id, code, started_at, status, urgent, seen_at IS NOT NULL,
                        EXISTS (SELECT 1 FROM print_jobs
                                WHERE print_jobs.visit_id = visits.id
                                  AND print_jobs.state = 'completed')
                 FROM visits WHERE started_at >= ? AND started_at < ?
-                ORDER BY urgent DESC, started_at DESC, id DESC
+                {_URGENT_FIRST}
                 """,
                 [_iso(start), _iso(end)],
             ).fetchall()

@@ -412,10 +412,7 @@ class StaffPanel(QWidget):
         self.visit_page.show_visit(VisitLine.of(visit, self.config.zone))
         self._show_page(self.visit_page)
         self.visit_page.summary.show_waiting()
-        lc = (
-            self.content.languages.get(visit.language)
-            or self.content[self.content.default_language]
-        )
+        lc = self.content.for_visit(visit.language)
         config = self.config
         self.worker.run(
             lambda: render_summary(visit, lc, config),

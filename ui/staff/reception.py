@@ -92,11 +92,6 @@ class VisitLine:
         )
 
 
-def sort_visits(visits: Sequence[VisitLike]) -> list[VisitLike]:
-    """Urgent first, then newest first."""
-    return sorted(visits, key=lambda v: (not v.urgent, -v.started_at.timestamp(), -v.id))
-
-
 def compact_code(text: str) -> str:
     """A code as typed or stored, for matching: upper case, no dash, no spaces."""
     return "".join(text.split()).replace("-", "").upper()
@@ -515,11 +510,12 @@ class ReceptionPage(QWidget):
     # -- what is shown --
 
     def set_visits(self, visits: Sequence[VisitLike], day_text: str, zone: tzinfo | None) -> None:
-        """Show these visits (already today's). Only what changed is repainted, and the rows on
-        screen stay where they are when a new visit arrives above them."""
+        """Show these visits (today's, in the store's order). Only what changed is repainted,
+        and the rows on screen stay where they are when a new visit arrives above them."""
         show(self.error, "")
         self._day_text = day_text
-        lines = self._lines_of(sort_visits(visits), zone) if zone is not None else []
+        # In the store's order (urgent first, then newest): it is the one place that decides it.
+        lines = self._lines_of(visits, zone) if zone is not None else []
         self._keeping_place(lambda: self.model.set_lines(lines))
         self._update_texts()
 
@@ -754,5 +750,4 @@ __all__ = [
     "VisitList",
     "VisitListModel",
     "VisitPage",
-    "sort_visits",
 ]
