@@ -3,8 +3,9 @@
 Files per language in resources/content/{language}/: instruments.toml, fit.toml, safety.toml and
 results.toml. The instrument wording is the published wording and must not be paraphrased; its
 shape is checked against the instrument's spec (kiosk.instruments), the word-for-word check
-against the clinical specification lives in the tests. Answers are stored as numbers (option values, fit option
-indexes), so languages must agree on every count and id — see check_languages_match.
+against the clinical specification lives in the tests. Answers are stored as numbers (option
+values, fit option indexes), so languages must agree on every count and id — see
+check_languages_match.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ def _instruments_model(instrument_ids: tuple[str, ...]) -> type[msgspec.Struct]:
 def load_instruments(path: Path) -> InstrumentsContent:
     """Read instruments.toml; ContentError naming the file and field when it does not fit."""
     registered = instruments.ids()
-    loaded = load_model(path, _instruments_model(registered))
+    loaded: Any = load_model(path, _instruments_model(registered))  # fields made at run time
     by_id: dict[str, InstrumentContent] = {}
     for instrument_id in registered:
         wording: InstrumentContent = getattr(loaded, instrument_id)
