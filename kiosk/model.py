@@ -14,7 +14,7 @@ from msgspec import Struct, field
 
 from kiosk import instruments
 
-# A registered instrument's id (kiosk.instruments): "phq9", "gad7", or one a clinic adds.
+# A registered instrument's id (kiosk.instruments: the PHQ-9's, the GAD-7's, any added).
 InstrumentId = str
 # A section of answers: an instrument's id, or FIT_SECTION for the "which program fits"
 # questions (as many as the content holds; values there are option indexes, 0-based).

@@ -25,17 +25,19 @@ __all__ = [
 ]
 
 
-def _instrument_columns() -> tuple[str, ...]:
+def _instrument_columns(*, leading: bool) -> tuple[str, ...]:
     # Registration order: phq9_total, phq9_band, gad7_total, gad7_band for the shipped two.
     return tuple(
-        f"{instrument_id}_{part}"
-        for instrument_id in instruments.ids()
+        f"{spec.id}_{part}"
+        for spec in instruments.INSTRUMENTS.values()
+        if spec.leading_columns is leading
         for part in ("total", "band")
     )
 
 
 def csv_columns() -> tuple[str, ...]:
-    """The CSV's leading columns, the registered instruments' in registration order."""
+    """The CSV's columns before the answers: the contract's twelve (the shipped instruments'
+    in registration order), then any other registered instrument's total and band."""
     return (
         "code",
         "started_at",
@@ -43,9 +45,10 @@ def csv_columns() -> tuple[str, ...]:
         "status",
         "language",
         "urgent",
-        *_instrument_columns(),
+        *_instrument_columns(leading=True),
         "guidance",
         "printed",
+        *_instrument_columns(leading=False),
     )
 
 

@@ -56,4 +56,5 @@ SPEC = InstrumentSpec(
         difficulty_answers=DIFFICULTY_ANSWERS,
     ),
     source="phq_screeners",
+    leading_columns=True,
 )

@@ -71,6 +71,9 @@ class InstrumentSpec:
     source: str = ""
     # The difficulty question is asked only when a scored item is above this (CLINICAL.md).
     difficulty_when_above: int = 0
+    # The daily log's first twelve columns are a contract (phq9_total … gad7_band between
+    # `urgent` and `guidance`); an instrument added later has its columns after `printed`.
+    leading_columns: bool = False
     band_names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
