@@ -284,9 +284,7 @@ def test_migration_drops_the_instrument_checks_and_keeps_every_row(tmp_path: Pat
         "INSERT INTO visits (id, code, language, started_at) "
         "VALUES (1, 'ABC-234', 'en', '2026-01-05T14:00:00.000+00:00')"
     )
-    conn.execute(
-        "INSERT INTO answers VALUES (1, 'phq9', 9, 2, '2026-01-05T14:01:00.000+00:00')"
-    )
+    conn.execute("INSERT INTO answers VALUES (1, 'phq9', 9, 2, '2026-01-05T14:01:00.000+00:00')")
     conn.execute("INSERT INTO scores VALUES (1, 'gad7', 3, 'minimal', 1, 0, 0)")
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("INSERT INTO scores VALUES (1, 'yesno', 2, 'positive', 1, 0, 0)")
@@ -297,7 +295,9 @@ def test_migration_drops_the_instrument_checks_and_keeps_every_row(tmp_path: Pat
     assert visit.answers["phq9"][9] == 2
     assert visit.scores["gad7"].band == "minimal"
     conn = sqlite3.connect(path)
-    schema = " ".join(row[0] for row in conn.execute("SELECT sql FROM sqlite_master"))
+    schema = " ".join(
+        row[0] for row in conn.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL")
+    )
     conn.execute("INSERT INTO scores VALUES (1, 'yesno', 2, 'positive', 1, 0, 0)")
     conn.commit()
     conn.close()
