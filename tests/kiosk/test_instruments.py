@@ -34,10 +34,11 @@ from tests.support.yesno_instrument import ITEMS, POSITIVE, YESNO, content_with_
 
 ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("America/New_York")
-CONTRACT = (
-    "code, started_at, completed_at, status, language, urgent, phq9_total, phq9_band, "
-    "gad7_total, gad7_band, guidance, printed"
-).split(", ")
+# The daily log's first twelve columns, as the contract lists them.
+CONTRACT = [
+    *("code", "started_at", "completed_at", "status", "language", "urgent"),
+    *("phq9_total", "phq9_band", "gad7_total", "gad7_band", "guidance", "printed"),
+]
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -217,7 +217,8 @@ def test_english_summary_content(content: Content, tmp_path: Path) -> None:
     assert "Total: 9 out of 21" in text
     assert "Your answers suggest mild symptoms of anxiety." in text
     # Every item of both instruments, with its answer label.
-    for item in (*lc.screening.instruments.instrument("phq9").items, *lc.screening.instruments.instrument("gad7").items):
+    wording = lc.screening.instruments
+    for item in (*wording.instrument("phq9").items, *wording.instrument("gad7").items):
         assert " ".join(item.split()) in text
     assert "Nearly every day" in text
     assert "Very difficult" in text  # PHQ-9 difficulty (value 2)

@@ -11,8 +11,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
 from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from kiosk.config import Config
 from kiosk import instruments
+from kiosk.config import Config
 from kiosk.model import Visit
 from kiosk.results import staff_result_line
 from ui.staff.common import STATUS_WORDS, clock_time, show
