@@ -25,7 +25,7 @@ from datagen import Clock, bulk_year, flow_visit, unsynced
 
 from kiosk.config import DEFAULT_CONTENT_DIR, load_config
 from kiosk.content import load_content
-from kiosk.model import SECTIONS
+from kiosk.model import sections
 from kiosk.store import DB_FILENAME, Store
 
 CONTENT = load_content(DEFAULT_CONTENT_DIR, ["en", "es"])
@@ -40,7 +40,7 @@ def bench_commit(quick: bool) -> dict[str, Any]:
             mode = store._require_db().execute("PRAGMA journal_mode").fetchone()[0]
             sync = store._require_db().execute("PRAGMA synchronous").fetchone()[0]
             items = [
-                (s, i) for s in SECTIONS for i in range(1, {"phq9": 10, "gad7": 8}.get(s, 5) + 1)
+                (s, i) for s in sections() for i in range(1, {"phq9": 10, "gad7": 8}.get(s, 5) + 1)
             ]
             rng = random.Random(4)
             times: list[float] = []

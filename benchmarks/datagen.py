@@ -21,7 +21,7 @@ from _common import ROOT  # noqa: F401 - puts the project root on sys.path
 from kiosk.content import Content
 from kiosk.flow import FlowState, Step, VisitFlow
 from kiosk.guidance import evaluate
-from kiosk.model import INSTRUMENTS
+from kiosk.instruments import ids as instrument_ids
 from kiosk.scoring import DIFFICULTY_ITEM, SCORED_ITEMS, score
 from kiosk.store import CODE_ALPHABET, DB_FILENAME, Store
 
@@ -206,7 +206,7 @@ def _bulk_rows(
         visit_id = first_id + offset
         urgent_item9 = rng.random() < 0.04
         answers: dict[str, dict[int, int | None]] = {"phq9": {}, "gad7": {}, "fit": {}}
-        for instrument in INSTRUMENTS:
+        for instrument in instrument_ids():
             for item in range(1, SCORED_ITEMS[instrument] + 1):
                 if instrument == "phq9" and item == 9:
                     value: int | None = rng.randint(1, 3) if urgent_item9 else 0
@@ -225,7 +225,7 @@ def _bulk_rows(
                 step += 1
                 moment = datetime.fromtimestamp(base + 8 * step, UTC)
                 answer_rows.append((visit_id, section, item, value, _iso(moment)))
-        results = {i: score(i, answers[i]) for i in INSTRUMENTS}
+        results = {i: score(i, answers[i]) for i in instrument_ids()}
         urgent = urgent_item9 or any(r.urgent for r in results.values())
         key = (
             urgent,

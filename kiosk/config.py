@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from msgspec import Meta, field
 
 from kiosk.contentfile import ContentError, FieldError, Frozen, read_toml, validate
+from kiosk.instruments import ids as instrument_ids
 
 APP_NAME = "clinic-kiosk"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +79,22 @@ class KioskConfig(Frozen, frozen=True):
         _check_path("content_dir", self.content_dir)
 
 
+class ScreeningConfig(Frozen, frozen=True):
+    # The instruments asked, in this order (ids of kiosk/instruments); the fit questions follow.
+    instruments: list[str] = field(default_factory=lambda: list(instrument_ids()))
+
+    def __post_init__(self) -> None:
+        known = instrument_ids()
+        for instrument_id in self.instruments:
+            if instrument_id not in known:
+                raise FieldError(
+                    "instruments",
+                    f"unknown instrument {instrument_id!r} (known: {', '.join(known)})",
+                )
+        if len(set(self.instruments)) != len(self.instruments):
+            raise FieldError("instruments", "an instrument is listed twice")
+
+
 class PrintingConfig(Frozen, frozen=True):
     # CUPS queue name; "" = the system default queue; "none" = keep the PDF only.
     printer: str = ""
@@ -97,6 +114,7 @@ class StorageConfig(Frozen, frozen=True):
 class ConfigFile(Frozen, frozen=True):
     clinic: ClinicConfig = field(default_factory=ClinicConfig)
     kiosk: KioskConfig = field(default_factory=KioskConfig)
+    screening: ScreeningConfig = field(default_factory=ScreeningConfig)
     printing: PrintingConfig = field(default_factory=PrintingConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
 
@@ -107,6 +125,7 @@ class Config(Frozen, frozen=True):
     data_dir: Path
     clinic: ClinicConfig = field(default_factory=ClinicConfig)
     kiosk: KioskConfig = field(default_factory=KioskConfig)
+    screening: ScreeningConfig = field(default_factory=ScreeningConfig)
     printing: PrintingConfig = field(default_factory=PrintingConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     content_dir: Path = DEFAULT_CONTENT_DIR
@@ -173,6 +192,7 @@ def load_config(
     return Config(
         clinic=parsed.clinic,
         kiosk=parsed.kiosk,
+        screening=parsed.screening,
         printing=parsed.printing,
         storage=parsed.storage,
         data_dir=resolve_data_dir(data_dir, parsed.storage.data_dir),

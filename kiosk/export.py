@@ -18,13 +18,12 @@ from kiosk.exports.day_log import (
 )
 from kiosk.exports.fhir_bundle import fhir_bundle, render_fhir
 from kiosk.exports.json_log import render_json
-from kiosk.exports.records import ANSWER_COLUMNS, CSV_COLUMNS, visit_record
+from kiosk.exports.records import CSV_COLUMNS, visit_record
 
 # A format's key ("csv", "json", "fhir" or any registered since): a key of FORMATS.
 ExportFormat = str
 
 __all__ = [
-    "ANSWER_COLUMNS",
     "CSV_COLUMNS",
     "FORMATS",
     "ExportError",

@@ -4,24 +4,29 @@ No Qt here. The UI calls one method per visitor intent and shows the returned Fl
 Every answer is committed through the store *before* the next state is returned, so a crash
 after any tap loses nothing the visitor saw acknowledged.
 
-Safety (CLINICAL.md): a PHQ-9 item 9 answer > 0, or "I need to talk to someone now", marks the
-visit urgent in the store first and then shows the safety screen before any further question.
+The questions asked are the configured instruments' (`[screening] instruments`, in that order,
+each as its spec and content declare) and then every "which program fits" question the content
+holds: no count is fixed here.
+
+Safety (CLINICAL.md): a safety answer (PHQ-9 item 9 > 0, as the instrument's spec declares), or
+"I need to talk to someone now", marks the visit urgent in the store first and then shows the
+safety screen before any further question.
 Urgent is never cleared: skips, back-navigation, abandonment and restarts keep it.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from kiosk import instruments
 from kiosk.content import Content
 from kiosk.guidance import evaluate
-from kiosk.model import INSTRUMENTS, Guidance, InstrumentId, SectionId
-from kiosk.scoring import DIFFICULTY_ITEM, SCORED_ITEMS, ScoreResult, is_safety_trigger, score
+from kiosk.model import FIT_SECTION, Guidance, InstrumentId, SectionId
+from kiosk.scoring import ScoreResult, safety_rule, score
+from kiosk.screening_content import FitContent
 from kiosk.store import Store
-
-FIT_QUESTIONS = 5
 
 
 class Step(enum.Enum):
@@ -36,11 +41,12 @@ class Step(enum.Enum):
 @dataclass(frozen=True)
 class QuestionRef:
     section: SectionId
-    item: int  # 1-based; PHQ-9 item 10 and GAD-7 item 8 are the unscored difficulty questions
+    item: int  # 1-based; an instrument's difficulty item (PHQ-9 10, GAD-7 8) is not scored
 
     @property
     def is_difficulty(self) -> bool:
-        return self.section in DIFFICULTY_ITEM and self.item == DIFFICULTY_ITEM[self.section]
+        spec = instruments.INSTRUMENTS.get(self.section)
+        return spec is not None and spec.is_difficulty(self.item)
 
 
 @dataclass(frozen=True)
@@ -68,27 +74,42 @@ class FlowState:
 
 @dataclass
 class _Answers:
-    by_section: dict[SectionId, dict[int, int | None]] = field(
-        default_factory=lambda: {"phq9": {}, "gad7": {}, "fit": {}}
-    )
+    by_section: dict[SectionId, dict[int, int | None]] = field(default_factory=dict)
 
-    def any_positive(self, section: SectionId) -> bool:
-        scored = SCORED_ITEMS.get(section, 0)
-        return any((v or 0) > 0 for k, v in self.by_section[section].items() if k <= scored)
+    def of(self, section: SectionId) -> dict[int, int | None]:
+        return self.by_section.setdefault(section, {})
+
+    def any_above(self, spec: instruments.InstrumentSpec) -> bool:
+        threshold = spec.difficulty_when_above
+        return any(
+            (value or 0) > threshold
+            for item, value in self.of(spec.id).items()
+            if item <= spec.items
+        )
 
 
 class VisitFlow:
     """One visitor's check-in. Create a new one for each visit; `abandon()` when idle resets."""
 
-    def __init__(self, store: Store, content: Content, language: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        content: Content,
+        language: str,
+        *,
+        instruments: Sequence[InstrumentId] | None = None,
+    ) -> None:
         self._store = store
         self._content = content
         self._language = language
+        # `[screening] instruments` (Config.screening.instruments); default: every registered one.
+        asked = _registered() if instruments is None else tuple(instruments)
+        self._instruments = tuple(_instrument(instrument_id).id for instrument_id in asked)
         self._step = Step.PRIVACY
         self._code: str | None = None
         self._urgent = False
         self._name: str | None = None
-        self._answers = _Answers()
+        self._answers = _Answers({section: {} for section in (*self._instruments, FIT_SECTION)})
         self._current: QuestionRef | None = None
         # Where "Continue the check-in" returns to after the safety screen.
         self._resume: QuestionRef | None = None
@@ -114,13 +135,21 @@ class VisitFlow:
     def sequence(self) -> list[QuestionRef]:
         """Every question the visitor will be asked, given the answers so far."""
         refs: list[QuestionRef] = []
-        for instrument in INSTRUMENTS:
-            refs += [QuestionRef(instrument, i) for i in range(1, SCORED_ITEMS[instrument] + 1)]
+        for instrument_id in self._instruments:
+            spec = instruments.get(instrument_id)
+            refs += [QuestionRef(spec.id, i) for i in range(1, spec.items + 1)]
             # CLINICAL.md: the difficulty question only when any scored item is above 0.
-            if self._answers.any_positive(instrument):
-                refs.append(QuestionRef(instrument, DIFFICULTY_ITEM[instrument]))
-        refs += [QuestionRef("fit", i) for i in range(1, FIT_QUESTIONS + 1)]
+            if spec.difficulty_item is not None and self._answers.any_above(spec):
+                refs.append(QuestionRef(spec.id, spec.difficulty_item))
+        # As many "which program fits" questions as the content holds.
+        fit_count = len(self._fit().questions)
+        refs += [QuestionRef(FIT_SECTION, i) for i in range(1, fit_count + 1)]
         return refs
+
+    @property
+    def instruments(self) -> tuple[InstrumentId, ...]:
+        """The instruments this visit asks, in asking order."""
+        return self._instruments
 
     def state(self) -> FlowState:
         base = FlowState(
@@ -143,7 +172,7 @@ class VisitFlow:
             urgent=self._urgent,
             name=self._name,
             question=current,
-            answer=self._answers.by_section[current.section].get(current.item),
+            answer=self._answers.of(current.section).get(current.item),
             section_position=in_section.index(current) + 1,
             section_total=len(in_section),
             overall_position=seq.index(current) + 1,
@@ -244,18 +273,18 @@ class VisitFlow:
         assert current is not None
         self._validate_value(current, value)
         code = self._visit_code()
-        trigger = is_safety_trigger(current.section, current.item, value)
-        if trigger:
+        trigger = safety_rule(current.section, current.item, value)
+        if trigger is not None:
             # Urgent before the answer: a positive item 9 is never durable on a visit that is
             # not urgent, even if the answer's commit fails or the power goes between the two.
-            self._mark_urgent(code, "phq9_item9")
+            self._mark_urgent(code, trigger.reason)
         # Committed before anything moves on: the visitor's tap is durable once we return.
         self._store.record_answer(code, current.section, current.item, value)
-        self._answers.by_section[current.section][current.item] = value
+        self._answers.of(current.section)[current.item] = value
         seq = self.sequence()
         index = seq.index(current)
         following = seq[index + 1] if index + 1 < len(seq) else None
-        if trigger:
+        if trigger is not None:
             self._step = Step.SAFETY
             self._resume = following
             return self.state()
@@ -267,10 +296,10 @@ class VisitFlow:
     def _validate_value(self, ref: QuestionRef, value: int | None) -> None:
         if value is None:
             return
-        if ref.section == "fit":
-            count = len(self._content[self._language].screening.fit.questions[ref.item - 1].options)
+        if ref.section == FIT_SECTION:
+            count = len(self._fit().questions[ref.item - 1].options)
         else:
-            count = 4
+            count = len(instruments.get(ref.section).values_of(ref.item))
         if not 0 <= value < count:
             raise ValueError(f"{ref.section} item {ref.item}: value {value} out of range")
 
@@ -281,8 +310,8 @@ class VisitFlow:
     def _finish(self) -> FlowState:
         code = self._visit_code()
         scores = {
-            instrument: score(instrument, self._answers.by_section[instrument])
-            for instrument in INSTRUMENTS
+            instrument: score(instrument, self._answers.of(instrument))
+            for instrument in self._instruments
         }
         # Urgency may also come from an earlier session of this visit; the store is the truth.
         urgent = self._urgent or any(s.urgent for s in scores.values())
@@ -290,8 +319,8 @@ class VisitFlow:
             self._content.rules,
             urgent=urgent,
             scores=scores,
-            fit_answers=self._answers.by_section["fit"],
-            fit=self._content[self._language].screening.fit,
+            fit_answers=self._answers.of(FIT_SECTION),
+            fit=self._fit(),
         )
         self._store.complete_visit(
             code,
@@ -303,6 +332,9 @@ class VisitFlow:
         self._current = None
         return self.state()
 
+    def _fit(self) -> FitContent:
+        return self._content[self._language].screening.fit
+
     def _visit_code(self) -> str:
         if self._code is None:
             raise RuntimeError("no visit yet: the visitor has not agreed to the privacy notice")
@@ -313,3 +345,11 @@ class VisitFlow:
             raise RuntimeError(
                 f"expected step {step.value}, but the visit is at {self._step.value}"
             )
+
+
+def _registered() -> tuple[InstrumentId, ...]:
+    return instruments.ids()
+
+
+def _instrument(instrument_id: InstrumentId) -> instruments.InstrumentSpec:
+    return instruments.get(instrument_id)

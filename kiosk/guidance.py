@@ -4,7 +4,7 @@ resources/content/guidance.toml lists rules, tried top to bottom; the first whos
 gives the result. A condition is exactly one of:
 
     { flag = "urgent" }                       the visit is urgent
-    { score = "phq9", at_least = 15 }         a complete total of at least 15
+    { score = "<id>", at_least = 15 }         a complete total of at least 15 (an instrument id)
     { answer = "hospital", is = "yes" }       a fit question answered with that option
     { any = [ ... ] }  { all = [ ... ] }  { not = { ... } }
     { always = true }                         matches every visit
@@ -23,8 +23,9 @@ from typing import Annotated, Final, Literal, TypeAlias, get_args
 from msgspec import Meta, Struct, field
 
 from kiosk.contentfile import ContentError, FieldError, Frozen, read_toml, validate
+from kiosk.instruments import INSTRUMENTS
 from kiosk.model import Guidance, InstrumentId, StoredScore
-from kiosk.scoring import MAX_TOTAL, ScoreResult
+from kiosk.scoring import ScoreResult
 from kiosk.screening_content import FitContent, Identifier
 
 # Mapping is invariant in its key type, so Visit.scores (keyed by InstrumentId) needs its own arm.
@@ -86,8 +87,11 @@ class Condition(Frozen, frozen=True):
         missing = _KINDS[kind] - given
         if missing:
             raise ValueError(f"'{kind}' also needs {_toml_keys(missing)}")
+        if self.score is not None and self.score not in INSTRUMENTS:
+            known = ", ".join(repr(instrument_id) for instrument_id in INSTRUMENTS)
+            raise FieldError("score", f"{self.score!r} is not one of {known}")
         if self.score is not None and self.at_least is not None:
-            highest = MAX_TOTAL[self.score]
+            highest = INSTRUMENTS[self.score].max_total
             if self.at_least > highest:
                 raise ValueError(
                     f"at_least = {self.at_least} can never match: the highest {self.score} "

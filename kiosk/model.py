@@ -8,15 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
 from msgspec import Struct, field
 
-InstrumentId = Literal["phq9", "gad7"]
-# "fit" holds the five "which program fits" questions; values there are option indexes (0-based).
-SectionId = Literal["phq9", "gad7", "fit"]
-SECTIONS: tuple[SectionId, ...] = ("phq9", "gad7", "fit")
-INSTRUMENTS: tuple[InstrumentId, ...] = ("phq9", "gad7")
+from kiosk import instruments
+
+# A registered instrument's id (kiosk.instruments: the PHQ-9's, the GAD-7's, any added).
+InstrumentId = str
+# A section of answers: an instrument's id, or FIT_SECTION for the "which program fits"
+# questions (as many as the content holds; values there are option indexes, 0-based).
+SectionId = str
+FIT_SECTION: Final = "fit"
+
+
+def sections() -> tuple[SectionId, ...]:
+    """Every section answers may be stored under: the registered instruments, then fit."""
+    return (*instruments.ids(), FIT_SECTION)
+
 
 VisitStatus = Literal["in_progress", "completed", "abandoned"]
 Guidance = Literal["staff_today", "ask_iop", "outpatient"]

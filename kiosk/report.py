@@ -39,10 +39,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kiosk import instruments
 from kiosk.config import FONTS_DIR, Config
 from kiosk.content import LanguageContent
-from kiosk.model import INSTRUMENTS, InstrumentId, StoredScore, Visit
-from kiosk.scoring import DIFFICULTY_ITEM, MAX_TOTAL, SAFETY_ITEM, SCORED_ITEMS, score
+from kiosk.model import FIT_SECTION, InstrumentId, StoredScore, Visit
+from kiosk.results import result_words
+from kiosk.scoring import score
 from kiosk.screening_content import InstrumentContent
 
 __all__ = [
@@ -185,6 +187,19 @@ def _option(labels: Sequence[str], value: int | None, skipped: str) -> str:
     return str(value)  # an out-of-range stored value is shown, not hidden
 
 
+def _asked(visit: Visit, config: Config) -> list[InstrumentId]:
+    """The instruments on the summary: the ones the clinic asks (`[screening] instruments`, in
+    that order, reached or not), then any other this visit has answers or a score for."""
+    asked = list(config.screening.instruments)
+    asked += [
+        instrument_id
+        for instrument_id in instruments.ids()
+        if instrument_id not in asked
+        and (instrument_id in visit.answers or instrument_id in visit.scores)
+    ]
+    return asked
+
+
 def _score_of(visit: Visit, instrument: InstrumentId) -> StoredScore | None:
     stored = visit.scores.get(instrument)
     if stored is not None:
@@ -278,16 +293,13 @@ def _header(ctx: _Ctx, config: Config) -> Table:
 
 
 def _result_text(ctx: _Ctx, instrument: InstrumentId, stored: StoredScore | None) -> str:
-    results = ctx.lc.screening.results
-    if stored is None or stored.skipped >= SCORED_ITEMS[instrument]:
-        return f"<b>{escape(ctx.s('results.not_scored_none'))}</b>"
-    if not stored.complete or stored.total is None or stored.band is None:
+    words = result_words(instrument, stored, ctx.lc)
+    if words.total is None:
         # CLINICAL.md: a partial total is not a low score, so neither total nor band is shown.
-        return f"<b>{escape(results.not_scored(stored.skipped))}</b>"
-    total = ctx.s("results.score_line", total=stored.total, max=MAX_TOTAL[instrument])
+        return f"<b>{escape(words.sentence)}</b>"
     return (
-        f"<b>{escape(ctx.s('report.total'))}: {escape(total)}</b> \u2014 "
-        f"{escape(results.band_text(instrument, stored.band))}"
+        f"<b>{escape(ctx.s('report.total'))}: {escape(words.total)}</b> \u2014 "
+        f"{escape(words.sentence)}"
     )
 
 
@@ -295,8 +307,7 @@ def _answer_width(lc: LanguageContent, style: ParagraphStyle, width: float) -> f
     """Wide enough for this language's longest answer label; the item text gets the rest."""
     screening = lc.screening
     labels = [lc.strings("report.skipped"), lc.strings("report.not_asked")]
-    for instrument in INSTRUMENTS:
-        content = screening.instruments.instrument(instrument)
+    for content in screening.instruments.by_id.values():
         labels += [*content.options, *content.difficulty_options]
     labels += [option.label for question in screening.fit.questions for option in question.options]
     widest = max(
@@ -358,26 +369,30 @@ def _answers_table(
 
 
 def _instrument_section(ctx: _Ctx, instrument: InstrumentId) -> Table:
+    spec = instruments.get(instrument)
     content: InstrumentContent = ctx.lc.screening.instruments.instrument(instrument)
     answers = ctx.visit.answers.get(instrument, {})
+    safety_items = {rule.item for rule in spec.safety}
     skipped, not_asked = ctx.s("report.skipped"), ctx.s("report.not_asked")
     rows: list[tuple[str, str, str, bool]] = []
     for number, text in enumerate(content.items, start=1):
-        is_safety_item = (instrument, number) == SAFETY_ITEM
+        is_safety_item = number in safety_items
         if number in answers:
             value = answers[number]
             answer = _option(content.options, value, skipped)
-            # Item 9 is always listed; a skip there or any answer above "not at all" stands out.
+            # A safety item (PHQ-9 item 9) is always listed; a skip there or any answer above
+            # "not at all" stands out.
             bold = value is None or (is_safety_item and value != 0)
         else:
             answer, bold = not_asked, is_safety_item
         rows.append((f"{number}.", text, answer, bold))
-    difficulty = DIFFICULTY_ITEM[instrument]
-    if difficulty in answers:
-        answer = _option(content.difficulty_options, answers[difficulty], skipped)
-    else:
-        answer = not_asked
-    rows.append(("", ctx.s("report.difficulty"), answer, False))
+    difficulty = spec.difficulty_item
+    if difficulty is not None:
+        if difficulty in answers:
+            answer = _option(content.difficulty_options, answers[difficulty], skipped)
+        else:
+            answer = not_asked
+        rows.append(("", ctx.s("report.difficulty"), answer, False))
     heading = f"{content.title} \u00b7 {content.heading}"
     result = _result_text(ctx, instrument, _score_of(ctx.visit, instrument))
     return _answers_table(ctx, heading, result, rows, ctx.answer_width)
@@ -385,7 +400,7 @@ def _instrument_section(ctx: _Ctx, instrument: InstrumentId) -> Table:
 
 def _fit_section(ctx: _Ctx) -> Table:
     fit = ctx.lc.screening.fit
-    answers = ctx.visit.answers.get("fit", {})
+    answers = ctx.visit.answers.get(FIT_SECTION, {})
     skipped, not_asked = ctx.s("report.skipped"), ctx.s("report.not_asked")
     rows: list[tuple[str, str, str, bool]] = []
     for number, question in enumerate(fit.questions, start=1):
@@ -493,7 +508,7 @@ def _story(ctx: _Ctx, config: Config) -> list[Any]:
     if ctx.visit.urgent:
         story += [_banner(ctx), ctx.gap(7)]
     story += [_header(ctx, config), ctx.gap(6)]
-    for instrument in INSTRUMENTS:
+    for instrument in _asked(ctx.visit, config):
         story += [_instrument_section(ctx, instrument), ctx.gap(5)]
     story += [_fit_section(ctx), ctx.gap(7)]
     story += [_guidance_and_crisis(ctx, config.clinic.phone), ctx.gap(6)]

@@ -1,51 +1,53 @@
-"""PHQ-9 and GAD-7 scoring, severity bands and the safety trigger — pure functions.
+"""Scoring any registered instrument from its spec, and the safety trigger — pure functions.
 
-The rules are fixed by the published instruments (see docs/clinical-rules.md), so they live in code,
-not in clinic-editable content. Two rules matter most:
+The rules are fixed by the published instruments (CLINICAL.md) and declared once, in
+kiosk/instruments/. Two rules matter most:
 
 - An instrument with any scored item skipped has no total and no band: a partial sum is not a low
   score, and showing it as "minimal" could send someone at risk home reassured.
-- PHQ-9 item 9 above 0 makes the visit urgent, whether or not the rest was answered.
+- A safety answer (PHQ-9 item 9 above 0) makes the visit urgent, whether or not the rest was
+  answered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Final
 
 from msgspec import Struct
 
-from kiosk.model import InstrumentId, StoredScore
+from kiosk import instruments
+from kiosk.instruments import InstrumentSpec, SafetyRule
+from kiosk.model import StoredScore
 
-SCORED_ITEMS: Final[Mapping[str, int]] = {"phq9": 9, "gad7": 7}
+
+class _PerInstrument(Mapping[str, int]):
+    """A live view of one number per registered instrument (older importers' tables)."""
+
+    def __init__(self, pick: str) -> None:
+        self._pick = pick
+
+    def __getitem__(self, instrument_id: str) -> int:
+        spec = instruments.INSTRUMENTS[instrument_id]
+        value = getattr(spec, self._pick)
+        if value is None:
+            raise KeyError(instrument_id)
+        return int(value)
+
+    def __iter__(self) -> Iterator[str]:
+        return (i for i in instruments.INSTRUMENTS if self._has(i))
+
+    def __len__(self) -> int:
+        return sum(1 for i in instruments.INSTRUMENTS if self._has(i))
+
+    def _has(self, instrument_id: str) -> bool:
+        return getattr(instruments.INSTRUMENTS[instrument_id], self._pick) is not None
+
+
+SCORED_ITEMS: Final[Mapping[str, int]] = _PerInstrument("items")
 # Asked after the scored items ("how difficult have these problems made it ..."); never scored.
-DIFFICULTY_ITEM: Final[Mapping[str, int]] = {"phq9": 10, "gad7": 8}
-SAFETY_ITEM: Final[tuple[str, int]] = ("phq9", 9)
-MIN_VALUE: Final = 0
-MAX_VALUE: Final = 3
-
-# Inclusive upper bound of each band, lowest first; the last bound is the instrument's maximum.
-BANDS: Final[Mapping[str, tuple[tuple[int, str], ...]]] = {
-    "phq9": (
-        (4, "minimal"),
-        (9, "mild"),
-        (14, "moderate"),
-        (19, "moderately severe"),
-        (27, "severe"),
-    ),
-    "gad7": (
-        (4, "minimal"),
-        (9, "mild"),
-        (14, "moderate"),
-        (21, "severe"),
-    ),
-}
-BAND_NAMES: Final[Mapping[str, tuple[str, ...]]] = {
-    instrument: tuple(name for _, name in bands) for instrument, bands in BANDS.items()
-}
-MAX_TOTAL: Final[Mapping[str, int]] = {
-    instrument: SCORED_ITEMS[instrument] * MAX_VALUE for instrument in SCORED_ITEMS
-}
+DIFFICULTY_ITEM: Final[Mapping[str, int]] = _PerInstrument("difficulty_item")
+MAX_TOTAL: Final[Mapping[str, int]] = _PerInstrument("max_total")
 
 
 class ScoreResult(Struct, frozen=True):
@@ -60,21 +62,13 @@ class ScoreResult(Struct, frozen=True):
 
     def to_stored(self, instrument: str) -> StoredScore:
         return StoredScore(
-            instrument=_instrument_id(instrument),
+            instrument=instruments.get(instrument).id,
             total=self.total,
             band=self.band,
             complete=self.complete,
             skipped=self.skipped,
             urgent=self.urgent,
         )
-
-
-def _instrument_id(instrument: object) -> InstrumentId:
-    if instrument == "phq9":
-        return "phq9"
-    if instrument == "gad7":
-        return "gad7"
-    raise ValueError(f"unknown instrument {instrument!r} (expected 'phq9' or 'gad7')")
 
 
 def _is_int(value: object) -> bool:
@@ -84,66 +78,63 @@ def _is_int(value: object) -> bool:
 
 def band_for(instrument: str, total: int) -> str:
     """The severity band of a complete total."""
-    instrument_id = _instrument_id(instrument)
-    if not _is_int(total) or not 0 <= total <= MAX_TOTAL[instrument_id]:
-        raise ValueError(
-            f"{instrument_id} total must be an integer 0–{MAX_TOTAL[instrument_id]}, got {total!r}"
-        )
-    for upper, name in BANDS[instrument_id]:
-        if total <= upper:
-            return name
-    raise AssertionError("unreachable: the last band ends at the maximum total")
+    return instruments.get(instrument).band_for(total)
+
+
+def _check(spec: InstrumentSpec, answers: Mapping[int, int | None]) -> None:
+    difficulty = spec.difficulty_item
+    for item, value in answers.items():
+        if not _is_int(item) or not (1 <= item <= spec.items or item == difficulty):
+            where = f"items are 1–{spec.items}"
+            if difficulty is not None:
+                where += f", and {difficulty} for the difficulty question"
+            raise ValueError(f"{spec.id}: unknown item {item!r} ({where})")
+        allowed = spec.values_of(item)
+        if value is not None and (not _is_int(value) or value not in allowed):
+            raise ValueError(
+                f"{spec.id} item {item}: value must be an integer "
+                f"{allowed[0]}–{allowed[-1]} or None (skipped), got {value!r}"
+            )
 
 
 def score(instrument_id: str, answers: Mapping[int, int | None]) -> ScoreResult:
     """Score one instrument.
 
-    `answers` maps item number (1-based) to the chosen value 0–3, or None when skipped. A scored
-    item that is missing counts as skipped. The difficulty item may be present and is ignored.
-    Unknown instruments or items and values that are not integers 0–3 raise ValueError.
+    `answers` maps item number (1-based) to the chosen value (0–3 for the PHQ-9 and GAD-7), or
+    None when skipped. A scored item that is missing counts as skipped. The difficulty item may
+    be present and is ignored. Unknown instruments or items and values outside the instrument's
+    answer values raise ValueError.
     """
-    instrument = _instrument_id(instrument_id)
-    scored = SCORED_ITEMS[instrument]
-    allowed_items = range(1, scored + 1)
-    difficulty = DIFFICULTY_ITEM[instrument]
-    for item, value in answers.items():
-        if not _is_int(item) or (item not in allowed_items and item != difficulty):
-            raise ValueError(
-                f"{instrument}: unknown item {item!r} (items are 1–{scored}, "
-                f"and {difficulty} for the difficulty question)"
-            )
-        if value is not None and (not _is_int(value) or not MIN_VALUE <= value <= MAX_VALUE):
-            raise ValueError(
-                f"{instrument} item {item}: value must be an integer "
-                f"{MIN_VALUE}–{MAX_VALUE} or None (skipped), got {value!r}"
-            )
-
-    values = [answers.get(item) for item in allowed_items]
+    spec = instruments.get(instrument_id)
+    _check(spec, answers)
+    values = [answers.get(item) for item in range(1, spec.items + 1)]
     given = [value for value in values if value is not None]
-    skipped = scored - len(given)
+    skipped = spec.items - len(given)
     complete = skipped == 0
     total = sum(given) if complete else None
-    safety_instrument, safety_item = SAFETY_ITEM
-    safety_value = answers.get(safety_item) if instrument == safety_instrument else None
+    urgent = any(
+        spec.safety_rule(rule.item, answers.get(rule.item)) is not None for rule in spec.safety
+    )
     return ScoreResult(
         total=total,
-        band=band_for(instrument, total) if total is not None else None,
+        band=spec.band_for(total) if total is not None else None,
         complete=complete,
-        urgent=safety_value is not None and safety_value > 0,
+        urgent=urgent,
         skipped=skipped,
         answered=len(given),
     )
 
 
-def is_safety_trigger(section: str, item: int, value: int | None) -> bool:
-    """True when this answer must bring up the safety screen at once (PHQ-9 item 9 above 0).
+def safety_rule(section: str, item: int, value: int | None) -> SafetyRule | None:
+    """The safety rule this answer triggers (the safety screen must come up at once), if any.
 
-    Deliberately lenient: it never raises, and any value above 0 counts even if it is out of range,
-    because a validation error must not be the reason the safety screen fails to appear.
+    Never raises: an unknown section or an odd value is simply no trigger, because a validation
+    error must not be the reason the safety screen fails to appear.
     """
-    if (section, item) != SAFETY_ITEM or value is None:
-        return False
-    try:
-        return bool(value > 0)
-    except TypeError:
-        return False
+    spec = instruments.INSTRUMENTS.get(section)
+    return None if spec is None else spec.safety_rule(item, value)
+
+
+def is_safety_trigger(section: str, item: int, value: int | None) -> bool:
+    """True when this answer must bring up the safety screen at once (PHQ-9 item 9 above 0)."""
+    return safety_rule(section, item, value) is not None

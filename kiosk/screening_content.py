@@ -1,20 +1,23 @@
 """The screening content of one language: instruments, fit questions, safety screen, result texts.
 
 Files per language in resources/content/{language}/: instruments.toml, fit.toml, safety.toml and
-results.toml. The instrument wording is the published wording and must not be paraphrased; the
-models check its shape (4 options, 9 or 7 items), the word-for-word check against the clinical
-specification lives in the tests. Answers are stored as numbers (option values, fit option
-indexes), so languages must agree on every count and id — see check_languages_match.
+results.toml. The instrument wording is the published wording and must not be paraphrased; its
+shape is checked against the instrument's spec (kiosk.instruments), the word-for-word check
+against the clinical specification lives in the tests. Answers are stored as numbers (option
+values, fit option indexes), so languages must agree on every count and id — see
+check_languages_match.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 import msgspec
 
+from kiosk import instruments
 from kiosk.contentfile import (
     MAX_TEXT,
     ContentError,
@@ -25,12 +28,12 @@ from kiosk.contentfile import (
     load_model,
     placeholders,
 )
-from kiosk.scoring import BAND_NAMES, MAX_VALUE, SCORED_ITEMS
+from kiosk.instruments import InstrumentSpec
+from kiosk.instruments import ids as instrument_ids
 
 # Ids are referenced from guidance.toml and stored in exports: keep them plain.
 Identifier = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$")]
 
-OPTION_COUNT = MAX_VALUE + 1
 INSTRUMENTS_FILE = "instruments.toml"
 FIT_FILE = "fit.toml"
 SAFETY_FILE = "safety.toml"
@@ -49,38 +52,30 @@ class Meta(Frozen, frozen=True):
     source: Text
 
 
-def _check_option_count(field: str, labels: tuple[str, ...]) -> None:
-    if len(labels) != OPTION_COUNT:
+def _check_count(field: str, labels: tuple[str, ...], values: tuple[int, ...]) -> None:
+    if len(labels) != len(values):
         raise FieldError(
             field,
-            f"needs exactly {OPTION_COUNT} options (scored 0–{MAX_VALUE} in this order), "
-            f"found {len(labels)}",
+            f"needs exactly {len(values)} options (scored {values[0]}–{values[-1]} in this "
+            f"order), found {len(labels)}",
         )
 
 
 class InstrumentContent(Frozen, frozen=True):
-    """Wording of one instrument. Option and item positions are the stored values and numbers."""
+    """Wording of one instrument. Option and item positions are the stored values and numbers.
 
-    instrument_id: ClassVar[str] = ""
-    display_name: ClassVar[str] = ""
+    Its shape (how many items and options, whether there is a difficulty question) is the
+    instrument's spec's; check_instrument holds the one against the other.
+    """
 
     title: Label
     heading: Label
     stem: Text
     options: Annotated[tuple[Label, ...], msgspec.Meta(max_length=20)]
-    items: Annotated[tuple[Text, ...], msgspec.Meta(max_length=20)]
-    difficulty: Text
-    difficulty_options: Annotated[tuple[Label, ...], msgspec.Meta(max_length=20)]
-
-    def __post_init__(self) -> None:
-        _check_option_count("options", self.options)
-        expected = SCORED_ITEMS[self.instrument_id]
-        if len(self.items) != expected:
-            raise FieldError(
-                "items",
-                f"{self.display_name} needs exactly {expected} items, found {len(self.items)}",
-            )
-        _check_option_count("difficulty_options", self.difficulty_options)
+    items: Annotated[tuple[Text, ...], msgspec.Meta(max_length=40)]
+    # Only for an instrument whose spec has a difficulty item (the PHQ-9's tenth question).
+    difficulty: Text | None = None
+    difficulty_options: Annotated[tuple[Label, ...], msgspec.Meta(max_length=20)] = ()
 
     def item(self, number: int) -> str:
         """Item text by its 1-based number."""
@@ -89,28 +84,64 @@ class InstrumentContent(Frozen, frozen=True):
         return self.items[number - 1]
 
 
-class Phq9Content(InstrumentContent, frozen=True):
-    instrument_id: ClassVar[str] = "phq9"
-    display_name: ClassVar[str] = "PHQ-9"
+def check_instrument(spec: InstrumentSpec, wording: InstrumentContent) -> None:
+    """FieldError (the field below the instrument's table) unless `wording` fits `spec`."""
+    _check_count("options", wording.options, spec.answer_values)
+    if len(wording.items) != spec.items:
+        raise FieldError(
+            "items",
+            f"{spec.name} needs exactly {spec.items} items, found {len(wording.items)}",
+        )
+    if spec.difficulty_item is None:
+        if wording.difficulty is not None or wording.difficulty_options:
+            raise FieldError("difficulty", f"{spec.name} has no difficulty question")
+        return
+    if wording.difficulty is None:
+        raise FieldError("difficulty", "missing (required)")
+    _check_count("difficulty_options", wording.difficulty_options, spec.difficulty_values)
 
 
-class Gad7Content(InstrumentContent, frozen=True):
-    instrument_id: ClassVar[str] = "gad7"
-    display_name: ClassVar[str] = "GAD-7"
+class InstrumentsContent(msgspec.Struct, frozen=True):
+    """instruments.toml: the attribution line and one table per registered instrument."""
 
-
-class InstrumentsContent(Frozen, frozen=True):
     meta: Meta
-    attribution: Text
-    phq9: Phq9Content
-    gad7: Gad7Content
+    attribution: str
+    by_id: Mapping[str, InstrumentContent]
 
     def instrument(self, instrument_id: str) -> InstrumentContent:
-        if instrument_id == "phq9":
-            return self.phq9
-        if instrument_id == "gad7":
-            return self.gad7
-        raise KeyError(instrument_id)
+        return self.by_id[instrument_id]
+
+
+@functools.cache
+def _instruments_model(instrument_ids: tuple[str, ...]) -> type[msgspec.Struct]:
+    # The file's shape follows the registry: a table per instrument, named by its id, so a
+    # missing or misspelt table is named like any other key.
+    fields: list[tuple[str, Any]] = [("meta", Meta), ("attribution", Text)]
+    fields += [(instrument_id, InstrumentContent) for instrument_id in instrument_ids]
+    return msgspec.defstruct(
+        "InstrumentsFile",
+        fields,
+        bases=(Frozen,),
+        frozen=True,
+        kw_only=True,
+        forbid_unknown_fields=True,
+    )
+
+
+def load_instruments(path: Path) -> InstrumentsContent:
+    """Read instruments.toml; ContentError naming the file and field when it does not fit."""
+    registered = instruments.ids()
+    loaded: Any = load_model(path, _instruments_model(registered))  # fields made at run time
+    by_id: dict[str, InstrumentContent] = {}
+    for instrument_id in registered:
+        wording: InstrumentContent = getattr(loaded, instrument_id)
+        try:
+            check_instrument(instruments.get(instrument_id), wording)
+        except FieldError as exc:
+            field, message = str(exc)[1:].split("@ ", 1)
+            raise ContentError(f"{path}: {instrument_id}.{field}: {message}") from None
+        by_id[instrument_id] = wording
+    return InstrumentsContent(meta=loaded.meta, attribution=loaded.attribution, by_id=by_id)
 
 
 class FitOption(Frozen, frozen=True):
@@ -186,17 +217,20 @@ class GuidanceTexts(Frozen, frozen=True):
     outpatient: Text
 
 
-def _check_band_keys(instrument: str, texts: dict[str, object]) -> None:
+def _check_band_keys(instrument: str, texts: object) -> None:
     # Values are checked here, not by type: msgspec names a table's key only as "[...]", and
     # the clinic needs to know which band's sentence is wrong.
+    where = f"bands.{instrument}"
+    if not isinstance(texts, dict):
+        raise FieldError(where, f"expected a table, got {type(texts).__name__}")
     for band, text in texts.items():
         if not isinstance(text, str):
-            raise FieldError(f"{instrument}.{band}", f"expected text, got {type(text).__name__}")
+            raise FieldError(f"{where}.{band}", f"expected text, got {type(text).__name__}")
         if not text:
-            raise FieldError(f"{instrument}.{band}", "must not be empty")
+            raise FieldError(f"{where}.{band}", "must not be empty")
         if len(text) > MAX_TEXT:
-            raise FieldError(f"{instrument}.{band}", f"too long (at most {MAX_TEXT} characters)")
-    expected = BAND_NAMES[instrument]
+            raise FieldError(f"{where}.{band}", f"too long (at most {MAX_TEXT} characters)")
+    expected = instruments.get(instrument).band_names
     missing = [band for band in expected if band not in texts]
     unknown = sorted(key for key in texts if key not in expected)
     problems = []
@@ -206,20 +240,21 @@ def _check_band_keys(instrument: str, texts: dict[str, object]) -> None:
         problems.append("unknown " + ", ".join(f'"{key}"' for key in unknown))
     if problems:
         raise FieldError(
-            instrument,
+            where,
             "; ".join(problems) + " (bands are " + ", ".join(f'"{b}"' for b in expected) + ")",
         )
 
 
-class BandTexts(Frozen, frozen=True):
-    """One sentence per severity band, keyed by the band names scoring returns."""
-
-    phq9: dict[str, Any]  # band -> sentence; checked in __post_init__
-    gad7: dict[str, Any]
-
-    def __post_init__(self) -> None:
-        _check_band_keys("phq9", self.phq9)
-        _check_band_keys("gad7", self.gad7)
+def _check_bands(bands: Mapping[str, object]) -> None:
+    """One table per registered instrument, one sentence per band, keyed by the band names."""
+    registered = instruments.ids()
+    for key in bands:
+        if key not in registered:
+            raise FieldError(f"bands.{key}", "unknown key (check the spelling)")
+    for instrument_id in registered:
+        if instrument_id not in bands:
+            raise FieldError(f"bands.{instrument_id}", "missing (required)")
+        _check_band_keys(instrument_id, bands[instrument_id])
 
 
 def _placeholders(field: str, text: str) -> frozenset[str]:
@@ -240,11 +275,13 @@ class ResultsContent(Frozen, frozen=True):
     not_a_diagnosis: Text
     clinician_decides: Text
     guidance: GuidanceTexts
-    bands: BandTexts
+    # instrument id -> band -> sentence; checked in __post_init__ against the registry.
+    bands: dict[str, Any]
     not_scored_one: Text
     not_scored_many: Text
 
     def __post_init__(self) -> None:
+        _check_bands(self.bands)
         if not _placeholders("not_scored_one", self.not_scored_one) <= {"n"}:
             raise FieldError("not_scored_one", "the only placeholder allowed is {n}")
         if _placeholders("not_scored_many", self.not_scored_many) != {"n"}:
@@ -254,8 +291,7 @@ class ResultsContent(Frozen, frozen=True):
             )
 
     def band_text(self, instrument: str, band: str) -> str:
-        texts = self.bands.phq9 if instrument == "phq9" else self.bands.gad7
-        return str(texts[band])  # checked to be text at load
+        return str(self.bands[instrument][band])  # checked to be text at load
 
     def not_scored(self, skipped: int) -> str:
         template = self.not_scored_one if skipped == 1 else self.not_scored_many
@@ -293,7 +329,7 @@ def _check_meta_language(path: Path, meta: Meta, language: str) -> None:
 def load_screening(content_dir: Path, language: str) -> ScreeningContent:
     """Load and validate the four screening files of `language` under `content_dir`."""
     folder = content_dir / language
-    instruments = load_model(folder / INSTRUMENTS_FILE, InstrumentsContent)
+    instruments = load_instruments(folder / INSTRUMENTS_FILE)
     fit = load_model(folder / FIT_FILE, FitContent)
     safety = load_model(folder / SAFETY_FILE, SafetyContent)
     results = load_model(folder / RESULTS_FILE, ResultsContent)
@@ -322,7 +358,7 @@ def check_languages_match(a: ScreeningContent, b: ScreeningContent) -> None:
     """
     problems: list[str] = []
     instruments_path = b.path("instruments")
-    for instrument_id in SCORED_ITEMS:
+    for instrument_id in instrument_ids():
         ours, theirs = (
             a.instruments.instrument(instrument_id),
             b.instruments.instrument(instrument_id),

@@ -525,7 +525,9 @@ class Navigator(QWidget):
         self.name.reset()
         from kiosk.flow import VisitFlow
 
-        self.flow = VisitFlow(self.store, self.content, self.language)
+        self.flow = VisitFlow(
+            self.store, self.content, self.language, instruments=self.config.screening.instruments
+        )
         self._show_state(self.flow.state())
 
     def _step(self, action: Callable[[VisitFlow], FlowState]) -> None:

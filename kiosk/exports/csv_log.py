@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import tzinfo
 
 from kiosk.content import Content
-from kiosk.exports.records import ANSWER_COLUMNS, ANSWER_ITEMS, CSV_COLUMNS, visit_record
+from kiosk.exports.records import answer_items, csv_columns, visit_record
 from kiosk.model import Visit
 
 __all__ = ["render", "render_csv"]
@@ -27,14 +27,21 @@ def render_csv(visits: Sequence[Visit], zone: tzinfo, *, with_answers: bool = Fa
     # name), so no cell can start a spreadsheet formula.
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS + (ANSWER_COLUMNS if with_answers else ()))
+    columns = csv_columns()
+    # One column per item as asked: each instrument's from its spec, the fit questions' from
+    # the day's visits (as many as the content held).
+    items = answer_items(visits) if with_answers else {}
+    answer_columns = tuple(
+        f"{section}_{item}" for section, count in items.items() for item in range(1, count + 1)
+    )
+    writer.writerow(columns + answer_columns)
     for visit in visits:
         record = visit_record(visit, zone, with_answers=False)
-        row = [_cell(record[column]) for column in CSV_COLUMNS]
+        row = [_cell(record[column]) for column in columns]
         if with_answers:
             row += [
                 _cell(visit.answers.get(section, {}).get(item))
-                for section, count in ANSWER_ITEMS.items()
+                for section, count in items.items()
                 for item in range(1, count + 1)
             ]
         writer.writerow(row)

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import tzinfo
 from typing import Any, Final
 
+from kiosk import instruments
 from kiosk.content import Content
 from kiosk.exports.day_log import ExportError
 from kiosk.exports.records import json_text, local_time
-from kiosk.model import INSTRUMENTS, InstrumentId, Visit
-from kiosk.scoring import DIFFICULTY_ITEM
+from kiosk.instruments import Coding, InstrumentSpec
+from kiosk.model import InstrumentId, Visit
 
 __all__ = [
-    "DIFFICULTY_ANSWERS",
-    "FREQUENCY_ANSWERS",
-    "ITEM_CODES",
+    "LOCAL_SYSTEM",
     "LOINC",
-    "PANELS",
-    "TOTAL_CODES",
     "VISIT_CODE_SYSTEM",
     "fhir_bundle",
     "questionnaire_url",
@@ -31,52 +28,37 @@ __all__ = [
 LOINC: Final = "http://loinc.org"
 # Where the visit code lives; a URN, so it names this kiosk software without claiming a domain.
 VISIT_CODE_SYSTEM: Final = "urn:clinic-kiosk:visit-code"
+# An instrument without standard codes (its spec declares none) gets the kiosk's own.
+LOCAL_SYSTEM: Final = "urn:clinic-kiosk:instrument"
 _UUID_NAMESPACE: Final = uuid.UUID("6f1c2f64-3f4e-5a39-9d3b-5c1e2b7a9e10")
-
-# LOINC panels and their items, item 1 first; the last is the unscored difficulty question.
-PANELS: Final[Mapping[InstrumentId, str]] = {"phq9": "44249-1", "gad7": "69737-5"}
-TOTAL_CODES: Final[Mapping[InstrumentId, str]] = {"phq9": "44261-6", "gad7": "70274-6"}
-ITEM_CODES: Final[Mapping[InstrumentId, tuple[str, ...]]] = {
-    "phq9": (
-        "44250-9",
-        "44255-8",
-        "44259-0",
-        "44254-1",
-        "44251-7",
-        "44258-2",
-        "44252-5",
-        "44253-3",
-        "44260-8",  # item 9, the safety item
-        "69722-7",  # how difficult have these problems made it ...
-    ),
-    "gad7": (
-        "69725-0",
-        "68509-9",
-        "69733-4",
-        "69734-2",
-        "69735-9",
-        "69689-8",
-        "69736-7",
-        "69722-7",  # the same difficulty question as PHQ-9's
-    ),
-}
-# LOINC answer lists: LL358-3 (frequency, scored 0-3) and the difficulty list, value order.
-FREQUENCY_ANSWERS: Final[tuple[tuple[str, str], ...]] = (
-    ("LA6568-5", "Not at all"),
-    ("LA6569-3", "Several days"),
-    ("LA6570-1", "More than half the days"),
-    ("LA6571-9", "Nearly every day"),
-)
-DIFFICULTY_ANSWERS: Final[tuple[tuple[str, str], ...]] = (
-    ("LA6572-7", "Not difficult at all"),
-    ("LA6573-5", "Somewhat difficult"),
-    ("LA6575-0", "Very difficult"),
-    ("LA6574-3", "Extremely difficult"),
-)
 
 
 def questionnaire_url(instrument: InstrumentId) -> str:
-    return f"{LOINC}/q/{PANELS[instrument]}"
+    codes = instruments.get(instrument).codes
+    if codes is None:
+        return f"{LOCAL_SYSTEM}:{instrument}"
+    return f"{codes.system}/q/{codes.panel}"
+
+
+def _link_id(spec: InstrumentSpec, number: int) -> str:
+    return spec.codes.items[number - 1] if spec.codes else f"{spec.id}-{number}"
+
+
+def _total_link_id(spec: InstrumentSpec) -> str:
+    return spec.codes.total if spec.codes else f"{spec.id}-total"
+
+
+def _answer_coding(spec: InstrumentSpec, number: int, value: int) -> dict[str, str]:
+    if spec.codes is None:
+        return {"system": f"{LOCAL_SYSTEM}:{spec.id}", "code": str(value)}
+    options: tuple[Coding, ...] = (
+        spec.codes.difficulty_answers if spec.is_difficulty(number) else spec.codes.answers
+    )
+    return {
+        "system": spec.codes.system,
+        "code": options[value].code,
+        "display": options[value].display,
+    }
 
 
 def _item_text(
@@ -85,7 +67,9 @@ def _item_text(
     if content is None or language not in content.languages:
         return None
     wording = content[language].screening.instruments.instrument(instrument)
-    return wording.difficulty if item == DIFFICULTY_ITEM[instrument] else wording.item(item)
+    if instruments.get(instrument).is_difficulty(item):
+        return wording.difficulty
+    return wording.item(item)
 
 
 class _Items:
@@ -106,15 +90,12 @@ class _Items:
         key = (language, instrument, number, value)
         item = self._made.get(key)
         if item is None:
-            options = (
-                DIFFICULTY_ANSWERS if number == DIFFICULTY_ITEM[instrument] else FREQUENCY_ANSWERS
-            )
-            code, display = options[value]
-            item = {"linkId": ITEM_CODES[instrument][number - 1]}
+            spec = instruments.get(instrument)
+            item = {"linkId": _link_id(spec, number)}
             text = _item_text(self._content, language, instrument, number)
             if text:
                 item["text"] = text
-            item["answer"] = [{"valueCoding": {"system": LOINC, "code": code, "display": display}}]
+            item["answer"] = [{"valueCoding": _answer_coding(spec, number, value)}]
             self._made[key] = item
         return item
 
@@ -131,12 +112,13 @@ def _questionnaire_response(
     if not answers and score is None:
         return None  # the visitor never reached this instrument
     made = shared if shared is not None else _Items(content)
+    spec = instruments.get(instrument)
     items: list[dict[str, Any]] = []
-    for number in range(1, len(ITEM_CODES[instrument]) + 1):
+    for number in range(1, spec.asked_items + 1):
         value = answers.get(number)
         if value is None:
             continue  # skipped or not asked: FHIR leaves the item out
-        options = DIFFICULTY_ANSWERS if number == DIFFICULTY_ITEM[instrument] else FREQUENCY_ANSWERS
+        options = spec.values_of(number)
         if not 0 <= value < len(options):
             raise ExportError(
                 f"visit {visit.code}: {instrument} item {number} has value {value}, "
@@ -144,7 +126,7 @@ def _questionnaire_response(
             )
         items.append(made.answer(visit.language, instrument, number, value))
     if score is not None and score.complete and score.total is not None:
-        items.append({"linkId": TOTAL_CODES[instrument], "answer": [{"valueInteger": score.total}]})
+        items.append({"linkId": _total_link_id(spec), "answer": [{"valueInteger": score.total}]})
     authored = visit.completed_at or visit.started_at
     resource: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
@@ -173,7 +155,7 @@ def fhir_bundle(
     entries = []
     shared = _Items(content)
     for visit in visits:
-        for instrument in INSTRUMENTS:
+        for instrument in instruments.ids():
             resource = _questionnaire_response(visit, instrument, zone, content, shared)
             if resource is None:
                 continue

@@ -6,61 +6,88 @@ docs/admin.md): outside tools read them by position and name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any, Final
 
 import msgspec
 
-from kiosk.flow import FIT_QUESTIONS
-from kiosk.model import INSTRUMENTS, SectionId, Visit
-from kiosk.scoring import DIFFICULTY_ITEM
+from kiosk import instruments
+from kiosk.model import FIT_SECTION, SectionId, Visit
 
 __all__ = [
-    "ANSWER_COLUMNS",
-    "ANSWER_ITEMS",
     "CSV_COLUMNS",
+    "answer_items",
+    "csv_columns",
     "json_text",
     "local_time",
     "visit_record",
 ]
 
-CSV_COLUMNS: Final[tuple[str, ...]] = (
-    "code",
-    "started_at",
-    "completed_at",
-    "status",
-    "language",
-    "urgent",
-    "phq9_total",
-    "phq9_band",
-    "gad7_total",
-    "gad7_band",
-    "guidance",
-    "printed",
-)
-# Items per section as asked, including the unscored difficulty questions (PHQ-9 10, GAD-7 8).
-ANSWER_ITEMS: Final[Mapping[SectionId, int]] = {
-    "phq9": DIFFICULTY_ITEM["phq9"],
-    "gad7": DIFFICULTY_ITEM["gad7"],
-    "fit": FIT_QUESTIONS,
-}
-ANSWER_COLUMNS: Final[tuple[str, ...]] = tuple(
-    f"{section}_{item}" for section, count in ANSWER_ITEMS.items() for item in range(1, count + 1)
-)
+
+def _instrument_columns(*, leading: bool) -> tuple[str, ...]:
+    # Registration order: phq9_total, phq9_band, gad7_total, gad7_band for the shipped two.
+    return tuple(
+        f"{spec.id}_{part}"
+        for spec in instruments.INSTRUMENTS.values()
+        if spec.leading_columns is leading
+        for part in ("total", "band")
+    )
+
+
+def csv_columns() -> tuple[str, ...]:
+    """The CSV's columns before the answers: the contract's twelve (the shipped instruments'
+    in registration order), then any other registered instrument's total and band."""
+    return (
+        "code",
+        "started_at",
+        "completed_at",
+        "status",
+        "language",
+        "urgent",
+        *_instrument_columns(leading=True),
+        "guidance",
+        "printed",
+        *_instrument_columns(leading=False),
+    )
+
+
+# As the shipped instruments make them: the contract's first twelve columns.
+CSV_COLUMNS: Final[tuple[str, ...]] = csv_columns()
+
+
+def answer_items(visits: Sequence[Visit]) -> dict[SectionId, int]:
+    """Items per section as asked, the unscored difficulty questions included, for the answers'
+    columns: each instrument's from its spec; the fit questions, as many as any visit answered
+    (the content decides how many there are, and it may have changed over the day)."""
+    items: dict[SectionId, int] = {
+        spec.id: spec.asked_items for spec in instruments.INSTRUMENTS.values()
+    }
+    items[FIT_SECTION] = max(
+        (max(visit.answers.get(FIT_SECTION, {}), default=0) for visit in visits), default=0
+    )
+    return items
 
 
 def local_time(moment: datetime | None, zone: tzinfo) -> str | None:
     return None if moment is None else moment.astimezone(zone).isoformat(timespec="seconds")
 
 
-def visit_record(visit: Visit, zone: tzinfo, *, with_answers: bool = False) -> dict[str, Any]:
+def visit_record(
+    visit: Visit,
+    zone: tzinfo,
+    *,
+    with_answers: bool = False,
+    items: Mapping[SectionId, int] | None = None,
+) -> dict[str, Any]:
     """One visit as a JSON-ready record with the CSV columns' keys.
 
     Times carry the clinic offset; totals and bands are None where the instrument is
     incomplete (a partial total is not a low score). With answers, ``answers`` maps section ->
-    item number (as text) -> value, None where skipped or not asked; PHQ-9/GAD-7 values are the
-    0-3 scores, "fit" values are the chosen option's position (0 = first option).
+    item number (as text) -> value, None where skipped or not asked; instrument values are the
+    scores (0-3 for the PHQ-9 and GAD-7), "fit" values are the chosen option's position (0 =
+    first option). `items` (section -> item count, see answer_items) should be the day's, so
+    every record has the same keys; by default, this visit's own.
     """
     record: dict[str, Any] = {
         "code": visit.code,
@@ -70,7 +97,7 @@ def visit_record(visit: Visit, zone: tzinfo, *, with_answers: bool = False) -> d
         "language": visit.language,
         "urgent": visit.urgent,
     }
-    for instrument in INSTRUMENTS:
+    for instrument in instruments.ids():
         score = visit.scores.get(instrument)
         complete = score is not None and score.complete
         record[f"{instrument}_total"] = score.total if complete and score else None
@@ -78,11 +105,12 @@ def visit_record(visit: Visit, zone: tzinfo, *, with_answers: bool = False) -> d
     record["guidance"] = visit.guidance
     record["printed"] = visit.printed
     if with_answers:
+        counts = answer_items([visit]) if items is None else items
         record["answers"] = {
             section: {
                 str(item): visit.answers.get(section, {}).get(item) for item in range(1, count + 1)
             }
-            for section, count in ANSWER_ITEMS.items()
+            for section, count in counts.items()
         }
     return record
 

@@ -24,9 +24,8 @@ from msgspec import Struct
 if TYPE_CHECKING:
     from kiosk.config import Config
 
+from kiosk.instruments import ids as instrument_ids
 from kiosk.model import (
-    INSTRUMENTS,
-    SECTIONS,
     Guidance,
     InstrumentId,
     PrintJob,
@@ -36,6 +35,7 @@ from kiosk.model import (
     Visit,
     VisitStatus,
     VisitSummary,
+    sections,
 )
 from kiosk.store.backup import _write_backup
 from kiosk.store.errors import (
@@ -521,8 +521,9 @@ class Store:
 
     def record_answer(self, code: str, section: SectionId, item: int, value: int | None) -> None:
         """Store (or replace) one answer; ``value`` None means the visitor skipped it."""
-        if section not in SECTIONS:
-            raise ValueError(f"unknown section {section!r}; expected one of {SECTIONS}")
+        known = sections()
+        if section not in known:
+            raise ValueError(f"unknown section {section!r}; expected one of {known}")
         if not _is_int(item) or item < 1:
             raise ValueError(f"item must be a 1-based int, not {item!r}")
         if value is not None and (not _is_int(value) or value < 0):
@@ -541,7 +542,7 @@ class Store:
     def mark_urgent(self, code: str, reason: str) -> None:
         """Make the visit urgent for good; the first reason given is the one kept."""
         if not reason:
-            raise ValueError("an urgent visit needs a reason, e.g. 'phq9_item9' or 'talk_now'")
+            raise ValueError("an urgent visit needs a reason, e.g. 'talk_now'")
         self._update_visit(
             code,
             "UPDATE visits SET urgent = 1, urgent_reason = COALESCE(urgent_reason, ?)",
@@ -558,7 +559,7 @@ class Store:
         if guidance not in _GUIDANCE_VALUES:
             raise ValueError(f"unknown guidance {guidance!r}; expected one of {_GUIDANCE_VALUES}")
         for instrument, score in scores.items():
-            if instrument not in INSTRUMENTS or score.instrument != instrument:
+            if instrument not in instrument_ids() or score.instrument != instrument:
                 raise ValueError(f"score for {score.instrument!r} filed under {instrument!r}")
         any_urgent = any(score.urgent for score in scores.values())
         with self._write() as db:

@@ -149,6 +149,47 @@ def _application_id(db: Database) -> None:
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
+@_migration
+def _open_sections(db: Database) -> None:
+    # The instruments are declared in kiosk/instruments, not in SQL: answers and scores lose
+    # their CHECKs on the section and instrument names (the store checks them against the
+    # registry), so an instrument is added without a schema change. SQLite cannot drop a
+    # CHECK, so both tables are rebuilt, rows and all; nothing references them.
+    statements = [
+        """
+        CREATE TABLE answers_new (
+            visit_id INTEGER NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+            section TEXT NOT NULL,
+            item INTEGER NOT NULL CHECK (item >= 1),
+            value INTEGER CHECK (value IS NULL OR value >= 0),
+            answered_at TEXT NOT NULL,
+            PRIMARY KEY (visit_id, section, item)
+        ) WITHOUT ROWID
+        """,
+        "INSERT INTO answers_new SELECT visit_id, section, item, value, answered_at FROM answers",
+        "DROP TABLE answers",
+        "ALTER TABLE answers_new RENAME TO answers",
+        """
+        CREATE TABLE scores_new (
+            visit_id INTEGER NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+            instrument TEXT NOT NULL,
+            total INTEGER,
+            band TEXT,
+            complete INTEGER NOT NULL CHECK (complete IN (0, 1)),
+            skipped INTEGER NOT NULL DEFAULT 0,
+            urgent INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1)),
+            PRIMARY KEY (visit_id, instrument)
+        ) WITHOUT ROWID
+        """,
+        "INSERT INTO scores_new SELECT visit_id, instrument, total, band, complete, skipped,"
+        " urgent FROM scores",
+        "DROP TABLE scores",
+        "ALTER TABLE scores_new RENAME TO scores",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
 SCHEMA_VERSION: int = len(_MIGRATION_NAMES)
 
 

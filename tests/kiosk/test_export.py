@@ -16,6 +16,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
+from kiosk import instruments
 from kiosk.content import Content
 from kiosk.exports import fhir_bundle
 from kiosk.exports.day_log import (
@@ -437,11 +438,15 @@ def test_fhir_empty_day_is_a_valid_bundle(store: Store, out: Path) -> None:
 
 
 def test_loinc_item_codes_are_the_published_ones() -> None:
-    assert fhir_bundle.PANELS == {"phq9": "44249-1", "gad7": "69737-5"}
-    assert fhir_bundle.TOTAL_CODES == {"phq9": "44261-6", "gad7": "70274-6"}
-    assert fhir_bundle.ITEM_CODES["phq9"][8] == "44260-8"
-    assert len(fhir_bundle.ITEM_CODES["phq9"]) == 10
-    assert len(fhir_bundle.ITEM_CODES["gad7"]) == 8
+    # Declared in the instruments' specs (kiosk/instruments/), read by the FHIR export.
+    phq9, gad7 = instruments.get("phq9").codes, instruments.get("gad7").codes
+    assert phq9 is not None and gad7 is not None
+    assert (phq9.panel, gad7.panel) == ("44249-1", "69737-5")
+    assert (phq9.total, gad7.total) == ("44261-6", "70274-6")
+    assert phq9.items[8] == "44260-8"
+    assert len(phq9.items) == 10
+    assert len(gad7.items) == 8
+    assert fhir_bundle.questionnaire_url("phq9") == "http://loinc.org/q/44249-1"
 
 
 # --- writing --------------------------------------------------------------------------------

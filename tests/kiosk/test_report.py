@@ -217,7 +217,8 @@ def test_english_summary_content(content: Content, tmp_path: Path) -> None:
     assert "Total: 9 out of 21" in text
     assert "Your answers suggest mild symptoms of anxiety." in text
     # Every item of both instruments, with its answer label.
-    for item in (*lc.screening.instruments.phq9.items, *lc.screening.instruments.gad7.items):
+    wording = lc.screening.instruments
+    for item in (*wording.instrument("phq9").items, *wording.instrument("gad7").items):
         assert " ".join(item.split()) in text
     assert "Nearly every day" in text
     assert "Very difficult" in text  # PHQ-9 difficulty (value 2)
@@ -260,7 +261,7 @@ def test_incomplete_instrument_has_no_total_and_no_band(content: Content, cfg: C
     text = text_of(render_summary(make_visit("en", gad7=gad), lc, cfg))
     assert "Not scored: 2 questions skipped" in text
     assert "out of 21" not in text
-    for sentence in lc.screening.results.bands.gad7.values():
+    for sentence in lc.screening.results.bands["gad7"].values():
         assert sentence not in text
     # The complete PHQ-9 still shows its band.
     assert "Total: 17 out of 27" in text
@@ -276,7 +277,7 @@ def test_skipped_item_9_is_shown(content: Content, cfg: Config) -> None:
     lc = content["en"]
     phq = {i: v for i, v in enumerate(PHQ9, 1)} | {9: None, 10: 1}
     pdf = render_summary(make_visit("en", phq9=phq), lc, cfg)
-    item9 = lc.screening.instruments.phq9.item(9)
+    item9 = lc.screening.instruments.instrument("phq9").item(9)
     row = [line for line in lines_of(pdf) if item9[:40] in line]
     assert row, "PHQ-9 item 9 must always be listed"
     assert row[0].rstrip().endswith("Skipped")

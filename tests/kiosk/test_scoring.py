@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kiosk import instruments
+from kiosk.instruments import SafetyRule
 from kiosk.model import StoredScore
 from kiosk.scoring import (
     DIFFICULTY_ITEM,
-    SAFETY_ITEM,
     SCORED_ITEMS,
     ScoreResult,
     band_for,
@@ -236,7 +237,12 @@ def test_skipping_item_9_is_not_positive() -> None:
 
 
 def test_safety_item_constant() -> None:
-    assert SAFETY_ITEM == ("phq9", 9)
+    # Declared once, in the PHQ-9's spec; the GAD-7 has no safety item.
+    assert instruments.get("phq9").safety == (
+        SafetyRule(item=9, above=0, level="non_acute", reason="phq9_item9"),
+    )
+    assert instruments.get("gad7").safety == ()
+    assert instruments.ids() == ("phq9", "gad7")
     assert SCORED_ITEMS == {"phq9": 9, "gad7": 7}
     assert DIFFICULTY_ITEM == {"phq9": 10, "gad7": 8}
 

@@ -122,8 +122,8 @@ def english_spec() -> dict[str, dict[str, object]]:
 def test_language_loads(language: str) -> None:
     content = screening(language)
     assert content.language == language
-    assert len(content.instruments.phq9.items) == 9
-    assert len(content.instruments.gad7.items) == 7
+    assert len(content.instruments.instrument("phq9").items) == 9
+    assert len(content.instruments.instrument("gad7").items) == 7
     assert content.fit.question_ids() == ("impact", "hospital", "support", "therapy", "time")
     assert [line.number for line in content.safety.crisis] == ["911", "988"]
     for meta in (
@@ -169,9 +169,9 @@ def test_helpers() -> None:
     assert results.not_scored(3) == "Not scored: 3 questions skipped"
     assert screening("es").results.not_scored(2) == "Sin puntaje: se omitieron 2 preguntas"
     assert results.band_text("phq9", "moderately severe").startswith("Your answers suggest")
-    assert screening("en").instruments.phq9.item(9).startswith("Thoughts that you")
+    assert screening("en").instruments.instrument("phq9").item(9).startswith("Thoughts that you")
     with pytest.raises(KeyError):
-        screening("en").instruments.gad7.item(8)
+        screening("en").instruments.instrument("gad7").item(8)
 
 
 # --- broken copies: every message names the file and the field --------------------------------
@@ -393,7 +393,7 @@ def test_english_wording_is_official(instrument: str) -> None:
 
 
 def test_english_item_8_keeps_its_punctuation() -> None:
-    item_8 = screening("en").instruments.phq9.items[7]
+    item_8 = screening("en").instruments.instrument("phq9").items[7]
     assert "noticed? Or the opposite — being so fidgety" in item_8
 
 
@@ -413,7 +413,7 @@ def test_spanish_fragments_from_the_specification() -> None:
     assert len(options) == 4
     stem = quoted_after(section, "Stem:")
     es = screening("es").instruments
-    for instrument in (es.phq9, es.gad7):
+    for instrument in (es.instrument("phq9"), es.instrument("gad7")):
         assert list(instrument.options) == options
         assert instrument.stem == stem
 
@@ -422,7 +422,7 @@ def test_spanish_fragments_from_the_specification() -> None:
     last_instrument = ""
     for instrument_name, number, begins, text in fragments:
         last_instrument = instrument_name or last_instrument
-        content = es.phq9 if last_instrument == "PHQ-9" else es.gad7
+        content = es.instrument("phq9" if last_instrument == "PHQ-9" else "gad7")
         item = content.item(int(number))
         if begins:
             assert item.startswith(text), (last_instrument, number)

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.model import SECTIONS, SectionId, StoredScore
+from kiosk.model import SectionId, StoredScore, sections
 from kiosk.store import (
     CODE_ALPHABET,
     DB_FILENAME,
@@ -283,7 +283,7 @@ def test_naive_datetimes_are_refused(store: Store) -> None:
 @given(
     st.lists(
         st.tuples(
-            st.sampled_from(SECTIONS),
+            st.sampled_from(sections()),
             st.integers(min_value=1, max_value=10),
             st.none() | st.integers(min_value=0, max_value=3),
         ),

@@ -377,7 +377,7 @@ def spanish_strings(content: Content) -> set[str]:
     screening = es.screening
     for question in screening.fit.questions:
         strings |= {question.text, *(option.label for option in question.options)}
-    for instrument in (screening.instruments.phq9, screening.instruments.gad7):
+    for instrument in screening.instruments.by_id.values():
         strings |= {instrument.title, *instrument.options}
     return strings
 
@@ -390,7 +390,7 @@ def english_strings(content: Content) -> set[str]:
         for block in page.blocks:
             strings |= {block.text or "", block.heading or "", *(block.items or [])}
     screening = en.screening
-    for instrument in (screening.instruments.phq9, screening.instruments.gad7):
+    for instrument in screening.instruments.by_id.values():
         strings |= {instrument.heading, instrument.stem, instrument.difficulty}
         strings |= {*instrument.items, *instrument.options, *instrument.difficulty_options}
     safety = screening.safety

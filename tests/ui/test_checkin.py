@@ -292,7 +292,7 @@ def test_talk_now_on_a_gad7_question_then_continue_returns_to_it(
     nav.safety.continue_button.click()
     assert current_ref(nav) == where
     check_question_screen(nav, lc)
-    assert nav.question.question.text() == lc.screening.instruments.gad7.item(3)
+    assert nav.question.question.text() == lc.screening.instruments.instrument("gad7").item(3)
     assert not any(b.property("selected") for b in nav.question.option_buttons)
     nav.question.back_button.click()
     assert current_ref(nav) == QuestionRef("gad7", 2)
@@ -363,7 +363,7 @@ def test_language_switch_on_a_question_keeps_the_question_and_answers(
     assert nav.current is ScreenId.QUESTION
     assert current_ref(nav) == QuestionRef("phq9", 4)
     check_question_screen(nav, es)
-    assert nav.question.question.text() == es.screening.instruments.phq9.item(4)
+    assert nav.question.question.text() == es.screening.instruments.instrument("phq9").item(4)
     assert nav.question.question.text() != english
     assert nav.question.stem.text() == OFFICIAL["es"]["stem"]
     assert [b.text() for b in nav.question.option_buttons] == OFFICIAL["es"]["options"]

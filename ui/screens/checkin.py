@@ -7,6 +7,8 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayou
 
 from kiosk.config import Config
 from kiosk.flow import FlowState, QuestionRef
+from kiosk.model import FIT_SECTION
+from kiosk.results import result_words
 from ui.screens.base import Screen, clear_layout
 from ui.widgets.basics import TouchButton, WrapButton, card, label, set_label, set_prop
 from ui.widgets.keypad import LetterKeypad
@@ -148,17 +150,15 @@ class QuestionScreen(Screen):
         """(section heading, stem, question, options) in the current language."""
         assert self.lc is not None
         screening = self.lc.screening
-        if ref.section == "fit":
+        if ref.section == FIT_SECTION:
             question = screening.fit.questions[ref.item - 1]
             return (screening.fit.title, "", question.text, [o.label for o in question.options])
-        instrument = (
-            screening.instruments.phq9 if ref.section == "phq9" else screening.instruments.gad7
-        )
+        instrument = screening.instruments.instrument(ref.section)
         if ref.is_difficulty:
             return (
                 instrument.heading,
                 "",
-                instrument.difficulty,
+                instrument.difficulty or "",
                 list(instrument.difficulty_options),
             )
         return (
@@ -269,9 +269,6 @@ class SafetyScreen(Screen):
         self.continue_button.setText(safety.continue_label)
 
 
-MAX_TOTAL = {"phq9": 27, "gad7": 21}
-
-
 class ResultsScreen(Screen):
     print_requested = Signal()
     finish_requested = Signal()
@@ -307,15 +304,8 @@ class ResultsScreen(Screen):
     def band_text(self, instrument: str) -> str:
         """The plain-words line for one instrument, as shown and as read aloud."""
         assert self.lc is not None and self.state is not None and self.state.results is not None
-        result = self.state.results.scores[instrument]  # type: ignore[index]
-        words = self.lc.screening.results
-        if result.complete and result.band is not None:
-            band_sentence = words.band_text(instrument, result.band)
-            total = self.t("results.score_line", total=result.total, max=MAX_TOTAL[instrument])
-            return f"{band_sentence} ({total})"
-        if result.answered == 0:
-            return self.t("results.not_scored_none")
-        return words.not_scored(result.skipped)
+        result = self.state.results.scores[instrument]
+        return result_words(instrument, result, self.lc).line()
 
     def retranslate(self) -> None:
         assert self.lc is not None
@@ -336,8 +326,8 @@ class ResultsScreen(Screen):
             box.setContentsMargins(24, 20, 24, 20)
             box.addWidget(label("urgent", screening.safety.message))
             self.body.addWidget(urgent)
-        for instrument_id in ("phq9", "gad7"):
-            instrument = getattr(screening.instruments, instrument_id)
+        for instrument_id in state.results.scores:
+            instrument = screening.instruments.instrument(instrument_id)
             box_frame = card()
             box = QVBoxLayout(box_frame)
             box.setContentsMargins(24, 20, 24, 20)

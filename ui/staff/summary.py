@@ -11,8 +11,10 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
 from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from kiosk import instruments
 from kiosk.config import Config
-from kiosk.model import INSTRUMENTS, Visit
+from kiosk.model import Visit
+from kiosk.results import staff_result_line
 from ui.staff.common import STATUS_WORDS, clock_time, show
 from ui.widgets.basics import label, touch_scroll_area
 
@@ -23,7 +25,6 @@ except ImportError:  # pragma: no cover - QtPdf ships with the PySide6 wheels
 
 log = logging.getLogger(__name__)
 PDF_AVAILABLE = QPdfDocument is not None
-INSTRUMENT_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
 GUIDANCE_WORDS = {
     "staff_today": "Talk with staff today",
     "ask_iop": "Ask about the Intensive Outpatient Program",
@@ -38,15 +39,9 @@ def summary_text(visit: Visit, config: Config) -> str:
         f"Started {clock_time(visit.started_at, config.zone)} · "
         f"{STATUS_WORDS.get(visit.status, visit.status)}",
     ]
-    for instrument in INSTRUMENTS:
-        score = visit.scores.get(instrument)
-        name = INSTRUMENT_NAMES[instrument]
-        if score is None:
-            lines.append(f"{name}: not reached")
-        elif not score.complete or score.total is None:
-            lines.append(f"{name}: incomplete (not scored)")
-        else:
-            lines.append(f"{name}: {score.total} ({score.band})")
+    for instrument_id in instruments.ids():
+        if instrument_id in visit.scores or instrument_id in config.screening.instruments:
+            lines.append(staff_result_line(instrument_id, visit.scores.get(instrument_id)))
     if visit.guidance:
         lines.append(f"Guidance: {GUIDANCE_WORDS.get(visit.guidance, visit.guidance)}")
     return "\n".join(lines)
