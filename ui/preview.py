@@ -42,7 +42,7 @@ def drive(window, screen: str) -> None:  # type: ignore[no-untyped-def]
     if screen == "welcome":
         return
     if screen in ("unavailable", "out_of_order", "idle"):
-        from ui.navigator import ScreenId
+        from ui.shell.navigator import ScreenId
 
         if screen == "idle":  # the idle countdown over a question
             drive(window, "question")

@@ -19,7 +19,7 @@ from kiosk.flow import QuestionRef
 from kiosk.model import Visit
 from kiosk.store import DB_FILENAME, Store
 from tests.ui.conftest import MakeWindow
-from ui.navigator import Navigator, ScreenId
+from ui.shell.navigator import Navigator, ScreenId
 
 Plan = dict[tuple[str, int], int | None]
 

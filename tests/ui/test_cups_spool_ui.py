@@ -26,8 +26,8 @@ from tests.ui.conftest import MakeWindow, with_printer
 from tests.ui.test_staff import ADMIN_PIN, enter_as
 from tests.ui.touch import tap
 from ui import printer as printer_module
-from ui.navigator import ScreenId
 from ui.preview import drive
+from ui.shell.navigator import ScreenId
 
 pytestmark = [pytest.mark.cups, pytest.mark.usefixtures("cheap_hashes")]
 

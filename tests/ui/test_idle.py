@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.config import Config, load_config
 from tests.ui.conftest import MakeWindow
 from tests.ui.touch import tap
-from ui.navigator import ScreenId
+from ui.shell.navigator import ScreenId
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ from tests.staff_support import Clock, cheap_hashes_fixture  # noqa: F401 (fixtu
 from tests.ui.conftest import MakeWindow, with_printer
 from tests.ui.touch import tap
 from ui.app import MainWindow
-from ui.navigator import ScreenId
+from ui.shell.navigator import ScreenId
 from ui.staff import folders
 from ui.staff import panel as panel_module
 from ui.staff.panel import StaffPanel

@@ -6,6 +6,8 @@ is kept equal to its visible text (screen readers and tests find buttons by it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
@@ -187,10 +189,21 @@ class AdaptiveRow(QObject):
     the row is resized or its buttons change text or font (both post a LayoutRequest).
     """
 
-    def __init__(self, widget: QWidget, layout: QBoxLayout) -> None:
+    def __init__(
+        self,
+        widget: QWidget,
+        layout: QBoxLayout,
+        *,
+        needed: Callable[[], int] | None = None,
+        arrange: Callable[[bool], None] | None = None,
+    ) -> None:
+        """`needed` is the width the row takes on one line (by default the layout's own);
+        `arrange(stacked)` lays it out (by default the layout turns top to bottom)."""
         super().__init__(widget)
         self.widget = widget
         self.layout = layout
+        self._needed = needed or (lambda: row_width(layout))
+        self._arrange = arrange or self._set_direction
         self.portrait = False
         # button -> (full text, shorter text tried before stacking a landscape row)
         self.texts: dict[QPushButton, tuple[str, str]] = {}
@@ -207,7 +220,7 @@ class AdaptiveRow(QObject):
 
     def _width_with(self, which: int) -> int:
         """The row's width if every button with two texts showed texts[which]."""
-        width = row_width(self.layout)
+        width = self._needed()
         for button, texts in self.texts.items():
             if not button.isHidden():
                 metrics = button.fontMetrics()
@@ -228,6 +241,9 @@ class AdaptiveRow(QObject):
         for button, texts in self.texts.items():
             if button.text() != texts[which]:
                 button.setText(texts[which])
+        self._arrange(stack)
+
+    def _set_direction(self, stack: bool) -> None:
         direction = QBoxLayout.Direction.TopToBottom if stack else QBoxLayout.Direction.LeftToRight
         if self.layout.direction() != direction:
             self.layout.setDirection(direction)
