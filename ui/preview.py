@@ -166,6 +166,12 @@ def render(
     return path
 
 
+def _size(text: str) -> tuple[int, int]:
+    """1280x800 -> (1280, 800)."""
+    width, height = text.split("x")
+    return int(width), int(height)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("screen", nargs="?", default="welcome", choices=SCREENS)
@@ -190,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes.split(",")]
+        sizes = [_size(size) for size in args.sizes.split(",")]
         for screen in SCREENS:
             for lang in ("en", "es"):
                 for size in sizes:
