@@ -28,8 +28,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtWidgets import QApplication, QWidget
 
 import main as kiosk_main
-from ui.navigator import ScreenId
 from ui.preview import build
+from ui.shell.navigator import ScreenId
 
 APP = QApplication.instance() or QApplication(sys.argv[:1])
 

@@ -15,7 +15,7 @@ from kiosk.content import Content, load_content
 from kiosk.store import Store, StoreError, open_store, try_open_store
 from ui import theme
 from ui.idle import IdleOverlay, IdleWatcher, watch_input
-from ui.navigator import Navigator, ScreenId
+from ui.shell.navigator import Navigator, ScreenId
 from ui.worker import Worker
 
 log = logging.getLogger(__name__)

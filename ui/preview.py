@@ -11,12 +11,16 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ui.app import MainWindow
 
 SIZES = {"landscape": (1280, 800), "portrait": (1080, 1920)}
 _app: object = None
 
 
-def build(data_dir: Path, fullscreen: bool = False):  # type: ignore[no-untyped-def]
+def build(data_dir: Path, fullscreen: bool = False) -> MainWindow:
     from kiosk.config import load_config
     from ui.app import create_main_window
 
@@ -36,13 +40,13 @@ def settle() -> None:
         QApplication.processEvents()
 
 
-def drive(window, screen: str) -> None:  # type: ignore[no-untyped-def]
+def drive(window: MainWindow, screen: str) -> None:
     """Put the window on `screen` the way a visitor would get there."""
     nav = window.navigator
     if screen == "welcome":
         return
     if screen in ("unavailable", "out_of_order", "idle"):
-        from ui.navigator import ScreenId
+        from ui.shell.navigator import ScreenId
 
         if screen == "idle":  # the idle countdown over a question
             drive(window, "question")
@@ -95,7 +99,8 @@ def drive(window, screen: str) -> None:  # type: ignore[no-untyped-def]
         nav.results.print_button.click()
         nav.printer.wait()
         QApplication.processEvents()  # deliver the real ("saved") outcome first
-        code = nav.flow.code
+        code = nav.flow.code if nav.flow is not None else None
+        assert code is not None, "the visit walked to its results has a code"
         if screen == "printing_progress":  # as it shows while a job is followed
             nav.printing.show_outcome("progress", code)
             nav.printing.order_focus()
@@ -166,6 +171,12 @@ def render(
     return path
 
 
+def _size(text: str) -> tuple[int, int]:
+    """1280x800 -> (1280, 800)."""
+    width, height = text.split("x")
+    return int(width), int(height)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("screen", nargs="?", default="welcome", choices=SCREENS)
@@ -190,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes.split(",")]
+        sizes = [_size(size) for size in args.sizes.split(",")]
         for screen in SCREENS:
             for lang in ("en", "es"):
                 for size in sizes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
 from kiosk.flow import QuestionRef
-from ui.navigator import Navigator, ScreenId
+from ui.shell.navigator import Navigator, ScreenId
 
 Plan = dict[tuple[str, int], int | None]
 

@@ -7,7 +7,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.support.touch import tap
 from ui.app import MainWindow
-from ui.navigator import ScreenId
+from ui.shell.navigator import ScreenId
 from ui.staff.panel import StaffPanel
 from ui.staff.reception import ReceptionPage
 

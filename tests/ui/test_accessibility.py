@@ -16,8 +16,8 @@ from kiosk.content import Content
 from tests.support.windows import MakeWindow
 from ui import theme
 from ui.app import MainWindow
-from ui.navigator import ScreenId
 from ui.preview import SCREENS, drive, settle
+from ui.shell.navigator import ScreenId
 
 
 def luminance(hex_colour: str) -> float:
@@ -265,8 +265,8 @@ def test_leaving_restyles_once(
     nav.top_bar.large_button.click()
     nav.top_bar.contrast_button.click()
     restyled: list[object] = []
-    real_restyle = nav.restyle
-    monkeypatch.setattr(nav, "restyle", lambda w: (restyled.append(w), real_restyle(w)))
+    real_restyle = nav.looks.restyle
+    monkeypatch.setattr(nav.looks, "restyle", lambda w: (restyled.append(w), real_restyle(w)))
     if leave == "reset":
         nav.reset()
     else:

@@ -29,7 +29,7 @@ from tests.support.checkin import (
     walk,
 )
 from tests.support.windows import MakeWindow
-from ui.navigator import Navigator, ScreenId
+from ui.shell.navigator import Navigator, ScreenId
 
 ITEM9 = QuestionRef("phq9", 9)
 # PHQ-9 11 (moderate, item 9 = 1 -> urgent), GAD-7 9 (mild); both difficulty questions asked.

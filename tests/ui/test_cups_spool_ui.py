@@ -21,8 +21,8 @@ from tests.support.cups_queue import CupsQueue
 from tests.support.staff_mode import ADMIN_PIN, enter_as
 from tests.support.touch import tap
 from tests.support.windows import MakeWindow, with_printer
-from ui.navigator import ScreenId
 from ui.preview import drive
+from ui.shell.navigator import ScreenId
 
 pytestmark = [pytest.mark.cups, pytest.mark.usefixtures("cheap_hashes")]
 
@@ -35,10 +35,11 @@ def test_the_printer_page_says_whether_cups_keeps_copies(
     set_pin(window.store, "admin", ADMIN_PIN)
     staff = enter_as(qtbot, window, ADMIN_PIN)
     admin = staff.admin
+    printer_section = admin.sections["printer"]
     tap(admin.tabs["printer"])
-    qtbot.waitUntil(admin.printer_check_button.isEnabled, timeout=30000)
+    qtbot.waitUntil(printer_section.printer_check_button.isEnabled, timeout=30000)
     expected = check_spool()
-    spool = admin.printer_spool
+    spool = printer_section.printer_spool
     assert spool.isVisible() and spool.accessibleName() == spool.text()
     if expected.ok:
         assert spool.text().startswith("Copies of summaries: CUPS keeps no copy")
@@ -46,10 +47,13 @@ def test_the_printer_page_says_whether_cups_keeps_copies(
     else:
         assert spool.text().startswith("Warning: ") and FIX in spool.text()
         assert spool.property("state") == "problem"
-    assert admin.printer_text.text() == "Ready: enabled and accepting jobs."
+    assert printer_section.printer_text.text() == "Ready: enabled and accepting jobs."
     # Signing out clears it with the rest.
     staff.bar.sign_out_button.click()
-    assert admin.printer_spool.text() == "" and not admin.printer_spool.isVisibleTo(admin)
+    assert (
+        printer_section.printer_spool.text() == ""
+        and not printer_section.printer_spool.isVisibleTo(admin)
+    )
 
 
 def test_after_a_print_the_log_says_when_cups_kept_the_summary(

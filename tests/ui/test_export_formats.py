@@ -5,19 +5,27 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
+import pytest
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from kiosk.__main__ import build_parser
 from kiosk.config import Config
+from kiosk.content import Content
 from kiosk.exports import FORMATS
+from kiosk.exports.day_log import export_filename
+from kiosk.store import Store
 from tests.support.deploy import DEPLOY
 from tests.support.tally_format import TALLY, registered
-from ui.staff.admin import AdminPage
+from ui.printer import PrintService
+from ui.staff.panel import StaffPanel
+from ui.staff.sections import registered as registered_sections
 
 
 def cli_format_choices() -> tuple[str, ...]:
@@ -41,17 +49,36 @@ def daily_module() -> ModuleType:
     return module
 
 
-def admin_page(qtbot: QtBot, config: Config) -> AdminPage:
-    page = AdminPage(config)
-    qtbot.addWidget(page)
-    return page
+@pytest.fixture
+def admin_page(
+    qtbot: QtBot, config: Config, content: Content, store: Store
+) -> Iterator[Callable[[], Any]]:
+    """Builds the administrator's export section alone over a real staff panel."""
+    built: list[object] = []  # pytest-qt holds widgets weakly: the panel and body live here
+
+    def build() -> Any:
+        panel = StaffPanel(config, content, store, PrintService(config, content, lambda: store))
+        qtbot.addWidget(panel)
+        panel.role = "admin"
+        section = next(kind for kind in registered_sections() if kind.key == "export")(panel)
+        body = section.build()
+        qtbot.addWidget(body)
+        built.extend([panel, body])
+        return section
+
+    yield build
+    for panel in built[::2]:
+        assert isinstance(panel, StaffPanel)
+        panel.wait()
 
 
-def test_every_consumer_offers_exactly_the_registered_formats(qtbot: QtBot, config: Config) -> None:
+def test_every_consumer_offers_exactly_the_registered_formats(
+    admin_page: Callable[[], Any],
+) -> None:
     keys = tuple(FORMATS)
     assert keys == ("csv", "json", "fhir")
     assert cli_format_choices() == keys
-    page = admin_page(qtbot, config)
+    page = admin_page()
     assert tuple(page.format_buttons) == keys
     assert [b.text() for b in page.format_buttons.values()] == [
         "Export CSV",
@@ -64,7 +91,7 @@ def test_every_consumer_offers_exactly_the_registered_formats(qtbot: QtBot, conf
 
 
 def test_a_format_registered_in_a_test_is_offered_by_the_cli_and_the_admin_page(
-    qtbot: QtBot, config: Config, tmp_path: Path
+    qtbot: QtBot, config: Config, admin_page: Callable[[], Any], tmp_path: Path
 ) -> None:
     assert "tally" not in cli_format_choices()
     with registered(TALLY):
@@ -74,16 +101,16 @@ def test_a_format_registered_in_a_test_is_offered_by_the_cli_and_the_admin_page(
         )
         assert args.format == "tally"
 
-        page = admin_page(qtbot, config)
+        page = admin_page()
         button = page.format_buttons["tally"]
         assert button.text() == "Export Tally" and button.accessibleName() == "Export Tally"
-        texts = [shown.text() for shown in page.findChildren(QLabel)]
+        texts = [shown.text() for shown in button.parentWidget().findChildren(QLabel)]
         assert any("; Tally is a made-up list for the tests. Names" in text for text in texts)
         page.set_folders([tmp_path], config.data_dir)
-        with qtbot.waitSignal(page.export_requested) as asked:
-            button.click()
-        day, fmt, folder, replace = asked.args
-        assert (day, fmt, folder, replace) == (page.day, "tally", tmp_path, False)
-        assert isinstance(day, date)
+        page.choose_folder(tmp_path)
+        button.click()
+        written = tmp_path / export_filename(page.day, "tally")
+        qtbot.waitUntil(written.exists, timeout=10000)
+        assert isinstance(page.day, date)
     assert "tally" not in cli_format_choices()
-    assert "tally" not in admin_page(qtbot, config).format_buttons
+    assert "tally" not in admin_page().format_buttons

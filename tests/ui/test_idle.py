@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.config import Config, load_config
 from tests.support.touch import tap
 from tests.support.windows import MakeWindow
-from ui.navigator import ScreenId
+from ui.shell.navigator import ScreenId
 
 
 @pytest.fixture

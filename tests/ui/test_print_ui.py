@@ -22,8 +22,8 @@ from kiosk.store import Store
 from tests.support.cups_queue import CupsQueue
 from tests.support.touch import tap
 from tests.support.windows import MakeWindow, with_printer
-from ui.navigator import ScreenId
 from ui.preview import drive
+from ui.shell.navigator import ScreenId
 
 
 def print_from_results(make_window: MakeWindow, config: Config, qtbot: QtBot, language: str):  # type: ignore[no-untyped-def]
@@ -173,7 +173,7 @@ def test_a_slow_print_lets_the_visitor_go_and_its_failure_is_recorded_later(
         assert nav.current is ScreenId.WELCOME
         nav.welcome.checkin_button.click()  # the next visitor starts
         assert nav.current is ScreenId.PRIVACY
-        with caplog.at_level(logging.WARNING, logger="ui.navigator"):
+        with caplog.at_level(logging.WARNING, logger="ui.shell.navigator"):
             qtbot.waitUntil(lambda: not nav.printer.busy(), timeout=30000)
         assert nav.current is ScreenId.PRIVACY
         assert window.store is not None

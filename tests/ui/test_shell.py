@@ -9,12 +9,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QBoxLayout, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
-import ui.navigator as navigator_module
+import ui.shell.warm_up as warm_up_module
 from kiosk.config import Config
 from kiosk.content import PROGRAM_PAGE_IDS, Content
 from tests.support.windows import MakeWindow
 from ui.app import create_main_window
-from ui.navigator import ScreenId
+from ui.shell.navigator import ScreenId
 
 
 def visible_texts(widget: object) -> list[str]:
@@ -147,7 +147,7 @@ def test_welcome_first_then_every_screen_by_itself(
     # right after the first frame, long before a visitor could reach the safety screen.
     monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
     # Only the window's first exposure may start it here, not the fallback timer.
-    monkeypatch.setattr(navigator_module, "WARM_UP_FALLBACK_MS", 60_000)
+    monkeypatch.setattr(warm_up_module, "WARM_UP_FALLBACK_MS", 60_000)
     window = create_main_window(config, content=content)
     try:
         window.resize(1080, 1920)

@@ -25,7 +25,7 @@ from tests.support.speech_service import (
 from tests.support.windows import MakeWindow
 from ui import speech
 from ui.app import create_main_window
-from ui.navigator import ScreenId
+from ui.shell.navigator import ScreenId
 
 HANG_REPORT = Path(tempfile.gettempdir()) / "clinic-kiosk-speech-hang.txt"
 

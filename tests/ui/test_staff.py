@@ -42,7 +42,7 @@ from tests.support.staff_mode import ADMIN_PIN, RECEPTION_PIN, enter_as, sign_in
 from tests.support.touch import tap
 from tests.support.windows import MakeWindow, with_printer
 from ui.app import MainWindow
-from ui.navigator import ScreenId
+from ui.shell.navigator import ScreenId
 from ui.staff import folders
 from ui.staff import panel as panel_module
 from ui.staff.panel import StaffPanel
@@ -443,24 +443,27 @@ def test_admin_exports_a_csv_to_the_chosen_folder(
     make_visit(store, content, finish=False)  # someone at the kiosk now: not in the log
     staff = enter_as(qtbot, window, ADMIN_PIN)
     admin = staff.admin
+    export_section = admin.sections["export"]
     assert staff.role == "admin" and staff.stack.currentWidget() is admin
     assert admin.current == "export"
     today = datetime.now(config.zone).date()
-    assert admin.day == today and admin.day_label.text().endswith("(today)")
-    assert not admin.next_button.isEnabled()
-    admin.previous_button.click()
-    assert admin.day == today - timedelta(days=1) and admin.next_button.isEnabled()
-    admin.next_button.click()
-    assert admin.day == today
+    assert export_section.day == today and export_section.day_label.text().endswith("(today)")
+    assert not export_section.next_button.isEnabled()
+    export_section.previous_button.click()
+    assert (
+        export_section.day == today - timedelta(days=1) and export_section.next_button.isEnabled()
+    )
+    export_section.next_button.click()
+    assert export_section.day == today
     # The drive is offered after the kiosk's own folder, and chosen.
     exports = folders.exports_folder(config.data_dir)
-    assert admin.folders == [exports, usb]
-    assert admin.folder == usb
-    assert admin.folder_buttons[usb].property("selected") is True
-    admin.format_buttons["csv"].click()
-    qtbot.waitUntil(lambda: admin.export_result.text().startswith("Saved"), timeout=10000)
+    assert export_section.folders == [exports, usb]
+    assert export_section.folder == usb
+    assert export_section.folder_buttons[usb].property("selected") is True
+    export_section.format_buttons["csv"].click()
+    qtbot.waitUntil(lambda: export_section.export_result.text().startswith("Saved"), timeout=10000)
     target = usb / export_filename(today, "csv")
-    assert admin.export_result.text() == f"Saved: {target}"
+    assert export_section.export_result.text() == f"Saved: {target}"
     with target.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     assert tuple(rows[0][: len(CSV_COLUMNS)]) == CSV_COLUMNS
@@ -470,15 +473,15 @@ def test_admin_exports_a_csv_to_the_chosen_folder(
     assert records[done]["status"] == "completed" and records[done]["phq9_total"] == "0"
     assert NAME not in target.read_text(encoding="utf-8")
     # The same day again: never overwritten without asking.
-    admin.format_buttons["csv"].click()
-    qtbot.waitUntil(lambda: admin.replace_button.isVisible(), timeout=10000)
-    assert "is already in" in admin.export_result.text()
-    admin.replace_button.click()
-    qtbot.waitUntil(lambda: admin.export_result.text().startswith("Saved"), timeout=10000)
+    export_section.format_buttons["csv"].click()
+    qtbot.waitUntil(lambda: export_section.replace_button.isVisible(), timeout=10000)
+    assert "is already in" in export_section.export_result.text()
+    export_section.replace_button.click()
+    qtbot.waitUntil(lambda: export_section.export_result.text().startswith("Saved"), timeout=10000)
     # The kiosk's own exports folder is made private when first used.
-    admin.folder_buttons[exports].click()
-    admin.format_buttons["json"].click()
-    qtbot.waitUntil(lambda: admin.export_result.text().startswith("Saved"), timeout=10000)
+    export_section.folder_buttons[exports].click()
+    export_section.format_buttons["json"].click()
+    qtbot.waitUntil(lambda: export_section.export_result.text().startswith("Saved"), timeout=10000)
     assert (exports / export_filename(today, "json")).is_file()
     assert stat.S_IMODE(exports.stat().st_mode) == 0o700
     exported = [d for a, act, d in audit(window) if a == "admin" and act == "export"]
@@ -490,8 +493,8 @@ def test_admin_export_to_a_folder_that_went_away_shows_one_line(
 ) -> None:
     staff = enter_as(qtbot, window, ADMIN_PIN)
     usb.rmdir()  # the drive was pulled after it was listed
-    staff.admin.format_buttons["fhir"].click()
-    result = staff.admin.export_result
+    staff.admin.sections["export"].format_buttons["fhir"].click()
+    result = staff.admin.sections["export"].export_result
     qtbot.waitUntil(lambda: result.text().startswith("Not exported"), timeout=10000)
     assert "folder does not exist" in result.text() and "\n" not in result.text()
     assert ("admin", "export_failed") in actions(window)
@@ -504,16 +507,19 @@ def test_admin_views_audit_printer_settings_and_reception(
     code = make_visit(window.store, content, urgent=True)
     staff = enter_as(qtbot, window, ADMIN_PIN)
     admin = staff.admin
+    audit_section = admin.sections["audit"]
+    printer_section = admin.sections["printer"]
+    settings_section = admin.sections["settings"]
     admin.tabs["audit"].click()
     assert admin.current == "audit"
-    assert admin.audit_rows, "the audit log is shown"
-    first = admin.audit_rows[0].findChildren(QLabel)[0].text()
+    assert audit_section.audit_rows, "the audit log is shown"
+    first = audit_section.audit_rows[0].findChildren(QLabel)[0].text()
     assert first.endswith("· admin · pin_ok")  # newest first
     admin.tabs["printer"].click()
-    qtbot.waitUntil(lambda: admin.printer_check_button.isEnabled(), timeout=10000)
-    assert 'No printer is set up (printer = "none")' in admin.printer_text.text()
+    qtbot.waitUntil(lambda: printer_section.printer_check_button.isEnabled(), timeout=10000)
+    assert 'No printer is set up (printer = "none")' in printer_section.printer_text.text()
     admin.tabs["settings"].click()
-    settings = dict(admin.settings_rows())
+    settings = dict(settings_section.settings_rows())
     assert settings["Data folder"] == str(config.data_dir)
     assert settings["Retention"] == "90 days" and settings["Printer"] == "none (no printer)"
     # An administrator may do reception's work too, and come back.
@@ -542,17 +548,18 @@ def test_purge_now_asks_first(
         old = make_visit(old_store, content)
     staff = enter_as(qtbot, window, ADMIN_PIN)
     admin = staff.admin
+    purge_section = admin.sections["purge"]
     admin.tabs["purge"].click()
-    admin.purge_button.click()
-    assert admin.purge_box.isVisible() and not admin.purge_button.isVisible()
-    assert "cannot be undone" in admin.purge_box.findChildren(QLabel)[0].text()
-    admin.purge_cancel.click()
-    assert not admin.purge_box.isVisible()
+    purge_section.purge_button.click()
+    assert purge_section.purge_box.isVisible() and not purge_section.purge_button.isVisible()
+    assert "cannot be undone" in purge_section.purge_box.findChildren(QLabel)[0].text()
+    purge_section.purge_cancel.click()
+    assert not purge_section.purge_box.isVisible()
     assert store.get_visit(old).code == old  # nothing happened
-    admin.purge_button.click()
-    admin.purge_confirm.click()
-    qtbot.waitUntil(lambda: admin.purge_result.text().startswith("Deleted"), timeout=10000)
-    assert admin.purge_result.text() == "Deleted 1 visit older than 90 days."
+    purge_section.purge_button.click()
+    purge_section.purge_confirm.click()
+    qtbot.waitUntil(lambda: purge_section.purge_result.text().startswith("Deleted"), timeout=10000)
+    assert purge_section.purge_result.text() == "Deleted 1 visit older than 90 days."
     with pytest.raises(VisitNotFoundError):
         store.get_visit(old)
     assert store.get_visit(today).code == today
@@ -567,15 +574,16 @@ def test_exit_asks_first_then_quits_the_application(
     monkeypatch.setattr(QApplication, "quit", lambda: quits.append(True))
     staff = enter_as(qtbot, window, ADMIN_PIN)
     admin = staff.admin
+    exit_section = admin.sections["exit"]
     admin.tabs["exit"].click()
-    admin.exit_button.click()
-    assert admin.exit_box.isVisible()
+    exit_section.exit_button.click()
+    assert exit_section.exit_box.isVisible()
     with qtbot.assertNotEmitted(staff.quit_requested):
-        admin.exit_cancel.click()
-    assert not admin.exit_box.isVisible() and admin.exit_button.isVisible()
-    admin.exit_button.click()
+        exit_section.exit_cancel.click()
+    assert not exit_section.exit_box.isVisible() and exit_section.exit_button.isVisible()
+    exit_section.exit_button.click()
     with qtbot.waitSignal(staff.quit_requested, timeout=1000):
-        admin.exit_confirm.click()
+        exit_section.exit_confirm.click()
     assert quits == [True]
     assert window.allow_close
     assert window.store is None  # shut down: database closed
@@ -629,8 +637,8 @@ def test_sign_out_forgets_everything(window: MainWindow, content: Content, qtbot
     staff.bar.sign_out_button.click()
     assert nav.current is ScreenId.WELCOME
     assert staff.role is None and staff.visit_page.code is None
-    assert staff.reception.row_codes() == [] and staff.admin.audit_rows == []
-    assert staff.admin.folders == []
+    assert staff.reception.row_codes() == [] and staff.admin.sections["audit"].audit_rows == []
+    assert staff.admin.sections["export"].folders == []
     assert actions(window)[-1] == ("admin", "sign_out")
 
 
@@ -646,10 +654,12 @@ def staff_pages(qtbot: QtBot, window: MainWindow, code: str) -> Iterator[str]:
     for key in ("export", "audit", "printer", "settings", "purge", "exit"):
         staff.admin.tabs[key].click()
         if key == "printer":
-            qtbot.waitUntil(staff.admin.printer_check_button.isEnabled, timeout=10000)
+            qtbot.waitUntil(
+                staff.admin.sections["printer"].printer_check_button.isEnabled, timeout=10000
+            )
         yield f"admin-{key}"
     staff.admin.tabs["purge"].click()
-    staff.admin.purge_button.click()
+    staff.admin.sections["purge"].purge_button.click()
     yield "admin-purge-confirm"
     staff.bar.switch_button.click()
     yield "reception"

@@ -21,7 +21,7 @@ from kiosk.flow import QuestionRef
 from kiosk.store import DB_FILENAME, LOST_NOTE_FILENAME, Store, VisitNotFoundError
 from tests.support.checkin import ALL_ZERO, code_of, current_ref, shown_texts, start, tap, walk
 from tests.support.windows import MakeWindow
-from ui.navigator import Navigator, ScreenId
+from ui.shell.navigator import Navigator, ScreenId
 
 PHQ3 = QuestionRef("phq9", 3)
 
@@ -158,7 +158,7 @@ def test_a_lock_that_lasts_sends_the_visitor_to_the_desk_and_abandons_the_visit_
     make_window: MakeWindow, config: Config, content: Content, data_dir: Path, qtbot: QtBot
 ) -> None:
     nav = make_window(config).navigator
-    nav.save_retry_ms = (20, 40, 80)
+    nav.checkin.save_retry_ms = (20, 40, 80)
     start(nav, "en")
     code = code_of(nav)
     tap(nav, 1)

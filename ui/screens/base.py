@@ -35,6 +35,8 @@ def clear_layout(layout: QLayout) -> None:
     screens' text again)."""
     while layout.count():
         item = layout.takeAt(0)
+        if item is None:  # count() said there was one: nothing else can take it meanwhile
+            break
         widget = item.widget()
         nested = item.layout()
         if widget is not None:
@@ -52,6 +54,8 @@ def in_order(layout: QLayout) -> Iterator[QWidget]:
     looking inside plain containers such as cards."""
     for index in range(layout.count()):
         item = layout.itemAt(index)
+        if item is None:
+            continue
         widget = item.widget()
         child_layout = item.layout()
         if widget is not None:
@@ -86,8 +90,8 @@ class Screen(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
 
-        self.scroll = touch_scroll_area()
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a Tab stop of its own
+        self.scroll_area = touch_scroll_area()
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a Tab stop of its own
         body = QWidget()
         body.setObjectName("ScreenBody")
         row = QHBoxLayout(body)
@@ -101,8 +105,8 @@ class Screen(QWidget):
         row.addStretch(1)
         row.addWidget(column_widget, 100)
         row.addStretch(1)
-        self.scroll.setWidget(body)
-        outer.addWidget(self.scroll, 1)
+        self.scroll_area.setWidget(body)
+        outer.addWidget(self.scroll_area, 1)
 
         footer_widget = QWidget()
         footer_widget.setObjectName("ScreenBody")
@@ -162,7 +166,7 @@ class Screen(QWidget):
             QWidget.setTabOrder(first, second)
 
     def scroll_to_top(self) -> None:
-        self.scroll.verticalScrollBar().setValue(0)
+        self.scroll_area.verticalScrollBar().setValue(0)
 
     def set_portrait(self, portrait: bool) -> None:
         """Footers stack vertically on portrait screens (and wherever they would not fit)."""

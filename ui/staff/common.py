@@ -35,3 +35,9 @@ def set_direction(layout: QBoxLayout, vertical: bool) -> None:
     layout.setDirection(
         QBoxLayout.Direction.TopToBottom if vertical else QBoxLayout.Direction.LeftToRight
     )
+
+
+def one_line(error: BaseException | str) -> str:
+    """An error as one line of text for a staff page (its type's name if it says nothing)."""
+    text = " ".join(str(error).split())
+    return text or type(error).__name__

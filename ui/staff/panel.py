@@ -13,7 +13,6 @@ import logging
 import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
@@ -21,14 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.config import Config
 from kiosk.content import Content
-from kiosk.exports import FORMATS
-from kiosk.exports.day_log import (
-    ExportError,
-    ExportExistsError,
-    day_range,
-    export_day,
-    export_filename,
-)
+from kiosk.exports.day_log import day_range
 from kiosk.model import Visit
 from kiosk.printing import PrintOutcome, render_summary  # ReportLab loads on first use
 from kiosk.security import (
@@ -45,11 +37,10 @@ from kiosk.security import (
 from kiosk.store import Store, StoreError
 from ui.idle import IdleWatcher, watch_input
 from ui.printer import PrintService
-from ui.staff import folders
 from ui.staff.admin import AdminPage
-from ui.staff.common import clock_time
+from ui.staff.common import clock_time, one_line
 from ui.staff.pin_page import PinPage
-from ui.staff.printer_state import PrinterState, printer_state, queue_label
+from ui.staff.printer_state import queue_label
 from ui.staff.reception import ReceptionPage, VisitLine, VisitPage
 from ui.staff.summary import PDF_AVAILABLE, summary_text
 from ui.widgets.basics import TouchButton, label, set_label
@@ -65,11 +56,6 @@ ROLE_NAMES = {"reception": "Reception", "admin": "Administrator"}
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return text or type(error).__name__
 
 
 class StaffBar(QWidget):
@@ -124,7 +110,6 @@ class StaffPanel(QWidget):
         # The clinic's "now"; tests replace it to walk through the wrong-PIN delays.
         self.clock: Callable[[], datetime] = _utc_now
         self._reprinting: set[str] = set()
-        self._printer_checking = False
         self._watching: QObject | None = None  # where the idle watcher is installed
         self._wrong_pin = False  # the last PIN typed since the pad opened was refused
 
@@ -161,7 +146,7 @@ class StaffPanel(QWidget):
         self.pin_page = PinPage()
         self.reception = ReceptionPage()
         self.visit_page = VisitPage()
-        self.admin = AdminPage(self.config)
+        self.admin = AdminPage(self)
         self.stack = QStackedWidget()
         for page in (self.pin_page, self.reception, self.visit_page, self.admin):
             self.stack.addWidget(page)
@@ -175,13 +160,6 @@ class StaffPanel(QWidget):
         self.visit_page.back_requested.connect(self.show_reception)
         self.visit_page.reprint_requested.connect(self.reprint)
         self.visit_page.seen_requested.connect(self.mark_seen)
-        self.admin.export_requested.connect(self.export)
-        self.admin.folders_refresh_requested.connect(self._load_folders)
-        self.admin.audit_refresh_requested.connect(self._load_audit)
-        self.admin.printer_check_requested.connect(self._check_printer)
-        self.admin.purge_requested.connect(self.purge)
-        self.admin.exit_app_requested.connect(self.exit_app)
-        self.admin.section_shown.connect(self._section_shown)
         self._update_portrait()
 
     # -- entering and leaving -------------------------------------------------------------------
@@ -206,7 +184,6 @@ class StaffPanel(QWidget):
         self._wrong_pin = False
         self.worker.cancel_all()
         self.printer_worker.cancel_all()
-        self._printer_checking = False
         self._reprinting.clear()
         self.idle.set_armed(False)
         for timer in (self.refresh_timer, self.lockout_timer):
@@ -223,7 +200,7 @@ class StaffPanel(QWidget):
         self._show_page(self.pin_page)
 
     def sign_out(self) -> None:
-        self._audit("sign_out", "signed out of staff mode")
+        self.audit("sign_out", "signed out of staff mode")
         self.lock()
         self.exit_requested.emit()
 
@@ -232,9 +209,7 @@ class StaffPanel(QWidget):
         self.exit_requested.emit()
 
     def _idle_lock(self) -> None:
-        self._audit(
-            "idle_lock", f"staff mode locked after {IDLE_LOCK_MS // 1000} s without a touch"
-        )
+        self.audit("idle_lock", f"staff mode locked after {IDLE_LOCK_MS // 1000} s without a touch")
         self.lock()
         self.exit_requested.emit()
 
@@ -253,7 +228,7 @@ class StaffPanel(QWidget):
             any_pin = any(has_pin(self.store, role) for role in ROLES)
             status = pin_status(self.store, self.clock())
         except StoreError as exc:
-            self.pin_page.show_unavailable(_one_line(exc))
+            self.pin_page.show_unavailable(one_line(exc))
             return
         if not any_pin:
             self.pin_page.show_no_pin()
@@ -295,7 +270,7 @@ class StaffPanel(QWidget):
     def _checked(self, result: SignIn | None, error: BaseException | None) -> None:
         if error is not None or result is None:
             if error is not None and not isinstance(error, StoreError):
-                log.error("checking a staff PIN failed: %s", _one_line(error))
+                log.error("checking a staff PIN failed: %s", one_line(error))
             self.pin_page.show_ready("The PIN could not be checked. Please try again.")
             return
         if result.role is None:
@@ -304,7 +279,7 @@ class StaffPanel(QWidget):
             try:
                 status = pin_status(self.store, self.clock())
             except StoreError as exc:
-                self.pin_page.show_unavailable(_one_line(exc))
+                self.pin_page.show_unavailable(one_line(exc))
                 return
             self._show_status(status)
             return
@@ -326,7 +301,7 @@ class StaffPanel(QWidget):
             try:
                 notices += [f"{weak.message}." for weak in weak_pins(self.store)]
             except StoreError as exc:
-                log.error("cannot read the PINs' strength: %s", _one_line(exc))
+                log.error("cannot read the PINs' strength: %s", one_line(exc))
         return notices
 
     def _lockout_tick(self) -> None:
@@ -337,7 +312,7 @@ class StaffPanel(QWidget):
             status = pin_status(self.store, self.clock())
         except StoreError as exc:
             self.lockout_timer.stop()
-            self.pin_page.show_unavailable(_one_line(exc))
+            self.pin_page.show_unavailable(one_line(exc))
             return
         if status.wait_seconds <= 0:
             # The wait is over: a fresh pad, as if just opened.
@@ -395,7 +370,7 @@ class StaffPanel(QWidget):
         try:
             visits = self.store.list_visit_summaries(start, end)
         except StoreError as exc:
-            self.reception.show_error(f"Could not read today's visits: {_one_line(exc)}")
+            self.reception.show_error(f"Could not read today's visits: {one_line(exc)}")
             return
         self.reception.set_visits(visits, f"{today:%A, %B} {today.day}", self.config.zone)
 
@@ -405,9 +380,9 @@ class StaffPanel(QWidget):
         try:
             visit = self.store.get_visit(code)
         except StoreError as exc:
-            self.reception.show_error(_one_line(exc))
+            self.reception.show_error(one_line(exc))
             return
-        self._audit("open_visit", visit.code)
+        self.audit("open_visit", visit.code)
         self.refresh_timer.stop()
         self.visit_page.show_visit(VisitLine.of(visit, self.config.zone))
         self._show_page(self.visit_page)
@@ -446,7 +421,7 @@ class StaffPanel(QWidget):
         if self.role is None or code in self._reprinting:
             return
         queue = self.config.printing.printer
-        self._audit("reprint", f"{code} to {queue_label(queue)}")
+        self.audit("reprint", f"{code} to {queue_label(queue)}")
         self._reprinting.add(code)
         self.visit_page.show_status("Printing…", busy=True)
         self.printer.print_visit(code)
@@ -476,9 +451,9 @@ class StaffPanel(QWidget):
         try:
             self.store.mark_seen(code)
         except StoreError as exc:
-            self.visit_page.show_status(f"Could not save: {_one_line(exc)}")
+            self.visit_page.show_status(f"Could not save: {one_line(exc)}")
             return
-        self._audit("mark_seen", code)
+        self.audit("mark_seen", code)
         self._reload_visit_line(code)
 
     # -- admin ----------------------------------------------------------------------------------
@@ -487,119 +462,16 @@ class StaffPanel(QWidget):
         if self.role != "admin":
             return
         self.refresh_timer.stop()
-        if not self.admin.folders:
-            self.admin.set_today(self.today())
-            self._load_folders()
         self._show_page(self.admin)
-        self._section_shown(self.admin.current)
+        self.admin.refresh()
 
-    def _section_shown(self, key: str) -> None:
-        if self.role != "admin":
-            return
-        if key == "audit":
-            self._load_audit()
-        elif key == "printer":
-            self._check_printer()
-
-    def _load_folders(self) -> None:
-        self.admin.set_folders(
-            folders.candidate_folders(self.config.data_dir), self.config.data_dir
-        )
-
-    def _load_audit(self) -> None:
-        if self.store is None:
-            self.admin.show_audit_error("The kiosk database is unavailable.")
-            return
-        try:
-            entries = self.store.audit_log(200)
-        except StoreError as exc:
-            self.admin.show_audit_error(f"Could not read the audit log: {_one_line(exc)}")
-            return
-        zone = self.config.zone
-        self.admin.set_audit(
-            entries,
-            lambda at: (
-                f"{at.astimezone(zone):%b} {at.astimezone(zone).day}, {clock_time(at, zone)}"
-            ),
-        )
-
-    def _check_printer(self) -> None:
-        if self._printer_checking:
-            return
-        self._printer_checking = True
-        self.admin.show_printer_checking()
-        queue = self.config.printing.printer
-        self.printer_worker.run(lambda: printer_state(queue), self._printer_checked)
-
-    def _printer_checked(self, state: PrinterState | None, error: BaseException | None) -> None:
-        self._printer_checking = False
-        if state is None:
-            queue = self.config.printing.printer
-            state = PrinterState(queue, "", False, f"Could not check: {_one_line(error or '')}.")
-        self.admin.show_printer_state(state)
-
-    def export(self, day: date, fmt: str, folder: Path, replace: bool) -> None:
-        store, role = self.store, self.role
-        if store is None or role != "admin" or fmt not in FORMATS:
-            return
-        data_dir, zone, content = self.config.data_dir, self.config.zone, self.content
-        self.admin.show_export_busy(day, fmt)
-
-        def job() -> Path:
-            folders.prepare(folder, data_dir)
-            return export_day(
-                store,
-                day,
-                fmt,
-                folder,
-                zone=zone,
-                force=replace,
-                content=content,
-                actor=role,
-            )
-
-        def done(path: Path | None, error: BaseException | None) -> None:
-            if isinstance(error, ExportExistsError):
-                name = export_filename(day, fmt)
-                self.admin.show_export_result(
-                    f"{name} is already in {folder}. Replace it with a fresh copy?", exists=True
-                )
-            elif error is not None:
-                if not isinstance(error, ExportError | StoreError | OSError):
-                    log.error("export failed: %s", error)
-                message = _one_line(error)
-                self._audit("export_failed", f"{day.isoformat()} as {fmt}: {message}")
-                self.admin.show_export_result(f"Not exported: {message}")
-            else:
-                self.admin.show_export_result(f"Saved: {path}")
-
-        self.worker.run(job, done)
-
-    def purge(self) -> None:
-        store = self.store
-        if store is None or self.role != "admin":
-            return
-        days = self.config.storage.retention_days
-
-        def done(count: int | None, error: BaseException | None) -> None:
-            if error is not None or count is None:
-                self.admin.show_purge_result(f"Nothing deleted: {_one_line(error or '')}")
-            else:
-                plural = "visit" if count == 1 else "visits"
-                self.admin.show_purge_result(f"Deleted {count} {plural} older than {days} days.")
-
-        # Purge writes its own audit entry (actor "admin", the count, never a visit).
-        self.worker.run(lambda: store.purge(days, actor="admin"), done)
-
-    def exit_app(self) -> None:
-        if self.role != "admin":
-            return
-        self._audit("exit_app", "the kiosk application was closed from staff mode")
+    def quit_kiosk(self) -> None:
+        """An administrator closes the kiosk application (the exit section)."""
         self.quit_requested.emit()
 
     # -- audit ----------------------------------------------------------------------------------
 
-    def _audit(self, action: str, detail: str) -> None:
+    def audit(self, action: str, detail: str) -> None:
         """One audit entry by the signed-in role; a failing database never stops staff work."""
         if self.role is None or self.store is None:
             return

@@ -253,7 +253,9 @@ class VisitRowDelegate(QStyledItemDelegate):
         self.fonts = RowFonts.of(view.font())
         self.widths = column_widths(self.fonts, view.font())  # measured again once styled
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 - Qt override
+    def sizeHint(  # noqa: N802 - Qt override
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         return QSize(sum(self.widths), ROW_HEIGHT + ROW_GAP)
 
     def set_fonts(self, font: QFont, header: QFont) -> None:
@@ -274,13 +276,18 @@ class VisitRowDelegate(QStyledItemDelegate):
             x += width
         return rects
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         line = index.data(LINE_ROLE)
         if not isinstance(line, VisitLine):
             return
         colours = self.palette
-        item = QRect(option.rect)  # type: ignore[attr-defined]
-        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)  # type: ignore[attr-defined]
+        item = QRect(option.rect)
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
         border = 4 if focused else 3 if line.urgent else 2
         colour = colours.focus if focused else colours.urgent if line.urgent else colours.border
         painter.save()
@@ -522,7 +529,8 @@ class ReceptionPage(QWidget):
     def _lines_of(self, visits: Sequence[VisitLike], zone: tzinfo) -> list[VisitLine]:
         """Each visit as a line, reusing the lines of visits unchanged since the last refresh:
         formatting a thousand clock times is most of a refresh's cost (~17 ms)."""
-        known, cache = self._line_cache, {}
+        known = self._line_cache
+        cache: dict[tuple[object, ...], VisitLine] = {}
         lines = []
         for visit in visits:
             key = (visit.code, visit.urgent, visit.started_at, visit.status, visit.printed,
@@ -681,21 +689,21 @@ class VisitPage(QWidget):
         heading.addWidget(self.marker)
         heading.addStretch(1)
         self.meta = label("body")
-        self.actions = QHBoxLayout()
-        self.actions.setSpacing(24)
+        self.action_row = QHBoxLayout()
+        self.action_row.setSpacing(24)
         self.reprint_button = TouchButton("Reprint", role="primary")
         self.reprint_button.clicked.connect(self._reprint)
         self.seen_button = TouchButton("Mark as seen")
         self.seen_button.clicked.connect(self._seen)
-        self.actions.addWidget(self.reprint_button)
-        self.actions.addWidget(self.seen_button)
-        self.actions.addStretch(1)
+        self.action_row.addWidget(self.reprint_button)
+        self.action_row.addWidget(self.seen_button)
+        self.action_row.addStretch(1)
         self.status = label("body")
         self.status.setObjectName("ActionStatus")
         self.summary = SummaryView()
         layout.addLayout(heading)
         layout.addWidget(self.meta)
-        layout.addLayout(self.actions)
+        layout.addLayout(self.action_row)
         layout.addWidget(self.status)
         layout.addWidget(self.summary, 1)
         self.clear()
@@ -721,7 +729,7 @@ class VisitPage(QWidget):
         self.reprint_button.setEnabled(not busy)
 
     def set_portrait(self, portrait: bool) -> None:
-        set_direction(self.actions, portrait)
+        set_direction(self.action_row, portrait)
 
     def clear(self) -> None:
         self.code = None

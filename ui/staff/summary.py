@@ -20,11 +20,12 @@ from ui.widgets.basics import label, touch_scroll_area
 
 try:
     from PySide6.QtPdf import QPdfDocument
+
+    PDF_AVAILABLE = True
 except ImportError:  # pragma: no cover - QtPdf ships with the PySide6 wheels
-    QPdfDocument = None
+    PDF_AVAILABLE = False
 
 log = logging.getLogger(__name__)
-PDF_AVAILABLE = QPdfDocument is not None
 GUIDANCE_WORDS = {
     "staff_today": "Talk with staff today",
     "ask_iop": "Ask about the Intensive Outpatient Program",
@@ -111,7 +112,7 @@ class SummaryView(QWidget):
             self._render()
 
     def _render(self) -> bool:
-        if QPdfDocument is None or self._pdf is None:
+        if not PDF_AVAILABLE or self._pdf is None:
             return False
         document = QPdfDocument()
         buffer = QBuffer()

@@ -6,6 +6,8 @@ is kept equal to its visible text (screen readers and tests find buttons by it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
@@ -122,6 +124,7 @@ class WrapButton(TouchButton):
         self._detail.setProperty("role", "buttondetail")
         self._detail.hide()
         layout = QVBoxLayout(self)
+        self._column = layout  # typed: QWidget.layout() may be None for mypy
         layout.setContentsMargins(28, 10, 28, 10)
         layout.setSpacing(4)
         layout.addWidget(self._label)
@@ -150,15 +153,15 @@ class WrapButton(TouchButton):
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
-        margins = self.layout().contentsMargins()
+        margins = self._column.contentsMargins()
         inner = max(1, width - margins.left() - margins.right())
         text_height = self._label.heightForWidth(inner)
         if self._detail.isVisibleTo(self):
-            text_height += self._detail.heightForWidth(inner) + self.layout().spacing()
+            text_height += self._detail.heightForWidth(inner) + self._column.spacing()
         return max(self.minimumSizeHint().height(), text_height + margins.top() + margins.bottom())
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        hint = self.layout().sizeHint()
+        hint = self._column.sizeHint()
         return QSize(hint.width(), max(64, hint.height()))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
@@ -167,11 +170,15 @@ class WrapButton(TouchButton):
 
 def row_width(layout: QLayout) -> int:
     """The width a row of widgets needs to show every visible one at its size hint, side by side."""
-    widths = [
-        item.widget().sizeHint().width() if item.widget() is not None else row_width(item.layout())  # type: ignore[arg-type]
-        for item in (layout.itemAt(i) for i in range(layout.count()))
-        if (item.widget() is not None and not item.widget().isHidden()) or item.layout() is not None
-    ]
+    widths = []
+    for index in range(layout.count()):
+        item = layout.itemAt(index)
+        widget = item.widget() if item is not None else None
+        nested = item.layout() if item is not None else None
+        if widget is not None and not widget.isHidden():
+            widths.append(widget.sizeHint().width())
+        elif widget is None and nested is not None:
+            widths.append(row_width(nested))
     widths = [w for w in widths if w > 0]
     margins = layout.contentsMargins()
     spacing = max(layout.spacing(), 0) * max(len(widths) - 1, 0)
@@ -187,10 +194,21 @@ class AdaptiveRow(QObject):
     the row is resized or its buttons change text or font (both post a LayoutRequest).
     """
 
-    def __init__(self, widget: QWidget, layout: QBoxLayout) -> None:
+    def __init__(
+        self,
+        widget: QWidget,
+        layout: QBoxLayout,
+        *,
+        needed: Callable[[], int] | None = None,
+        arrange: Callable[[bool], None] | None = None,
+    ) -> None:
+        """`needed` is the width the row takes on one line (by default the layout's own);
+        `arrange(stacked)` lays it out (by default the layout turns top to bottom)."""
         super().__init__(widget)
         self.widget = widget
         self.layout = layout
+        self._needed = needed or (lambda: row_width(layout))
+        self._arrange = arrange or self._set_direction
         self.portrait = False
         # button -> (full text, shorter text tried before stacking a landscape row)
         self.texts: dict[QPushButton, tuple[str, str]] = {}
@@ -207,7 +225,7 @@ class AdaptiveRow(QObject):
 
     def _width_with(self, which: int) -> int:
         """The row's width if every button with two texts showed texts[which]."""
-        width = row_width(self.layout)
+        width = self._needed()
         for button, texts in self.texts.items():
             if not button.isHidden():
                 metrics = button.fontMetrics()
@@ -228,6 +246,9 @@ class AdaptiveRow(QObject):
         for button, texts in self.texts.items():
             if button.text() != texts[which]:
                 button.setText(texts[which])
+        self._arrange(stack)
+
+    def _set_direction(self, stack: bool) -> None:
         direction = QBoxLayout.Direction.TopToBottom if stack else QBoxLayout.Direction.LeftToRight
         if self.layout.direction() != direction:
             self.layout.setDirection(direction)
