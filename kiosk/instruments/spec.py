@@ -8,22 +8,23 @@ clinic-editable content.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
+
+from msgspec import Struct
 
 SafetyLevel = Literal["non_acute", "acute"]
 
 
-@dataclass(frozen=True)
-class Band:
+# msgspec Structs rather than dataclasses: these are made while the kiosk starts, and a frozen
+# dataclass builds its methods with exec() (~0.7 ms a class; docs/performance.md).
+class Band(Struct, frozen=True):
     """A severity band: totals up to and including `upper` (from the band below) get `name`."""
 
     upper: int
     name: str
 
 
-@dataclass(frozen=True)
-class SafetyRule:
+class SafetyRule(Struct, frozen=True):
     """An answer that makes the visit urgent at once and brings up the safety screen."""
 
     item: int
@@ -34,14 +35,12 @@ class SafetyRule:
     reason: str
 
 
-@dataclass(frozen=True)
-class Coding:
+class Coding(Struct, frozen=True):
     code: str
     display: str
 
 
-@dataclass(frozen=True)
-class Codes:
+class Codes(Struct, frozen=True):
     """Standard codes for the FHIR export: the questionnaire, its total and its items."""
 
     system: str
@@ -54,8 +53,7 @@ class Codes:
     difficulty_answers: tuple[Coding, ...] = ()
 
 
-@dataclass(frozen=True)
-class InstrumentSpec:
+class InstrumentSpec(Struct, frozen=True):
     """One instrument. Stored answers are option positions, so values are 0, 1, … in order."""
 
     id: str  # stored, exported and written in content and config: plain, never renamed
@@ -74,7 +72,6 @@ class InstrumentSpec:
     # The daily log's first twelve columns are a contract (phq9_total … gad7_band between
     # `urgent` and `guidance`); an instrument added later has its columns after `printed`.
     leading_columns: bool = False
-    band_names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         for what, values in (
@@ -101,7 +98,10 @@ class InstrumentSpec:
                 self.answer_values
             ):
                 raise ValueError(f"{self.id}: codes must cover every item and answer value")
-        object.__setattr__(self, "band_names", tuple(band.name for band in self.bands))
+
+    @property
+    def band_names(self) -> tuple[str, ...]:
+        return tuple(band.name for band in self.bands)
 
     @property
     def max_value(self) -> int:
