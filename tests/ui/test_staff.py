@@ -43,8 +43,7 @@ from tests.support.touch import tap
 from tests.support.windows import MakeWindow, with_printer
 from ui.app import MainWindow
 from ui.shell.navigator import ScreenId
-from ui.staff import folders
-from ui.staff import panel as panel_module
+from ui.staff import folders, reception_desk
 from ui.staff.panel import StaffPanel
 from ui.theme import ThemeOptions
 
@@ -391,7 +390,7 @@ def test_urgent_visit_summary_reprint_and_seen_in_three_taps(
 def test_without_qtpdf_the_summary_is_shown_as_text(
     window: MainWindow, content: Content, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(panel_module, "PDF_AVAILABLE", False)
+    monkeypatch.setattr(reception_desk, "PDF_AVAILABLE", False)
     assert window.store is not None
     code = make_visit(window.store, content)
     staff = enter_as(qtbot, window, RECEPTION_PIN)
