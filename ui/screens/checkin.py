@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayou
 from kiosk.config import Config
 from kiosk.flow import FlowState, QuestionRef
 from kiosk.model import FIT_SECTION
-from kiosk.results import result_words
+from kiosk.summary.wording import result_words
 from ui.screens.base import Screen, clear_layout
 from ui.widgets.basics import TouchButton, WrapButton, card, label, set_label, set_prop
 from ui.widgets.keypad import LetterKeypad

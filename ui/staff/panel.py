@@ -23,7 +23,7 @@ from kiosk.content import Content
 from kiosk.exports.day_log import day_range
 from kiosk.model import Visit
 from kiosk.printing import PrintOutcome, render_summary  # ReportLab loads on first use
-from kiosk.security import (
+from kiosk.staff_pins import (
     ADMIN_LOCK_AFTER,
     ROLES,
     PinStatus,
@@ -42,7 +42,7 @@ from ui.staff.common import clock_time, one_line
 from ui.staff.pin_page import PinPage
 from ui.staff.printer_state import queue_label
 from ui.staff.reception import ReceptionPage, VisitLine, VisitPage
-from ui.staff.summary import PDF_AVAILABLE, summary_text
+from ui.staff.summary_view import PDF_AVAILABLE, summary_text
 from ui.widgets.basics import TouchButton, label, set_label
 from ui.worker import Worker
 

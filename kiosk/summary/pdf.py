@@ -42,10 +42,10 @@ from reportlab.platypus import (
 from kiosk import instruments
 from kiosk.config import FONTS_DIR, Config
 from kiosk.content import LanguageContent
+from kiosk.content.screening import InstrumentContent
 from kiosk.model import FIT_SECTION, InstrumentId, StoredScore, Visit
-from kiosk.results import result_words
 from kiosk.scoring import score
-from kiosk.screening_content import InstrumentContent
+from kiosk.summary.wording import result_words
 
 __all__ = [
     "FONT_BOLD",
