@@ -37,11 +37,11 @@ def test_the_list_is_the_shipped_ui_toml(language: str) -> None:
         assert placeholders(strings.values[key]) == names, key
 
 
-LOOKUPS = {"t", "s", "strings"}  # Screen.t, the report's ctx.s, LanguageContent.strings
+LOOKUPS = {"text", "strings"}  # Screen.text, the summary's ctx.text, LanguageContent.strings
 
 
 def code_strings() -> tuple[set[str], set[str], set[str]]:
-    """In the kiosk's code: the constant keys passed to a string lookup (``t("...")``,
+    """In the kiosk's code: the constant keys passed to a string lookup (``text("...")``,
     ``strings("...")``, ``strings.values["..."]``), whatever their section; every other string
     constant shaped like a key of a known section (keys kept in tuples, passed around); and the
     fixed heads of f-strings that are keys (``f"printing.{outcome}"`` gives ``printing.``)."""
