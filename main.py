@@ -84,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
             return 2
 
     from kiosk.config import load_config
-    from kiosk.contentfile import ContentError
+    from kiosk.content.data_file import ContentError
 
     try:
         config = load_config(args.config, args.data_dir)
@@ -126,8 +126,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"ready in {elapsed_ms} ms", flush=True)
         # Only Welcome is built, as at a real start (the warm-up builds the others after the
         # first frame). Content that passed load_content builds every screen: the first
-        # language carries every key the screens ask for (kiosk.ui_keys), and the UI tests
-        # build every screen from the shipped content in both languages.
+        # language carries every key the screens ask for (kiosk.content.screen_strings), and the
+        # UI tests build every screen from the shipped content in both languages.
         settle(collect=False)
         window.allow_close = True
         window.close()

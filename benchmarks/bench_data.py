@@ -81,7 +81,7 @@ def bench_commit(quick: bool) -> dict[str, Any]:
 
 def bench_report(quick: bool) -> dict[str, Any]:
     """render_summary of an urgent, complete visit with a name, every answer and guidance."""
-    from kiosk.report import render_summary
+    from kiosk.summary.pdf import render_summary
 
     renders = 15 if quick else 60
     with disk_tmpdir() as folder:
@@ -127,7 +127,7 @@ def _minimal_pdf(code: str) -> bytes:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-    from kiosk.report import FONT_REGULAR
+    from kiosk.summary.pdf import FONT_REGULAR
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, invariant=True, initialFontName=FONT_REGULAR)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO, cast
 
 from kiosk.config import Config, ConfigError, load_config
-from kiosk.contentfile import ContentError
+from kiosk.content.data_file import ContentError
 
 
 def _text(argument: str) -> str:
@@ -75,7 +75,7 @@ def _check_pins(config: Config, db_path: Path) -> list[str]:
     """Print what is fine or worth knowing about the staff PINs; return the problems."""
     import sqlite3
 
-    from kiosk.security import read_pins
+    from kiosk.staff_pins import read_pins
 
     now = datetime.now(UTC)
     try:
@@ -230,7 +230,7 @@ def _read_pin(role: str) -> str | None:
     """The new PIN: typed twice at a terminal, else the first line of standard input."""
     import getpass
 
-    from kiosk.security import PIN_MAX_DIGITS, PIN_MIN_DIGITS
+    from kiosk.staff_pins import PIN_MAX_DIGITS, PIN_MIN_DIGITS
 
     if sys.stdin is not None and sys.stdin.isatty():
         first = getpass.getpass(f"New {role} PIN ({PIN_MIN_DIGITS}-{PIN_MAX_DIGITS} digits): ")
@@ -247,7 +247,7 @@ def _read_pin(role: str) -> str | None:
 
 
 def cmd_set_pin(config: Config, args: argparse.Namespace) -> int:
-    from kiosk.security import PinError, set_pin, validate_pin
+    from kiosk.staff_pins import PinError, set_pin, validate_pin
     from kiosk.store import Store
 
     try:
@@ -270,7 +270,7 @@ def cmd_set_pin(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_unlock_pins(config: Config, args: argparse.Namespace) -> int:
     """Lift the administrator lock and the wrong-PIN wait (the next admin is still told)."""
-    from kiosk.security import unlock_pins
+    from kiosk.staff_pins import unlock_pins
     from kiosk.store import DB_FILENAME, Store
 
     if not (config.data_dir / DB_FILENAME).is_file():
@@ -318,8 +318,8 @@ def cmd_reprint(config: Config, args: argparse.Namespace) -> int:
     """Regenerate a visit's summary from the database, then print it or save it."""
     from kiosk.content import load_content
     from kiosk.printing import NO_PRINTER, print_visit
-    from kiosk.report import render_summary
     from kiosk.store import Store
+    from kiosk.summary.pdf import render_summary
 
     out = Path(args.to_file) if args.to_file else None
     if out is not None:

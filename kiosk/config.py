@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from msgspec import Meta, field
 
-from kiosk.contentfile import ContentError, FieldError, Frozen, read_toml, validate
+from kiosk.content.data_file import ContentError, FieldError, Frozen, read_toml, validate
 from kiosk.instruments import ids as instrument_ids
 
 APP_NAME = "clinic-kiosk"

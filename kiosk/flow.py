@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 
 from kiosk import instruments
 from kiosk.content import Content
+from kiosk.content.screening import FitContent
 from kiosk.guidance import evaluate
 from kiosk.model import FIT_SECTION, Guidance, InstrumentId, SectionId
 from kiosk.scoring import ScoreResult, safety_rule, score
-from kiosk.screening_content import FitContent
 from kiosk.store import Store
 
 

@@ -22,11 +22,11 @@ from typing import Annotated, Final, Literal, TypeAlias, get_args
 
 from msgspec import Meta, Struct, field
 
-from kiosk.contentfile import ContentError, FieldError, Frozen, read_toml, validate
+from kiosk.content.data_file import ContentError, FieldError, Frozen, read_toml, validate
+from kiosk.content.screening import FitContent, Identifier
 from kiosk.instruments import INSTRUMENTS
 from kiosk.model import Guidance, InstrumentId, StoredScore
 from kiosk.scoring import ScoreResult
-from kiosk.screening_content import FitContent, Identifier
 
 # Mapping is invariant in its key type, so Visit.scores (keyed by InstrumentId) needs its own arm.
 Scores: TypeAlias = (

@@ -46,12 +46,12 @@ RENDER_FAILED: Final = "could not make the summary (see the kiosk log)"
 
 
 def render_summary(visit: Visit, lc: LanguageContent, config: Config) -> bytes:
-    """kiosk.report.render_summary, imported on first use.
+    """kiosk.summary.pdf.render_summary, imported on first use.
 
     ReportLab takes about as long to import as the rest of the kiosk's start-up; the welcome
     screen needs none of it, so the first summary pays for it instead (see docs/performance.md).
     """
-    from kiosk.report import render_summary as render
+    from kiosk.summary.pdf import render_summary as render
 
     return render(visit, lc, config)
 

@@ -19,7 +19,7 @@ from fhir.resources.R4B.bundle import Bundle
 from kiosk.content import Content
 from kiosk.exports import FORMATS
 from kiosk.flow import Step, VisitFlow
-from kiosk.security import has_pin, verify_pin
+from kiosk.staff_pins import has_pin, verify_pin
 from kiosk.store import DB_FILENAME, Store
 from tests.support.process import run_kiosk as run
 

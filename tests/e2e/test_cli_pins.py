@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import security
-from kiosk.security import (
+from kiosk import staff_pins
+from kiosk.staff_pins import (
     ADMIN_LOCK_AFTER,
     lockout_remaining,
     pin_status,
@@ -130,7 +130,7 @@ def test_check_asks_for_a_new_pin_when_an_old_one_is_weak(tmp_path: Path) -> Non
     folder = tmp_path / "data"
     with Store.open(folder) as store:
         # As an older version stored a 4-digit PIN: the hash only.
-        store.set_setting("staff_pin.admin", security._hasher.hash("9075"))
+        store.set_setting("staff_pin.admin", staff_pins._hasher.hash("9075"))
     before = check(folder)
     assert before.returncode == 0, before.stderr
     assert "pins: note: The admin PIN dates from an older version" in before.stdout

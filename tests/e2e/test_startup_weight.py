@@ -42,11 +42,11 @@ NOT_AT_START = (
     "_hashlib",
     "http.client",
     "kiosk.printing.ipp",
-    "kiosk.report",
+    "kiosk.summary.pdf",
     "reportlab",
     "sqlite_utils",
     "argon2",
-    "kiosk.security",
+    "kiosk.staff_pins",
     "kiosk.export",
     "kiosk.exports",
     "ui.staff",
@@ -82,3 +82,15 @@ def test_a_started_kiosk_has_not_loaded_what_it_does_not_need(tmp_path: Path) ->
     assert loaded_of(report["modules"], NOT_AT_START) == []
     assert loaded_of(report["at_welcome"], NOT_AT_START + NOT_BEFORE_WELCOME) == []
     assert set(NOT_BEFORE_WELCOME) <= set(report["modules"])  # the warm-up loaded them
+
+
+def test_the_config_reads_its_file_without_the_content_loader() -> None:
+    """kiosk.config reads kiosk.toml through kiosk.content.data_file; importing that module runs
+    kiosk/content/__init__.py, which must not bring the loader (guidance rules, screening models)
+    to every command line that only reads the config."""
+    probe = "import sys, kiosk.config; print(sorted(m for m in sys.modules if 'kiosk' in m))"
+    result = run_python("-c", probe)
+    assert result.returncode == 0, result.stderr
+    loaded = result.stdout.strip().splitlines()[-1]
+    assert "'kiosk.content.data_file'" in loaded
+    assert "kiosk.content.loader" not in loaded and "kiosk.guidance" not in loaded

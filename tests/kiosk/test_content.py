@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.config import DEFAULT_CONTENT_DIR
 from kiosk.content import PROGRAM_PAGE_IDS, Content, load_content, raw_keys
-from kiosk.contentfile import ContentError
+from kiosk.content.data_file import ContentError
 
 
 def edit(path: Path, old: str, new: str) -> None:

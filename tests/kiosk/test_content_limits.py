@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.config import DEFAULT_CONTENT_DIR, ConfigError, load_config
 from kiosk.content import load_content
-from kiosk.contentfile import MAX_FILE_BYTES, ContentError
+from kiosk.content.data_file import MAX_FILE_BYTES, ContentError
 
 CONTENT_FILES = sorted(
     path.relative_to(DEFAULT_CONTENT_DIR) for path in DEFAULT_CONTENT_DIR.rglob("*.toml")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.content import Content, load_content
-from kiosk.contentfile import ContentError, placeholders
-from kiosk.ui_keys import SAMPLE_VALUES, UI_KEYS
+from kiosk.content.data_file import ContentError, placeholders
+from kiosk.content.screen_strings import SAMPLE_VALUES, UI_KEYS
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 
 from kiosk.config import DEFAULT_CONTENT_DIR, ConfigError, load_config
 from kiosk.content import Content, load_content
-from kiosk.contentfile import ContentError
-from kiosk.ui_keys import SAMPLE_VALUES, UI_KEYS
+from kiosk.content.data_file import ContentError
+from kiosk.content.screen_strings import SAMPLE_VALUES, UI_KEYS
 from tests.support.process import ROOT, run_python
 
 EXAMPLE_CONFIG = ROOT / "deploy" / "kiosk.toml.example"

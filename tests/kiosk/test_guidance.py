@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.contentfile import ContentError
+from kiosk.content.data_file import ContentError
+from kiosk.content.screening import FitContent, load_screening
 from kiosk.guidance import GuidanceRules, evaluate, load_rules
 from kiosk.model import StoredScore
 from kiosk.scoring import ScoreResult, band_for
-from kiosk.screening_content import FitContent, load_screening
 
 CONTENT = Path(__file__).resolve().parents[2] / "resources" / "content"
 URGENT_RULE = '[[rules]]\nresult = "staff_today"\nwhen = { flag = "urgent" }\n'

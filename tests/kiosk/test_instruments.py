@@ -26,10 +26,10 @@ from kiosk.exports.day_log import export_day
 from kiosk.exports.records import CSV_COLUMNS
 from kiosk.flow import Step, VisitFlow
 from kiosk.instruments import Band, InstrumentSpec
-from kiosk.report import render_summary
 from kiosk.scoring import score
 from kiosk.store import Store
 from kiosk.store import schema as store_schema
+from kiosk.summary.pdf import render_summary
 from tests.support.yesno_instrument import ITEMS, POSITIVE, YESNO, content_with_yesno, registered
 
 ROOT = Path(__file__).resolve().parents[2]

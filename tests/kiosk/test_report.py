@@ -19,8 +19,8 @@ from pypdf import PdfReader
 from kiosk.config import ClinicConfig, Config, PrintingConfig
 from kiosk.content import Content
 from kiosk.model import StoredScore, Visit
-from kiosk.report import format_local_time, render_summary
 from kiosk.scoring import score
+from kiosk.summary.pdf import format_local_time, render_summary
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTED = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
@@ -176,7 +176,7 @@ from pathlib import Path
 sys.path.insert(0, {str(ROOT)!r})
 from tests.kiosk.test_report import make_visit, make_config
 from kiosk.content import load_content
-from kiosk.report import render_summary
+from kiosk.summary.pdf import render_summary
 content = load_content(Path({str(ROOT / "resources" / "content")!r}), ["en", "es"])
 pdf = render_summary(make_visit("es", urgent=True), content["es"], make_config(Path("/nowhere")))
 print(hashlib.sha256(pdf).hexdigest())

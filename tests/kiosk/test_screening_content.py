@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.contentfile import ContentError, read_toml
-from kiosk.screening_content import (
+from kiosk.content.data_file import ContentError, read_toml
+from kiosk.content.screening import (
     InstrumentContent,
     ScreeningContent,
     check_languages_match,

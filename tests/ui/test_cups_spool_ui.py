@@ -16,7 +16,7 @@ from kiosk.config import Config
 from kiosk.content import Content
 from kiosk.printing import spool as spool_module
 from kiosk.printing.spool import FIX, check_spool, job_kept
-from kiosk.security import set_pin
+from kiosk.staff_pins import set_pin
 from tests.support.cups_queue import CupsQueue
 from tests.support.staff_mode import ADMIN_PIN, enter_as
 from tests.support.touch import tap

@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config
 from kiosk.exports.day_log import day_range
-from kiosk.security import set_pin
+from kiosk.staff_pins import set_pin
 from kiosk.store import CODE_ALPHABET, Store
 from tests.support.staff_mode import RECEPTION_PIN, enter_as, tap_row
 from tests.support.windows import MakeWindow, with_printer

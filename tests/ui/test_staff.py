@@ -21,13 +21,13 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
-from kiosk import security
+from kiosk import staff_pins
 from kiosk.config import Config
 from kiosk.content import Content
 from kiosk.exports.day_log import export_filename
 from kiosk.exports.records import CSV_COLUMNS
 from kiosk.flow import Step, VisitFlow
-from kiosk.security import (
+from kiosk.staff_pins import (
     ADMIN_LOCK_AFTER,
     PIN_MAX_DIGITS,
     lockout_remaining,
@@ -275,7 +275,7 @@ def test_a_short_pin_from_an_older_version_signs_in_and_the_admin_is_told_to_cha
     store = window.store
     assert store is not None
     # Stored by a version that took 4 digits: the upgrade must not lock the clinic out.
-    store.set_setting("staff_pin.admin", security._hasher.hash("9075"))
+    store.set_setting("staff_pin.admin", staff_pins._hasher.hash("9075"))
     set_pin(store, "reception", RECEPTION_PIN)
     staff = enter_as(qtbot, window, "9075")
     assert staff.role == "admin"
@@ -677,14 +677,14 @@ def test_pin_notices_fit_on_the_pad_and_the_admin_page(
     store = window.store
     assert store is not None
     # The longest notices there are: both PINs from an older version, the admin role locked.
-    store.set_setting("staff_pin.reception", security._hasher.hash("2468"))
-    store.set_setting("staff_pin.admin", security._hasher.hash("9075"))
+    store.set_setting("staff_pin.reception", staff_pins._hasher.hash("2468"))
+    store.set_setting("staff_pin.admin", staff_pins._hasher.hash("9075"))
     clock = Clock()
     staff = window.navigator.staff
     staff.clock = clock
     for n in range(ADMIN_LOCK_AFTER):
         clock.advance(lockout_remaining(store, clock.now))
-        security.verify_pin(store, f"{700000 + n}", clock=clock)
+        staff_pins.verify_pin(store, f"{700000 + n}", clock=clock)
     window.navigator.open_staff()
     page = staff.pin_page
     assert page.lock_notice.isVisible() and page.mode == "locked"

@@ -7,7 +7,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config
-from kiosk.security import lockout_remaining, set_pin
+from kiosk.staff_pins import lockout_remaining, set_pin
 from kiosk.store import Store
 from tests.support.clock import Clock
 from tests.support.staff_mode import ADMIN_PIN, RECEPTION_PIN

@@ -125,7 +125,7 @@ class Screen(QWidget):
     def retranslate(self) -> None:
         raise NotImplementedError
 
-    def t(self, key: str, **params: object) -> str:
+    def text(self, key: str, **params: object) -> str:
         assert self.lc is not None, "set_language() must be called before a screen is shown"
         return self.lc.strings(key, **params)
 

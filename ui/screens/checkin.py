@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayou
 from kiosk.config import Config
 from kiosk.flow import FlowState, QuestionRef
 from kiosk.model import FIT_SECTION
-from kiosk.results import result_words
+from kiosk.summary.wording import result_words
 from ui.screens.base import Screen, clear_layout
 from ui.widgets.basics import TouchButton, WrapButton, card, label, set_label, set_prop
 from ui.widgets.keypad import LetterKeypad
@@ -42,18 +42,18 @@ class PrivacyScreen(Screen):
         self.footer.addWidget(self.agree_button)
 
     def retranslate(self) -> None:
-        set_label(self.title, self.t("privacy.title"))
-        set_label(self.intro, self.t("privacy.intro"))
+        set_label(self.title, self.text("privacy.title"))
+        set_label(self.intro, self.text("privacy.intro"))
         texts = [
-            self.t("privacy.point_asked"),
-            self.t("privacy.point_stored", days=self.config.storage.retention_days),
-            self.t("privacy.point_who"),
-            self.t("privacy.point_diagnosis"),
+            self.text("privacy.point_asked"),
+            self.text("privacy.point_stored", days=self.config.storage.retention_days),
+            self.text("privacy.point_who"),
+            self.text("privacy.point_diagnosis"),
         ]
         for point, text in zip(self.points, texts, strict=True):
             set_label(point, f"•  {text}")
-        self.not_now_button.setText(self.t("privacy.not_now"))
-        self.agree_button.setText(self.t("privacy.agree"))
+        self.not_now_button.setText(self.text("privacy.not_now"))
+        self.agree_button.setText(self.text("privacy.agree"))
 
 
 class NameScreen(Screen):
@@ -88,11 +88,11 @@ class NameScreen(Screen):
         self.done_button.setEnabled(bool(text.strip()))
 
     def retranslate(self) -> None:
-        set_label(self.title, self.t("name.title"))
-        set_label(self.hint, self.t("name.hint"))
-        self.skip_button.setText(self.t("name.skip"))
-        self.done_button.setText(self.t("name.done"))
-        self.keypad.set_labels(self.t("name.space"), self.t("name.delete"))
+        set_label(self.title, self.text("name.title"))
+        set_label(self.hint, self.text("name.hint"))
+        self.skip_button.setText(self.text("name.skip"))
+        self.done_button.setText(self.text("name.done"))
+        self.keypad.set_labels(self.text("name.space"), self.text("name.delete"))
 
 
 class QuestionScreen(Screen):
@@ -169,8 +169,8 @@ class QuestionScreen(Screen):
         )
 
     def retranslate(self) -> None:
-        self.back_button.setText(self.t("question.back"))
-        self.skip_button.setText(self.t("question.skip"))
+        self.back_button.setText(self.text("question.back"))
+        self.skip_button.setText(self.text("question.skip"))
         assert self.lc is not None
         self.talk_button.setText(self.lc.screening.safety.talk_now_label)
         state = self.state
@@ -186,7 +186,7 @@ class QuestionScreen(Screen):
         set_label(self.section, heading)
         set_label(
             self.progress,
-            self.t("question.progress", n=state.section_position, total=state.section_total),
+            self.text("question.progress", n=state.section_position, total=state.section_total),
         )
         self.progress_bar.setRange(0, max(1, state.overall_total))
         self.progress_bar.setValue(state.overall_position - 1)
@@ -263,7 +263,7 @@ class SafetyScreen(Screen):
             self.lines.addWidget(label("body", line.text))
         if self.config.clinic.phone:
             self.lines.addWidget(
-                label("body", self.t("results.staff_phone", phone=self.config.clinic.phone))
+                label("body", self.text("results.staff_phone", phone=self.config.clinic.phone))
             )
         self.stop_button.setText(safety.stop_label)
         self.continue_button.setText(safety.continue_label)
@@ -309,15 +309,15 @@ class ResultsScreen(Screen):
 
     def retranslate(self) -> None:
         assert self.lc is not None
-        set_label(self.title, self.t("results.title"))
-        self.finish_button.setText(self.t("results.finish"))
-        self.print_button.setText(self.t("results.print"))
+        set_label(self.title, self.text("results.title"))
+        self.finish_button.setText(self.text("results.finish"))
+        self.print_button.setText(self.text("results.print"))
         state = self.state
         clear_layout(self.body)
         if state is None or state.results is None:
             set_label(self.code, "")  # the last visitor's code goes with the reset
             return
-        set_label(self.code, self.t("results.code", code=state.code or ""))
+        set_label(self.code, self.text("results.code", code=state.code or ""))
         screening = self.lc.screening
         words = screening.results
         if state.results.urgent:
@@ -343,12 +343,12 @@ class ResultsScreen(Screen):
             page = self.lc.programs.page(page_id)
             box.addWidget(label("small", f"{page.title}: {page.summary}"))
         self.body.addWidget(guidance)
-        self.body.addWidget(label("heading", self.t("results.crisis_heading")))
+        self.body.addWidget(label("heading", self.text("results.crisis_heading")))
         for line in screening.safety.crisis:
             self.body.addWidget(label("body", line.text))
         if self.config.clinic.phone:
             self.body.addWidget(
-                label("body", self.t("results.staff_phone", phone=self.config.clinic.phone))
+                label("body", self.text("results.staff_phone", phone=self.config.clinic.phone))
             )
         self.body.addWidget(label("small", words.not_a_diagnosis))
         self.body.addWidget(label("small", screening.instruments.attribution))
@@ -387,13 +387,13 @@ class PrintingScreen(Screen):
 
     def retranslate(self) -> None:
         printing = self.outcome == "progress"
-        set_label(self.message, self.t(f"printing.{self.outcome}", code=self.code))
-        set_label(self.waiting, self.t("printing.waiting") if printing else "")
+        set_label(self.message, self.text(f"printing.{self.outcome}", code=self.code))
+        set_label(self.waiting, self.text("printing.waiting") if printing else "")
         self.waiting.setVisible(printing)
         set_label(self.code_label, self.code)
         # Leaving while it prints is "Done — I'll take my code to the front desk"; the job goes
         # on and its outcome is recorded with the visit for reception (see Navigator).
-        self.finish_button.setText(self.t("printing.leave" if printing else "printing.done"))
+        self.finish_button.setText(self.text("printing.leave" if printing else "printing.done"))
 
 
 class MessageScreen(Screen):
@@ -427,9 +427,9 @@ class MessageScreen(Screen):
 
     def retranslate(self) -> None:
         assert self.lc is not None
-        set_label(self.title, self.t(self.keys[0]))
-        set_label(self.body, self.t(self.keys[1]))
+        set_label(self.title, self.text(self.keys[0]))
+        set_label(self.body, self.text(self.keys[1]))
         clear_layout(self.lines)
         for line in self.lc.screening.safety.crisis:
             self.lines.addWidget(label("body", line.text))
-        self.home_button.setText(self.t("common.home"))
+        self.home_button.setText(self.text("common.home"))

@@ -47,8 +47,8 @@ class ProgramsMenuScreen(Screen):
                 self.topics[page.id] = button
             button.setText(page.title)
             button.set_detail(page.summary)
-        self.home_button.setText(self.t("common.home"))
-        self.checkin_button.setText(self.t("programs.start_checkin"))
+        self.home_button.setText(self.text("common.home"))
+        self.checkin_button.setText(self.text("programs.start_checkin"))
 
 
 class ProgramPageScreen(Screen):
@@ -98,21 +98,21 @@ class ProgramPageScreen(Screen):
         pages = self.lc.programs.pages
         page = self.lc.programs.page(self.page_id or pages[0].id)
         number = [p.id for p in pages].index(page.id) + 1
-        set_label(self.position, self.t("programs.page_of", n=number, total=len(pages)))
+        set_label(self.position, self.text("programs.page_of", n=number, total=len(pages)))
         set_label(self.title, page.title)
         self._render(page)
-        self.back_button.setText(self.t("common.back"))
+        self.back_button.setText(self.text("common.back"))
         if number < len(pages):
             # "Next: <title>" where it fits; plain "Next" rather than a footer three rows high.
             self.footer_row.set_text(
                 self.next_button,
-                f"{self.t('common.next')}: {pages[number].title}",
-                self.t("common.next"),
+                f"{self.text('common.next')}: {pages[number].title}",
+                self.text("common.next"),
             )
             self.next_button.show()
         else:
             self.next_button.hide()
-        self.checkin_button.setText(self.t("programs.start_checkin"))
+        self.checkin_button.setText(self.text("programs.start_checkin"))
 
     def _render(self, page: ProgramPage) -> None:
         clear_layout(self.blocks)

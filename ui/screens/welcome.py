@@ -42,8 +42,8 @@ class WelcomeScreen(Screen):
         self.footer_widget.hide()
 
     def retranslate(self) -> None:
-        set_label(self.greeting, self.t("welcome.greeting"))
-        set_label(self.tagline, self.t("welcome.tagline"))
-        self.learn_button.setText(self.t("welcome.learn"))
-        self.checkin_button.setText(self.t("welcome.checkin"))
-        set_label(self.checkin_hint, self.t("welcome.checkin_hint"))
+        set_label(self.greeting, self.text("welcome.greeting"))
+        set_label(self.tagline, self.text("welcome.tagline"))
+        self.learn_button.setText(self.text("welcome.learn"))
+        self.checkin_button.setText(self.text("welcome.checkin"))
+        set_label(self.checkin_hint, self.text("welcome.checkin_hint"))

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.config import Config
 from kiosk.content import Content
-from kiosk.security import Role
+from kiosk.staff_pins import Role
 from kiosk.store import Store, StoreError
 from ui.idle import IdleWatcher, watch_input
 from ui.printer import PrintService

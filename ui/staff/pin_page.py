@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.security import PIN_MAX_DIGITS, SIGN_IN_MIN_DIGITS
+from kiosk.staff_pins import PIN_MAX_DIGITS, SIGN_IN_MIN_DIGITS
 from ui.staff.common import show
 from ui.widgets.basics import TouchButton, label, set_label, touch_scroll_area
 from ui.widgets.pinpad import NumericKeypad

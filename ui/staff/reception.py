@@ -43,7 +43,7 @@ from kiosk.model import Visit, VisitSummary
 from kiosk.store import CODE_ALPHABET
 from ui import theme
 from ui.staff.common import STATUS_WORDS, clock_time, set_direction, show, yes_no
-from ui.staff.summary import SummaryView
+from ui.staff.summary_view import SummaryView
 from ui.widgets.basics import TouchButton, label, set_label
 
 COLUMNS = ("", "Code", "Started", "Status", "Printed", "Seen")

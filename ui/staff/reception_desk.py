@@ -26,7 +26,7 @@ from ui.printer import PrintService
 from ui.staff.common import one_line
 from ui.staff.printer_state import queue_label
 from ui.staff.reception import ReceptionPage, VisitLine, VisitPage
-from ui.staff.summary import PDF_AVAILABLE, summary_text
+from ui.staff.summary_view import PDF_AVAILABLE, summary_text
 from ui.worker import Worker
 
 log = logging.getLogger(__name__)

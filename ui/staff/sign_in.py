@@ -3,7 +3,7 @@ countdown, the administrator's lock notice, no PIN set, no database), checking a
 the GUI thread, and what an administrator is told on the way in.
 
 The pad (ui/staff/pin_page.py) only shows and asks; the rules (throttle, lockout, audit of every
-attempt) are kiosk.security's. This controller holds the one piece of state in between: whether
+attempt) are kiosk.staff_pins's. This controller holds the one piece of state in between: whether
 the last PIN typed since the pad opened was refused. It emits `signed_in(role, notices)`; the
 staff panel then holds the role.
 """
@@ -17,7 +17,7 @@ from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from kiosk.security import (
+from kiosk.staff_pins import (
     ADMIN_LOCK_AFTER,
     ROLES,
     PinStatus,
@@ -26,7 +26,7 @@ from kiosk.security import (
     sign_in,
     weak_pins,
 )
-from kiosk.security import SignIn as SignInResult
+from kiosk.staff_pins import SignIn as SignInResult
 from kiosk.store import Store, StoreError
 from ui.staff.common import clock_time, one_line
 from ui.staff.pin_page import PinPage

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWi
 
 from kiosk.config import Config
 from kiosk.content import Content
-from kiosk.security import Role
+from kiosk.staff_pins import Role
 from kiosk.store import Store
 from ui.widgets.basics import TouchButton, card, label
 

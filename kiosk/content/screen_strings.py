@@ -4,8 +4,8 @@ The shipped ``resources/content/<language>/ui.toml`` files are the ones a clinic
 cannot be their own reference: a key deleted from the first language would pass the check that
 every language carries the same keys, and fail only when a screen asks for it, in front of a
 visitor. ``kiosk.content.load_content`` checks the first language against this list instead, so
-``python -m kiosk check`` and the start-up refuse such a file. tests/kiosk/test_ui_keys.py keeps
-this list equal to the shipped English file and to the keys the code looks up.
+``python -m kiosk check`` and the start-up refuse such a file. tests/kiosk/test_screen_strings.py
+keeps this list equal to the shipped English file and to the keys the code looks up.
 """
 
 from __future__ import annotations

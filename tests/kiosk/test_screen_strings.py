@@ -1,4 +1,5 @@
-"""kiosk.ui_keys: the screen strings the code asks for, checked in the first language at start.
+"""kiosk.content.screen_strings: the screen strings the code asks for, checked in the first
+language at start.
 
 The list must stay equal to the shipped ui.toml and to what the code looks up, or valid content
 could still leave a screen without its text.
@@ -14,8 +15,8 @@ import pytest
 
 from kiosk.config import DEFAULT_CONTENT_DIR
 from kiosk.content import load_content, load_strings
-from kiosk.contentfile import ContentError, placeholders
-from kiosk.ui_keys import UI_KEYS
+from kiosk.content.data_file import ContentError, placeholders
+from kiosk.content.screen_strings import UI_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(r"[a-z_]+\.[a-z_0-9]+")
@@ -36,11 +37,11 @@ def test_the_list_is_the_shipped_ui_toml(language: str) -> None:
         assert placeholders(strings.values[key]) == names, key
 
 
-LOOKUPS = {"t", "s", "strings"}  # Screen.t, the report's ctx.s, LanguageContent.strings
+LOOKUPS = {"text", "strings"}  # Screen.text, the summary's ctx.text, LanguageContent.strings
 
 
 def code_strings() -> tuple[set[str], set[str], set[str]]:
-    """In the kiosk's code: the constant keys passed to a string lookup (``t("...")``,
+    """In the kiosk's code: the constant keys passed to a string lookup (``text("...")``,
     ``strings("...")``, ``strings.values["..."]``), whatever their section; every other string
     constant shaped like a key of a known section (keys kept in tuples, passed around); and the
     fixed heads of f-strings that are keys (``f"printing.{outcome}"`` gives ``printing.``)."""
@@ -50,7 +51,7 @@ def code_strings() -> tuple[set[str], set[str], set[str]]:
     heads: set[str] = set()
     for package in ("kiosk", "ui"):
         for path in (ROOT / package).rglob("*.py"):
-            if path.name == "ui_keys.py":
+            if path.name == "screen_strings.py":
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Call) and node.args:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from kiosk import security
-from kiosk.security import (
+from kiosk import staff_pins
+from kiosk.staff_pins import (
     ADMIN_LOCK_AFTER,
     ADMIN_LOCK_SECONDS,
     FAILURE_WINDOW_SECONDS,
@@ -69,7 +69,7 @@ def right_pin(store: Store, clock: Clock, pin: str) -> str | None:
 
 def store_old_pin(store: Store, role: str, pin: str) -> None:
     """A PIN as an older version stored it: its hash only, no word on its strength."""
-    store.set_setting(f"staff_pin.{role}", security._hasher.hash(pin))
+    store.set_setting(f"staff_pin.{role}", staff_pins._hasher.hash(pin))
 
 
 # --- storing ---------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def test_same_pin_gets_a_new_salt_each_time(store: Store) -> None:
 def test_shipped_parameters_are_argon2ids_defaults(
     store: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(security, "_hasher", PasswordHasher())
+    monkeypatch.setattr(staff_pins, "_hasher", PasswordHasher())
     set_pin(store, "admin", "861304")
     stored = store.get_setting("staff_pin.admin")
     assert stored is not None
@@ -112,7 +112,7 @@ def test_a_weaker_old_hash_is_upgraded_on_sign_in(
 ) -> None:
     set_pin(store, "admin", "861304")
     monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=2, memory_cost=128, parallelism=1)
+        staff_pins, "_hasher", PasswordHasher(time_cost=2, memory_cost=128, parallelism=1)
     )
     assert verify_pin(store, "861304", clock=clock) == "admin"
     stored = store.get_setting("staff_pin.admin")
@@ -366,7 +366,7 @@ def test_every_checked_attempt_checks_both_hashes(
     pins: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hasher = CountingHasher()
-    monkeypatch.setattr(security, "_hasher", hasher)
+    monkeypatch.setattr(staff_pins, "_hasher", hasher)
     checked = []
     for pin in [RECEPTION_PIN, ADMIN_PIN] + [WRONG] * ADMIN_LOCK_AFTER + [ADMIN_PIN]:
         clock.advance(lockout_remaining(pins, clock.now))

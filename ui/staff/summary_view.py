@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from kiosk import instruments
 from kiosk.config import Config
 from kiosk.model import Visit
-from kiosk.results import staff_result_line
+from kiosk.summary.wording import staff_result_line
 from ui.staff.common import STATUS_WORDS, clock_time, show
 from ui.widgets.basics import label, touch_scroll_area
 

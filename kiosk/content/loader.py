@@ -1,11 +1,11 @@
 """Loads and validates everything in resources/content before any window opens.
 
 Per language: `programs.toml` (the program explainers), `ui.toml` (every visitor-facing string of
-the screens and the printed summary) and the screening files (see kiosk.screening_content).
+the screens and the printed summary) and the screening files (see kiosk.content.screening).
 Language-neutral: `guidance.toml` (the "which program fits" rules). A broken file raises
 ContentError naming the file and the field; a language that lacks a key another language has is an
 error too, so a Spanish screen can never fall back to English. The first language must carry
-every key the screens ask for (kiosk.ui_keys): valid content builds every screen.
+every key the screens ask for (kiosk.content.screen_strings): valid content builds every screen.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from kiosk.contentfile import (
+from kiosk.content.data_file import (
     MAX_LABEL,
     ContentError,
     FieldError,
@@ -29,9 +29,9 @@ from kiosk.contentfile import (
     read_toml,
     shown,
 )
+from kiosk.content.screen_strings import SAMPLE_VALUES, UI_KEYS
+from kiosk.content.screening import ScreeningContent, check_languages_match, load_screening
 from kiosk.guidance import GuidanceRules, load_rules
-from kiosk.screening_content import ScreeningContent, check_languages_match, load_screening
-from kiosk.ui_keys import SAMPLE_VALUES, UI_KEYS
 
 PROGRAM_PAGE_IDS = ("outpatient", "iop", "differ", "choose", "paying")
 # A screen string is a title, a button or a sentence or two.
@@ -186,9 +186,9 @@ def check_same_keys(reference: Strings, other: Strings) -> None:
 
 def check_fill_in(lc: LanguageContent) -> None:
     """Fill in every template the screens and the summary use with sample values of the types
-    the code passes (kiosk.ui_keys.SAMPLE_VALUES): a template that would raise in front of a
-    visitor is refused here, by `check` and at start. The placeholder checks should leave
-    nothing for this to find; it is the proof that they did."""
+    the code passes (kiosk.content.screen_strings.SAMPLE_VALUES): a template that would raise
+    in front of a visitor is refused here, by `check` and at start. The placeholder checks
+    should leave nothing for this to find; it is the proof that they did."""
     strings = lc.strings
     for key, names in UI_KEYS.items():
         try:

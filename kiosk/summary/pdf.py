@@ -42,10 +42,10 @@ from reportlab.platypus import (
 from kiosk import instruments
 from kiosk.config import FONTS_DIR, Config
 from kiosk.content import LanguageContent
+from kiosk.content.screening import InstrumentContent
 from kiosk.model import FIT_SECTION, InstrumentId, StoredScore, Visit
-from kiosk.results import result_words
 from kiosk.scoring import score
-from kiosk.screening_content import InstrumentContent
+from kiosk.summary.wording import result_words
 
 __all__ = [
     "FONT_BOLD",
@@ -175,7 +175,7 @@ def _table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
     return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT_REGULAR), *commands])
 
 
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
+def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
@@ -224,12 +224,13 @@ class _Ctx:
     def gap(self, points: float) -> Spacer:
         return Spacer(1, points * self.scale)
 
-    def s(self, key: str, **params: object) -> str:
+    def text(self, key: str, **params: object) -> str:
         return self.lc.strings(key, **params)
 
 
 def _banner(ctx: _Ctx) -> Table:
-    table = Table([[_p(ctx.s("report.urgent_banner"), ctx.st.banner)]], colWidths=[ctx.width])
+    banner = _paragraph(ctx.text("report.urgent_banner"), ctx.st.banner)
+    table = Table([[banner]], colWidths=[ctx.width])
     table.setStyle(
         _table_style(
             [
@@ -254,22 +255,20 @@ def _qr(code: str) -> Drawing:
 def _header(ctx: _Ctx, config: Config) -> Table:
     visit, st = ctx.visit, ctx.st
     moment = (visit.completed_at or visit.started_at).astimezone(config.zone)
+    when = format_local_time(moment, ctx.lc.language)
     left: list[Paragraph] = [
-        _p(config.clinic.name, st.clinic),
-        _p(ctx.s("report.title"), st.title),
-        Paragraph(
-            f"{escape(ctx.s('report.date'))}: {escape(format_local_time(moment, ctx.lc.language))}",
-            st.meta,
-        ),
+        _paragraph(config.clinic.name, st.clinic),
+        _paragraph(ctx.text("report.title"), st.title),
+        Paragraph(f"{escape(ctx.text('report.date'))}: {escape(when)}", st.meta),
     ]
     if visit.name:
         left.append(
             Paragraph(
-                f"{escape(ctx.s('report.name'))}: <b>{escape(visit.name)}</b>",
+                f"{escape(ctx.text('report.name'))}: <b>{escape(visit.name)}</b>",
                 st.meta,
             )
         )
-    middle = [_p(ctx.s("report.code"), st.code_label), _p(visit.code, st.code)]
+    middle = [_paragraph(ctx.text("report.code"), st.code_label), _paragraph(visit.code, st.code)]
     table = Table(
         [[left, middle, _qr(visit.code)]],
         colWidths=[ctx.width - 150 - QR_SIZE - 10, 150, QR_SIZE + 10],
@@ -298,7 +297,7 @@ def _result_text(ctx: _Ctx, instrument: InstrumentId, stored: StoredScore | None
         # CLINICAL.md: a partial total is not a low score, so neither total nor band is shown.
         return f"<b>{escape(words.sentence)}</b>"
     return (
-        f"<b>{escape(ctx.s('report.total'))}: {escape(words.total)}</b> \u2014 "
+        f"<b>{escape(ctx.text('report.total'))}: {escape(words.total)}</b> \u2014 "
         f"{escape(words.sentence)}"
     )
 
@@ -329,7 +328,7 @@ def _answers_table(
     number_width = 16.0
     text_width = ctx.width - answer_width - number_width
     data: list[list[Any]] = [
-        [_p(heading, st.section), "", _p(ctx.s("report.answer"), st.column_head)]
+        [_paragraph(heading, st.section), "", _paragraph(ctx.text("report.answer"), st.column_head)]
     ]
     commands: list[tuple[Any, ...]] = [
         ("SPAN", (0, 0), (1, 0)),
@@ -355,9 +354,9 @@ def _answers_table(
     for index, (number, text, answer, bold) in enumerate(rows):
         data.append(
             [
-                _p(number, st.number),
-                _p(text, st.cell),
-                _p(answer, st.cell_bold if bold else st.cell),
+                _paragraph(number, st.number),
+                _paragraph(text, st.cell),
+                _paragraph(answer, st.cell_bold if bold else st.cell),
             ]
         )
         if index % 2 == 1:
@@ -373,7 +372,7 @@ def _instrument_section(ctx: _Ctx, instrument: InstrumentId) -> Table:
     content: InstrumentContent = ctx.lc.screening.instruments.instrument(instrument)
     answers = ctx.visit.answers.get(instrument, {})
     safety_items = {rule.item for rule in spec.safety}
-    skipped, not_asked = ctx.s("report.skipped"), ctx.s("report.not_asked")
+    skipped, not_asked = ctx.text("report.skipped"), ctx.text("report.not_asked")
     rows: list[tuple[str, str, str, bool]] = []
     for number, text in enumerate(content.items, start=1):
         is_safety_item = number in safety_items
@@ -392,7 +391,7 @@ def _instrument_section(ctx: _Ctx, instrument: InstrumentId) -> Table:
             answer = _option(content.difficulty_options, answers[difficulty], skipped)
         else:
             answer = not_asked
-        rows.append(("", ctx.s("report.difficulty"), answer, False))
+        rows.append(("", ctx.text("report.difficulty"), answer, False))
     heading = f"{content.title} \u00b7 {content.heading}"
     result = _result_text(ctx, instrument, _score_of(ctx.visit, instrument))
     return _answers_table(ctx, heading, result, rows, ctx.answer_width)
@@ -401,13 +400,13 @@ def _instrument_section(ctx: _Ctx, instrument: InstrumentId) -> Table:
 def _fit_section(ctx: _Ctx) -> Table:
     fit = ctx.lc.screening.fit
     answers = ctx.visit.answers.get(FIT_SECTION, {})
-    skipped, not_asked = ctx.s("report.skipped"), ctx.s("report.not_asked")
+    skipped, not_asked = ctx.text("report.skipped"), ctx.text("report.not_asked")
     rows: list[tuple[str, str, str, bool]] = []
     for number, question in enumerate(fit.questions, start=1):
         labels = [option.label for option in question.options]
         answer = _option(labels, answers[number], skipped) if number in answers else not_asked
         rows.append((f"{number}.", question.text, answer, False))
-    return _answers_table(ctx, ctx.s("report.fit_heading"), None, rows, ctx.answer_width)
+    return _answers_table(ctx, ctx.text("report.fit_heading"), None, rows, ctx.answer_width)
 
 
 def _guidance_and_crisis(ctx: _Ctx, phone: str) -> Table:
@@ -416,17 +415,17 @@ def _guidance_and_crisis(ctx: _Ctx, phone: str) -> Table:
     guidance = ctx.visit.guidance
     if guidance is None and ctx.visit.urgent:
         guidance = "staff_today"
-    left: list[Paragraph] = [_p(ctx.s("report.guidance_heading"), st.section)]
+    left: list[Paragraph] = [_paragraph(ctx.text("report.guidance_heading"), st.section)]
     if guidance is not None:
-        left.append(_p(getattr(results.guidance, guidance), st.body_bold))
-    left.append(_p(results.clinician_decides, st.body))
+        left.append(_paragraph(getattr(results.guidance, guidance), st.body_bold))
+    left.append(_paragraph(results.clinician_decides, st.body))
     left.append(Spacer(1, 3))
-    left.append(_p(results.not_a_diagnosis, st.body_bold))
+    left.append(_paragraph(results.not_a_diagnosis, st.body_bold))
 
-    right: list[Any] = [_p(ctx.s("report.crisis_heading"), st.section)]
+    right: list[Any] = [_paragraph(ctx.text("report.crisis_heading"), st.section)]
     lines = Table(
         [
-            [_p(line.number, st.crisis_number), _p(line.text, st.body)]
+            [_paragraph(line.number, st.crisis_number), _paragraph(line.text, st.body)]
             for line in ctx.lc.screening.safety.crisis
         ],
         colWidths=[34, None],
@@ -444,7 +443,7 @@ def _guidance_and_crisis(ctx: _Ctx, phone: str) -> Table:
     )
     right.append(lines)
     if phone:
-        right.append(_p(ctx.s("report.clinic_phone", phone=phone), st.body_bold))
+        right.append(_paragraph(ctx.text("report.clinic_phone", phone=phone), st.body_bold))
     gap = 12.0
     right_width = 0.5 * ctx.width
     table = Table([[left, right]], colWidths=[ctx.width - right_width, right_width])
@@ -467,7 +466,7 @@ def _guidance_and_crisis(ctx: _Ctx, phone: str) -> Table:
 
 def _programs(ctx: _Ctx) -> list[Paragraph]:
     st = ctx.st
-    story = [_p(ctx.s("report.programs_heading"), st.section)]
+    story = [_paragraph(ctx.text("report.programs_heading"), st.section)]
     for page_id in ("outpatient", "iop"):
         page = ctx.lc.programs.page(page_id)
         story.append(Paragraph(f"<b>{escape(page.title)}:</b> {escape(page.summary)}", st.body))
@@ -513,7 +512,7 @@ def _story(ctx: _Ctx, config: Config) -> list[Any]:
     story += [_fit_section(ctx), ctx.gap(7)]
     story += [_guidance_and_crisis(ctx, config.clinic.phone), ctx.gap(6)]
     story += [*_programs(ctx), ctx.gap(5)]
-    story.append(_p(ctx.lc.screening.instruments.attribution, ctx.st.small))
+    story.append(_paragraph(ctx.lc.screening.instruments.attribution, ctx.st.small))
     return story
 
 

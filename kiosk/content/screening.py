@@ -18,7 +18,7 @@ from typing import Annotated, Any, ClassVar
 import msgspec
 
 from kiosk import instruments
-from kiosk.contentfile import (
+from kiosk.content.data_file import (
     MAX_TEXT,
     ContentError,
     FieldError,
