@@ -86,6 +86,8 @@ _TOO_MANY = re.compile(r"^Expected `(array|object)` of length <= (?P<limit>\d+)$
 def shown(text: str, limit: int = 60) -> str:
     """A piece of a file's text as it can appear in a one-line message: control characters
     escaped, and cut short (a 200 KB key name must not become a 200 KB error)."""
+    if len(text) <= limit and text.isprintable():
+        return text  # the usual case, at every key of every content file while the kiosk starts
     line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[: limit + 1])
     return line if len(line) <= limit else line[:limit] + "…"
 
