@@ -83,6 +83,13 @@ _TOO_LONG = re.compile(r"^Expected `str` of length <= (?P<limit>\d+)$")
 _TOO_MANY = re.compile(r"^Expected `(array|object)` of length <= (?P<limit>\d+)$")
 
 
+def check_meta_language(path: Path, said: str, language: str) -> None:
+    """A content file's `meta.language` must name the folder it is in (a copied file that was
+    never translated would otherwise pass as the other language)."""
+    if said != language:
+        raise ContentError(f"{path}: meta.language: says {said!r} but the folder is {language!r}")
+
+
 def shown(text: str, limit: int = 60) -> str:
     """A piece of a file's text as it can appear in a one-line message: control characters
     escaped, and cut short (a 200 KB key name must not become a 200 KB error)."""

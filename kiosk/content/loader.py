@@ -24,6 +24,7 @@ from kiosk.content.data_file import (
     Frozen,
     Label,
     Text,
+    check_meta_language,
     load_model,
     placeholders,
     read_toml,
@@ -242,13 +243,6 @@ class Content(msgspec.Struct, frozen=True):
         return self.languages.get(language) or self.languages[self.default_language]
 
 
-def _check_language_meta(path: Path, meta: Meta, language: str) -> None:
-    if meta.language != language:
-        raise ContentError(
-            f"{path}: meta.language: says {meta.language!r} but the folder is {language!r}"
-        )
-
-
 def load_language(root: Path, language: str) -> LanguageContent:
     folder = root / language
     try:
@@ -259,7 +253,7 @@ def load_language(root: Path, language: str) -> LanguageContent:
         raise ContentError(f"{folder}: content folder for language {language!r} is missing")
     programs_path = folder / "programs.toml"
     programs = load_model(programs_path, ProgramsContent)
-    _check_language_meta(programs_path, programs.meta, language)
+    check_meta_language(programs_path, programs.meta.language, language)
     strings = load_strings(folder / "ui.toml", language)
     screening = load_screening(root, language)
     return LanguageContent(language, programs, strings, screening)

@@ -25,6 +25,7 @@ from kiosk.content.data_file import (
     Frozen,
     Label,
     Text,
+    check_meta_language,
     load_model,
     placeholders,
 )
@@ -319,13 +320,6 @@ class ScreeningContent(Frozen, frozen=True):
         return self.folder / SCREENING_FILES[part]
 
 
-def _check_meta_language(path: Path, meta: Meta, language: str) -> None:
-    if meta.language != language:
-        raise ContentError(
-            f"{path}: meta.language: says {meta.language!r} but the folder is {language!r}"
-        )
-
-
 def load_screening(content_dir: Path, language: str) -> ScreeningContent:
     """Load and validate the four screening files of `language` under `content_dir`."""
     folder = content_dir / language
@@ -339,7 +333,7 @@ def load_screening(content_dir: Path, language: str) -> ScreeningContent:
         (SAFETY_FILE, safety.meta),
         (RESULTS_FILE, results.meta),
     ):
-        _check_meta_language(folder / name, meta, language)
+        check_meta_language(folder / name, meta.language, language)
     return ScreeningContent(
         language=language,
         folder=folder,

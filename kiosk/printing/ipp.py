@@ -69,29 +69,9 @@ def job_state(server: str, job_id: int, timeout: float) -> int | None:
 
     ``server`` is what `lpstat -H` names: a socket path or host[:port].
     """
-    connection: http.client.HTTPConnection
-    if server.startswith("/"):
-        connection = _UnixHTTPConnection(server, timeout)
-    else:
-        host, _, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "")
-        connection = http.client.HTTPConnection(
-            host or "localhost", int(port or 631), timeout=timeout
-        )
-    try:
-        connection.request(
-            "POST",
-            "/",
-            body=_get_job_attributes_request(job_id),
-            headers={"Content-Type": "application/ipp"},
-        )
-        reply = connection.getresponse()
-        data = reply.read()
-        if reply.status != 200:
-            return None
-    except (OSError, http.client.HTTPException, ValueError):
+    data = _post(server, _get_job_attributes_request(job_id), timeout)
+    if data is None:
         return None
-    finally:
-        connection.close()
     try:
         return _parse_job_state(data)
     except struct.error:
