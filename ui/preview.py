@@ -29,7 +29,22 @@ def build(data_dir: Path, fullscreen: bool = False) -> MainWindow:
     config = config.replace(printing=config.printing.replace(printer="none"))
     window = create_main_window(config)
     window.navigator.warm_up()  # as the kiosk is a moment after start
+    _await_speech(window)
     return window
+
+
+def _await_speech(window: MainWindow, seconds: float = 12.0) -> None:
+    """The speech engine answers from its own thread a moment after the warm-up: wait for it,
+    so that Read aloud shows in the pictures exactly when it would on this machine."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    speaker = window.navigator.speaker
+    deadline = time.monotonic() + seconds
+    while speaker.starting and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
 
 
 def settle() -> None:
