@@ -256,7 +256,7 @@ class Store:
                 )
         if self._folder_lock.alone:
             self._abandon_leftovers()
-        if retention_days is not None:
+        if retention_days is not None and self._purge_due(retention_days):
             self.purge(retention_days)
         self._folder_lock.share()
 
@@ -754,14 +754,27 @@ class Store:
 
     # -- retention and backup --
 
+    def _purge_cutoff(self, retention_days: int) -> str:
+        if retention_days < 1:
+            raise ValueError(f"retention_days must be at least 1, not {retention_days}")
+        return _iso(self._clock() - timedelta(days=retention_days))
+
+    def _purge_due(self, retention_days: int) -> bool:
+        """Whether any visit is older than the retention period. The purge at every start runs
+        only then: with nothing due, its audit line would cost a write and an fsync per start."""
+        cutoff = self._purge_cutoff(retention_days)
+        with self._read() as db:
+            row = db.execute(
+                "SELECT EXISTS (SELECT 1 FROM visits WHERE started_at < ?)", [cutoff]
+            ).fetchone()
+        return bool(row[0])
+
     def purge(self, retention_days: int, actor: str = "system") -> int:
         """Delete visits started more than ``retention_days`` ago, with everything attached.
 
         Returns how many visits went. The audit entry records the count, never a visit.
         """
-        if retention_days < 1:
-            raise ValueError(f"retention_days must be at least 1, not {retention_days}")
-        cutoff = _iso(self._clock() - timedelta(days=retention_days))
+        cutoff = self._purge_cutoff(retention_days)
         with self._lock:
             # Set-wise deletes of each child table, then the visits, with foreign keys off
             # for this one transaction when the schema is the one the fast path knows.

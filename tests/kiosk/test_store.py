@@ -701,6 +701,19 @@ def test_open_with_retention_purges(folder: Path, clock: Clock) -> None:
         assert store.audit_log()[0].action == "purge"
 
 
+def test_open_with_nothing_due_writes_nothing(folder: Path, clock: Clock) -> None:
+    """The purge at every start runs only when a visit is due: a kiosk restarted all day long
+    must not write (and fsync) an audit line each time, nor grow its trail with them."""
+    with Store.open(folder, clock=clock) as store:
+        store.complete_visit(store.create_visit("en").code, {}, "outpatient")
+        before = store.audit_log()
+    size = (folder / DB_FILENAME).stat().st_size
+    for _ in range(3):
+        with Store.open(folder, clock=clock, retention_days=30) as store:
+            assert store.audit_log() == before
+    assert (folder / DB_FILENAME).stat().st_size == size
+
+
 # --- backup ---------------------------------------------------------------------------------
 
 
