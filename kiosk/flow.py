@@ -54,6 +54,8 @@ class Results:
     scores: Mapping[InstrumentId, ScoreResult]
     guidance: Guidance
     urgent: bool
+    # Each instrument's answers (absent = never shown): "skipped" and "not asked" read differently.
+    answers: Mapping[InstrumentId, Mapping[int, int | None]]
 
 
 @dataclass(frozen=True)
@@ -327,7 +329,12 @@ class VisitFlow:
             {instrument: result.to_stored(instrument) for instrument, result in scores.items()},
             guidance,
         )
-        self._results = Results(scores=scores, guidance=guidance, urgent=urgent)
+        self._results = Results(
+            scores=scores,
+            guidance=guidance,
+            urgent=urgent,
+            answers={i: dict(self._answers.of(i)) for i in self._instruments},
+        )
         self._step = Step.RESULTS
         self._current = None
         return self.state()

@@ -50,7 +50,6 @@ _KEYS: dict[str, set[str]] = {
     "results.crisis_heading": set(),
     "results.print": set(),
     "results.finish": set(),
-    "results.not_scored_none": set(),
     "results.score_line": {"max", "total"},
     "results.staff_phone": {"phone"},
     "printing.progress": set(),

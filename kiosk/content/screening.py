@@ -280,6 +280,8 @@ class ResultsContent(Frozen, frozen=True):
     bands: dict[str, Any]
     not_scored_one: Text
     not_scored_many: Text
+    # Questions never shown are "not asked", not skipped: the visitor is not blamed for them.
+    not_scored_ended: Text
 
     def __post_init__(self) -> None:
         _check_bands(self.bands)

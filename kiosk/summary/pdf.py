@@ -292,7 +292,7 @@ def _header(ctx: _Ctx, config: Config) -> Table:
 
 
 def _result_text(ctx: _Ctx, instrument: InstrumentId, stored: StoredScore | None) -> str:
-    words = result_words(instrument, stored, ctx.lc)
+    words = result_words(instrument, stored, ctx.lc, ctx.visit.answers.get(instrument, {}))
     if words.total is None:
         # CLINICAL.md: a partial total is not a low score, so neither total nor band is shown.
         return f"<b>{escape(words.sentence)}</b>"

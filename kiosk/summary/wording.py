@@ -8,6 +8,7 @@ partial total is not a low score (CLINICAL.md, "Missing answers").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,15 +47,24 @@ class ResultWords:
 
 
 def result_words(
-    instrument_id: InstrumentId, result: _Score | None, lc: LanguageContent
+    instrument_id: InstrumentId,
+    result: _Score | None,
+    lc: LanguageContent,
+    answers: Mapping[int, int | None],
 ) -> ResultWords:
-    """The result of `instrument_id` in `lc`'s language; `result` None = never reached."""
+    """The result of `instrument_id` in `lc`'s language; `result` None = never reached.
+
+    `answers` are the instrument's answers as stored: an item present with None was shown and
+    skipped, an absent item was never shown. A question never shown is "not asked", not
+    "skipped": the visitor did not pass it over, the check-in ended first (CLINICAL.md)."""
     spec = instruments.get(instrument_id)
     words = lc.screening.results
-    if result is None or result.skipped >= spec.items:
-        return ResultWords(lc.strings("results.not_scored_none"), None)
+    shown = sum(1 for item in range(1, spec.items + 1) if item in answers)
+    if result is None or shown < spec.items:
+        return ResultWords(words.not_scored_ended, None)
     if not result.complete or result.total is None or result.band is None:
-        return ResultWords(words.not_scored(result.skipped), None)
+        skipped = sum(1 for item in range(1, spec.items + 1) if answers[item] is None)
+        return ResultWords(words.not_scored(skipped), None)
     total = lc.strings("results.score_line", total=result.total, max=spec.max_total)
     return ResultWords(words.band_text(spec.id, result.band), total)
 

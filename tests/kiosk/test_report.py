@@ -292,7 +292,7 @@ def test_difficulty_not_asked_and_unreached_items(content: Content, cfg: Config)
                        status="abandoned", guidance="staff_today")  # fmt: skip
     text = text_of(render_summary(visit, content["en"], cfg))
     assert "Total: 17 out of 27" in text  # scored from the answers when no score was saved
-    assert "Not scored: no questions answered" in text  # GAD-7
+    assert "Not scored: the check-in ended before these questions" in text  # GAD-7
     assert text.count("Not asked") >= 7 + 1 + 1 + 5  # GAD-7 items, both difficulties, fit
 
 
@@ -336,7 +336,7 @@ def test_spanish_summary(content: Content, tmp_path: Path) -> None:
     assert "Sí, pero necesito más apoyo" in text
     assert "No respondida" in text  # "Skipped"
     assert "Por favor, hable hoy con nuestro personal." in text
-    assert "Línea de Prevención del Suicidio y Crisis" in text
+    assert "Línea 988 de Prevención del Suicidio y Crisis" in text
     assert "Esto es una prueba de detección, no un diagnóstico." in text
     assert "Teléfono de la clínica: 555-0100" in text
     assert "Sobre su estado de ánimo" in text

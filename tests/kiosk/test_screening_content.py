@@ -452,6 +452,7 @@ def test_english_sentences_are_the_specification_wording() -> None:
         en.results.guidance.ask_iop,
         en.results.guidance.outpatient,
         en.results.not_scored(1),
+        en.results.not_scored_ended,
         en.safety.talk_now_label,
     ]
     for sentence in exact:
@@ -463,6 +464,7 @@ def test_english_sentences_are_the_specification_wording() -> None:
         assert line.number in line.text
 
 
-def test_spanish_crisis_line_says_spanish() -> None:
-    texts = [line.text for line in screening("es").safety.crisis]
-    assert any("988" in text and "español" in text for text in texts)
+def test_crisis_lines_tell_how_to_reach_988_in_spanish() -> None:
+    for language, press in (("en", "press 2"), ("es", "marque 2")):
+        texts = [line.text for line in screening(language).safety.crisis]
+        assert any("988" in text and press in text and "AYUDA" in text for text in texts)

@@ -59,7 +59,7 @@ OFFICIAL = {
         "stem": "Durante las últimas 2 semanas, ¿qué tan seguido ha tenido molestias debido a los "
         "siguientes problemas?",
         "options": [
-            "Para nada",
+            "Ningún día",
             "Varios días",
             "Más de la mitad de los días",
             "Casi todos los días",
@@ -323,15 +323,15 @@ def test_stop_here_shows_results_for_what_was_answered(
     nav.safety.stop_button.click()
     assert nav.current is ScreenId.RESULTS
     results = shown_texts(nav.results)
-    assert words.not_scored(7) in results  # 2 answered, 1 skipped, 6 never reached
-    assert lc.strings("results.not_scored_none") in results
+    # PHQ-9: 2 answered, 1 skipped, 6 never shown; GAD-7 never reached: both "not asked".
+    assert sum(words.not_scored_ended in text for text in results) == 2
     assert words.guidance.staff_today in results
     for band in ("minimal", "mild", "moderate"):
         assert words.band_text("phq9", band) not in results
         assert words.band_text("gad7", band) not in results
     if language == "en":
-        assert "Not scored: 7 questions skipped" in results
-        assert "Not scored: no questions answered" in results
+        assert "Not scored: the check-in ended before these questions" in results
+    assert not any("skipped" in text or "omiti" in text for text in results)
     visit = stored(data_dir, code)
     assert visit.answers == {"phq9": {1: 1, 2: 0, 3: None}}
     assert visit.status == "completed"

@@ -304,8 +304,10 @@ class ResultsScreen(Screen):
     def band_text(self, instrument: str) -> str:
         """The plain-words line for one instrument, as shown and as read aloud."""
         assert self.lc is not None and self.state is not None and self.state.results is not None
-        result = self.state.results.scores[instrument]
-        return result_words(instrument, result, self.lc).line()
+        results = self.state.results
+        return result_words(
+            instrument, results.scores[instrument], self.lc, results.answers[instrument]
+        ).line()
 
     def retranslate(self) -> None:
         assert self.lc is not None

@@ -1,0 +1,141 @@
+"""Issue 16's wording corrections, pinned to CLINICAL.md's exact texts: the official Spanish
+option 0, no insurance claim the seed does not make, "not asked" for questions never shown, and how to reach
+988 in Spanish. The expected strings are typed in here on purpose: they are the clinical
+specification's words, and a content edit that drifts from them must fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import Config
+from kiosk.content import Content
+from kiosk.scoring import score
+from kiosk.summary.pdf import render_summary
+from kiosk.summary.wording import result_words
+from tests.kiosk.test_report import GAD7, PHQ9_CALM, make_config, make_visit, text_of
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTENT = ROOT / "resources" / "content"
+
+ENDED = {
+    "en": "Not scored: the check-in ended before these questions",
+    "es": "Sin puntaje: el cuestionario terminó antes de estas preguntas",
+}
+
+
+@pytest.fixture
+def cfg(tmp_path: Path) -> Config:
+    return make_config(tmp_path)
+
+
+# --- item 4: Spanish option 0 ------------------------------------------------------------------
+
+
+def test_spanish_option_0_is_the_official_ningun_dia(content: Content) -> None:
+    es = content["es"].screening.instruments
+    for instrument in ("phq9", "gad7"):
+        assert es.instrument(instrument).options[0] == "Ningún día"
+    assert "Para nada" not in (CONTENT / "es" / "instruments.toml").read_text(encoding="utf-8")
+
+
+# --- item 5: no coverage claim -----------------------------------------------------------------
+
+
+def _page_texts(content: Content, language: str) -> list[str]:
+    page = content[language].programs.page("paying")
+    texts = [page.title, page.summary]
+    for block in page.blocks:
+        texts += [getattr(block, "heading", None) or "", getattr(block, "text", None) or ""]
+        texts += list(getattr(block, "items", None) or ())
+    return texts
+
+
+def test_paying_page_says_only_what_the_seed_says(content: Content) -> None:
+    official = {
+        "en": "Insurance may help pay for these programs. Coverage depends on your plan. "
+        "Ask the front desk about your plan.",
+        "es": "El seguro médico puede ayudar a pagar estos programas. La cobertura depende de su "
+        "plan. Pregunte en la recepción sobre su plan.",
+    }
+    claims = {
+        "en": ("many insurance", "many plans", "can check", "check your", "check what"),
+        "es": ("muchos seguros", "pueden revisar", "revisen", "revisar su"),
+    }
+    for language in ("en", "es"):
+        texts = _page_texts(content, language)
+        joined = " ".join(texts)
+        assert official[language] in texts, language
+        for claim in claims[language]:
+            assert claim not in joined.lower(), (language, claim)
+
+
+# --- item 6: never shown is "not asked" --------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_never_shown_questions_are_not_asked(content: Content, language: str) -> None:
+    lc = content[language]
+    # Stopped on item 4: items 1-2 answered, 3 seen and skipped, 4-9 never shown.
+    partial = {1: 1, 2: 0, 3: None}
+    words = result_words("phq9", score("phq9", partial), lc, partial)
+    assert words.sentence == ENDED[language]
+    # The GAD-7 never reached at all: the same words, never "no questions answered".
+    assert result_words("gad7", score("gad7", {}), lc, {}).sentence == ENDED[language]
+    assert result_words("gad7", None, lc, {}).sentence == ENDED[language]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_questions_seen_and_skipped_are_still_skipped(content: Content, language: str) -> None:
+    lc = content[language]
+    results = lc.screening.results
+    one = {i: v for i, v in enumerate(GAD7, 1)} | {4: None}
+    assert result_words("gad7", score("gad7", one), lc, one).sentence == results.not_scored(1)
+    everything = dict.fromkeys(range(1, 10))
+    words = result_words("phq9", score("phq9", everything), lc, everything)
+    assert words.sentence == results.not_scored(9)
+    if language == "en":
+        assert words.sentence == "Not scored: 9 questions skipped"
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_summary_of_a_stopped_visit_says_not_asked(
+    content: Content, cfg: Config, language: str
+) -> None:
+    phq = {i: v for i, v in enumerate(PHQ9_CALM[:5], 1)} | {6: None}
+    visit = make_visit(language, phq9=phq, gad7={}, fit={}, status="abandoned")
+    text = text_of(render_summary(visit, content[language], cfg))
+    assert text.count(ENDED[language]) == 2  # the PHQ-9 left part-way and the GAD-7 never reached
+    for gone in ("no questions answered", "no respondió ninguna pregunta", "questions skipped"):
+        assert gone not in text
+    assert "se omitieron" not in text
+
+
+# --- item 9: 988 in Spanish --------------------------------------------------------------------
+
+
+def test_crisis_lines_are_the_specification_wording(content: Content) -> None:
+    expected = {
+        "en": [
+            "If you are in danger, call 911.",
+            "Call or text 988 (Suicide & Crisis Lifeline), any time, free. "
+            "For Spanish, press 2 or text AYUDA.",
+        ],
+        "es": [
+            "Si está en peligro, llame al 911.",
+            "Llame al 988 y marque 2, o envíe AYUDA por mensaje de texto al 988 (Línea 988 de "
+            "Prevención del Suicidio y Crisis), a cualquier hora, gratis.",
+        ],
+    }
+    for language, lines in expected.items():
+        assert [line.text for line in content[language].screening.safety.crisis] == lines
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_summary_tells_how_to_reach_988_in_spanish(
+    content: Content, cfg: Config, language: str
+) -> None:
+    text = text_of(render_summary(make_visit(language), content[language], cfg))
+    assert "AYUDA" in text
+    assert ("press 2" if language == "en" else "marque 2") in text
