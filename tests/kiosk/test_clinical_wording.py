@@ -1,7 +1,7 @@
 """Issue 16's wording corrections, pinned to CLINICAL.md's exact texts: the official Spanish
-option 0, no insurance claim the seed does not make, "not asked" for questions never shown, and how to reach
-988 in Spanish. The expected strings are typed in here on purpose: they are the clinical
-specification's words, and a content edit that drifts from them must fail."""
+option 0, no insurance claim the seed does not make, "not asked" for questions never shown, and
+how to reach 988 in Spanish. The expected strings are typed in here on purpose: they are the
+clinical specification's words, and a content edit that drifts from them must fail."""
 
 from __future__ import annotations
 
