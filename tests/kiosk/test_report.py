@@ -374,3 +374,34 @@ def test_stored_score_is_what_is_printed(content: Content, cfg: Config) -> None:
     text = text_of(render_summary(visit, content["en"], cfg))
     assert "Total: 12 out of 27" in text
     assert re.search(r"moderate symptoms of depression", text)
+
+
+# --- issue 16: "not asked" and 988 in Spanish on the summary ------------------------------
+
+NOT_ASKED = {
+    "en": "Not scored: the check-in ended before these questions",
+    "es": "Sin puntaje: el cuestionario terminó antes de estas preguntas",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_summary_of_a_stopped_visit_says_not_asked(
+    content: Content, cfg: Config, language: str
+) -> None:
+    phq = {i: v for i, v in enumerate(PHQ9_CALM[:5], 1)} | {6: None}
+    visit = make_visit(language, phq9=phq, gad7={}, fit={}, status="abandoned")
+    text = text_of(render_summary(visit, content[language], cfg))
+    # The PHQ-9 left part-way and the GAD-7 never reached.
+    assert text.count(NOT_ASKED[language]) == 2
+    for gone in ("no questions answered", "no respondió ninguna pregunta", "questions skipped"):
+        assert gone not in text
+    assert "se omitieron" not in text
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_summary_tells_how_to_reach_988_in_spanish(
+    content: Content, cfg: Config, language: str
+) -> None:
+    text = text_of(render_summary(make_visit(language), content[language], cfg))
+    assert "AYUDA" in text
+    assert ("press 2" if language == "en" else "marque 2") in text
