@@ -31,14 +31,14 @@ def _ipp_attribute(tag: int, name: str, value: bytes) -> bytes:
     return struct.pack(">BH", tag, len(encoded)) + encoded + struct.pack(">H", len(value)) + value
 
 
-def _get_job_attributes_request(job_id: int) -> bytes:
+def _get_job_attributes_request(job_id: int, attribute: str = "job-state") -> bytes:
     body = struct.pack(">BBHI", 2, 0, 0x0009, 1)  # IPP 2.0 Get-Job-Attributes, request id 1
     body += b"\x01"  # operation attributes
     body += _ipp_attribute(0x47, "attributes-charset", b"utf-8")
     body += _ipp_attribute(0x48, "attributes-natural-language", b"en")
     body += _ipp_attribute(0x45, "job-uri", f"ipp://localhost/jobs/{job_id}".encode())
     body += _ipp_attribute(0x42, "requesting-user-name", getpass.getuser().encode())
-    body += _ipp_attribute(0x44, "requested-attributes", b"job-state")
+    body += _ipp_attribute(0x44, "requested-attributes", attribute.encode())
     return body + b"\x03"  # end of attributes
 
 
@@ -168,14 +168,7 @@ def newest_completed_job(server: str, timeout: float) -> tuple[int, bool | None]
 def job_preserved(server: str, job_id: int, timeout: float) -> bool | None:
     """Whether CUPS still keeps the job's document ("job-preserved"); None if it cannot be
     asked or does not say."""
-    body = struct.pack(">BBHI", 2, 0, 0x0009, 1)  # IPP 2.0 Get-Job-Attributes, request id 1
-    body += b"\x01"  # operation attributes
-    body += _ipp_attribute(0x47, "attributes-charset", b"utf-8")
-    body += _ipp_attribute(0x48, "attributes-natural-language", b"en")
-    body += _ipp_attribute(0x45, "job-uri", f"ipp://localhost/jobs/{job_id}".encode())
-    body += _ipp_attribute(0x42, "requesting-user-name", getpass.getuser().encode())
-    body += _ipp_attribute(0x44, "requested-attributes", b"job-preserved")
-    data = _post(server, body + b"\x03", timeout)
+    data = _post(server, _get_job_attributes_request(job_id, "job-preserved"), timeout)
     if data is None:
         return None
     try:
