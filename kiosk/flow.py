@@ -25,6 +25,7 @@ from kiosk.content import Content
 from kiosk.content.screening import FitContent
 from kiosk.guidance import evaluate
 from kiosk.model import FIT_SECTION, Guidance, InstrumentId, SectionId
+from kiosk.risk import TALK_NOW, UrgentLevel
 from kiosk.scoring import ScoreResult, safety_rule, score
 from kiosk.store import Store
 
@@ -235,7 +236,7 @@ class VisitFlow:
     def talk_now(self) -> FlowState:
         """'I need to talk to someone now': urgent at once, then the safety screen."""
         code = self._visit_code()
-        self._mark_urgent(code, "talk_now")
+        self._mark_urgent(code, TALK_NOW, "acute")
         if self._step is Step.QUESTION:
             self._resume = self._current
         self._step = Step.SAFETY
@@ -279,7 +280,7 @@ class VisitFlow:
         if trigger is not None:
             # Urgent before the answer: a positive item 9 is never durable on a visit that is
             # not urgent, even if the answer's commit fails or the power goes between the two.
-            self._mark_urgent(code, trigger.reason)
+            self._mark_urgent(code, trigger.reason, trigger.level)
         # Committed before anything moves on: the visitor's tap is durable once we return.
         self._store.record_answer(code, current.section, current.item, value)
         self._answers.of(current.section)[current.item] = value
@@ -305,8 +306,8 @@ class VisitFlow:
         if not 0 <= value < count:
             raise ValueError(f"{ref.section} item {ref.item}: value {value} out of range")
 
-    def _mark_urgent(self, code: str, reason: str) -> None:
-        self._store.mark_urgent(code, reason)
+    def _mark_urgent(self, code: str, reason: str, level: UrgentLevel) -> None:
+        self._store.mark_urgent(code, reason, level)
         self._urgent = True
 
     def _finish(self) -> FlowState:

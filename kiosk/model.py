@@ -13,6 +13,7 @@ from typing import Final, Literal
 from msgspec import Struct, field
 
 from kiosk import instruments
+from kiosk.risk import RiskLevel
 
 # A registered instrument's id (kiosk.instruments: the PHQ-9's, the GAD-7's, any added).
 InstrumentId = str
@@ -64,6 +65,9 @@ class Visit(Struct, frozen=True):
     status: VisitStatus
     urgent: bool
     name: str | None
+    # How urgent (kiosk/risk.py) and every trigger's reason joined with "+"; None when not urgent.
+    risk: RiskLevel = "none"
+    reason: str | None = None
     # section -> item number (1-based) -> value; None means the visitor skipped that item.
     answers: Mapping[SectionId, Mapping[int, int | None]] = field(default_factory=dict)
     scores: Mapping[InstrumentId, StoredScore] = field(default_factory=dict)
@@ -84,3 +88,4 @@ class VisitSummary(Struct, frozen=True):
     urgent: bool
     printed: bool
     seen: bool
+    risk: RiskLevel = "none"

@@ -37,6 +37,7 @@ from kiosk.model import (
     VisitSummary,
     sections,
 )
+from kiosk.risk import SCORE_URGENT, RiskLevel, UrgentLevel, higher, rank, with_reason
 from kiosk.store.backup import _write_backup
 from kiosk.store.errors import (
     _SQLITE_FULL,
@@ -127,9 +128,10 @@ def _default_clock() -> datetime:
     return datetime.now(UTC)
 
 
-# The one order of a day's visits, for reception and the exports alike: urgent first, then the
-# newest (id breaks ties between visits started in the same millisecond).
-_URGENT_FIRST = "ORDER BY urgent DESC, started_at DESC, id DESC"
+# The one order of a day's visits, for reception and the exports alike: urgent first (acute
+# before non-acute), then the newest (id breaks ties between visits started in the same
+# millisecond).
+_URGENT_FIRST = "ORDER BY urgent DESC, risk = 'acute' DESC, started_at DESC, id DESC"
 
 
 class Store:
@@ -539,15 +541,31 @@ class Store:
                 [self._visit_id(db, code), section, item, value, self._now()],
             )
 
-    def mark_urgent(self, code: str, reason: str) -> None:
-        """Make the visit urgent for good; the first reason given is the one kept."""
-        if not reason:
-            raise ValueError("an urgent visit needs a reason, e.g. 'talk_now'")
-        self._update_visit(
-            code,
-            "UPDATE visits SET urgent = 1, urgent_reason = COALESCE(urgent_reason, ?)",
-            [reason],
+    def mark_urgent(self, code: str, reason: str, level: UrgentLevel) -> bool:
+        """Make the visit urgent for good, at `level` or above; keep `reason` beside the
+        earlier ones. Returns True when the visit's level rose (the safety screen and the
+        alerts follow a rise, not a repeat)."""
+        with self._write() as db:
+            return self._raise_risk(db, self._visit_id(db, code), reason, level)
+
+    def _raise_risk(
+        self, db: sqlite3.Connection, visit_id: int, reason: str, level: UrgentLevel
+    ) -> bool:
+        """The one place a visit becomes urgent or more urgent, inside the caller's
+        transaction: whatever must follow a rise (an alert) is written in the same commit."""
+        if rank(level) == 0:
+            raise ValueError(f"an urgent level is 'non_acute' or 'acute', not {level!r}")
+        row = db.execute(
+            "SELECT risk, urgent_reason FROM visits WHERE id = ?", [visit_id]
+        ).fetchone()
+        stored_risk: RiskLevel = row[0]
+        stored_reasons: str | None = row[1]
+        risk = higher(stored_risk, level)
+        db.execute(
+            "UPDATE visits SET urgent = 1, risk = ?, urgent_reason = ? WHERE id = ?",
+            [risk, with_reason(stored_reasons, reason), visit_id],
         )
+        return risk != stored_risk
 
     def complete_visit(
         self,
@@ -564,19 +582,18 @@ class Store:
         any_urgent = any(score.urgent for score in scores.values())
         with self._write() as db:
             visit_id = self._visit_id(db, code)
+            db.execute(
+                "UPDATE visits SET status = 'completed', completed_at = ?, guidance = ?"
+                " WHERE id = ?",
+                [self._now(), guidance, visit_id],
+            )
             # Urgency only ever goes up: a score flagged urgent makes the visit urgent even if
             # the flow missed calling mark_urgent, and nothing here can clear it.
-            db.execute(
-                """
-                UPDATE visits
-                SET status = 'completed', completed_at = ?, guidance = ?,
-                    urgent = MAX(urgent, ?),
-                    urgent_reason = CASE WHEN ? THEN COALESCE(urgent_reason, 'score_urgent')
-                                         ELSE urgent_reason END
-                WHERE id = ?
-                """,
-                [self._now(), guidance, int(any_urgent), int(any_urgent), visit_id],
-            )
+            (urgent_already,) = db.execute(
+                "SELECT urgent FROM visits WHERE id = ?", [visit_id]
+            ).fetchone()
+            if any_urgent and not urgent_already:
+                self._raise_risk(db, visit_id, SCORE_URGENT, "non_acute")
             for score in scores.values():
                 db.execute(
                     """
@@ -672,6 +689,8 @@ class Store:
                     completed_at=_parse_optional(row["completed_at"]),
                     status=cast(VisitStatus, row["status"]),
                     urgent=bool(row["urgent"]),
+                    risk=cast(RiskLevel, row["risk"]),
+                    reason=row["urgent_reason"],
                     name=row["name"],
                     answers=answers.get(row["id"], {}),
                     scores=scores.get(row["id"], {}),
@@ -836,7 +855,7 @@ class Store:
         with self._read() as db:
             rows = db.execute(
                 f"""
-                SELECT id, code, started_at, status, urgent, seen_at IS NOT NULL,
+                SELECT id, code, started_at, status, urgent, risk, seen_at IS NOT NULL,
                        EXISTS (SELECT 1 FROM print_jobs
                                WHERE print_jobs.visit_id = visits.id
                                  AND print_jobs.state = 'completed')
@@ -852,10 +871,11 @@ class Store:
                 started_at=_parse(started_at),
                 status=cast(VisitStatus, status),
                 urgent=bool(urgent),
+                risk=risk,
                 printed=bool(printed),
                 seen=bool(seen),
             )
-            for visit_id, code, started_at, status, urgent, seen, printed in rows
+            for visit_id, code, started_at, status, urgent, risk, seen, printed in rows
         ]
 
 

@@ -190,6 +190,26 @@ def _open_sections(db: Database) -> None:
         db.execute(statement)
 
 
+@_migration
+def _risk_level(db: Database) -> None:
+    # Two urgent levels (CLINICAL.md): acute and non-acute, rising only. `urgent_reason` from
+    # here on keeps every trigger's reason joined with "+", not only the first. A visit made
+    # urgent before levels were kept gets the level its first reason implies.
+    db.execute(
+        """
+        ALTER TABLE visits ADD COLUMN risk TEXT NOT NULL DEFAULT 'none'
+            CHECK (risk IN ('none', 'non_acute', 'acute'))
+        """
+    )
+    db.execute(
+        """
+        UPDATE visits SET risk = CASE WHEN urgent_reason = 'talk_now' THEN 'acute'
+                                      ELSE 'non_acute' END
+        WHERE urgent = 1
+        """
+    )
+
+
 SCHEMA_VERSION: int = len(_MIGRATION_NAMES)
 
 

@@ -812,7 +812,7 @@ def test_a_positive_item9_is_never_saved_on_a_visit_that_is_not_urgent(
     flow = begin(store, content)
     walk(flow, plan([0] * 9, [0] * 7), until=PHQ9_ITEM9)
 
-    def broken(code: str, reason: str) -> None:
+    def broken(code: str, reason: str, level: str) -> bool:
         raise StoreUnavailableError("disk gone")
 
     monkeypatch.setattr(store, "mark_urgent", broken)

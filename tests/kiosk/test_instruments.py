@@ -303,4 +303,4 @@ def test_migration_drops_the_instrument_checks_and_keeps_every_row(tmp_path: Pat
     conn.commit()
     conn.close()
     assert "phq9" not in schema and "gad7" not in schema
-    assert store_schema.SCHEMA_VERSION == 3
+    assert store_schema._MIGRATION_NAMES[2] == "0003_open_sections"

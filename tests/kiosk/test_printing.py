@@ -73,7 +73,7 @@ def completed_visit(store: Store, content: Content, language: str, *, urgent: bo
     for item, value in enumerate(phq9, start=1):
         store.record_answer(code, "phq9", item, value)
         if item == 9 and value > 0:
-            store.mark_urgent(code, "phq9_item9")
+            store.mark_urgent(code, "phq9_item9", "non_acute")
     store.record_answer(code, "phq9", 10, 2)
     for item, value in enumerate(GAD7, start=1):
         store.record_answer(code, "gad7", item, value)

@@ -190,7 +190,7 @@ def test_unknown_code_raises_visit_not_found(store: Store) -> None:
         lambda: store.set_language(missing, "en"),
         lambda: store.set_name(missing, "x"),
         lambda: store.record_answer(missing, "phq9", 1, 0),
-        lambda: store.mark_urgent(missing, "talk_now"),
+        lambda: store.mark_urgent(missing, "talk_now", "acute"),
         lambda: store.complete_visit(missing, {}, "outpatient"),
         lambda: store.abandon_visit(missing),
         lambda: store.mark_seen(missing),
@@ -252,7 +252,7 @@ def test_list_visits_urgent_first_then_newest(store: Store, clock: Clock) -> Non
     for _ in range(4):
         codes.append(store.create_visit("en").code)
         clock.advance(minutes=10)
-    store.mark_urgent(codes[1], "talk_now")
+    store.mark_urgent(codes[1], "talk_now", "acute")
     store.record_answer(codes[2], "phq9", 1, 1)
     store.complete_visit(codes[2], {"phq9": score()}, "outpatient")
     job = store.add_print_job(codes[2], "lobby")
@@ -359,8 +359,8 @@ def test_a_code_collision_draws_again(store: Store, monkeypatch: pytest.MonkeyPa
 def test_urgent_is_sticky_through_everything(folder: Path, clock: Clock) -> None:
     with Store.open(folder, clock=clock) as store:
         code = store.create_visit("en").code
-        store.mark_urgent(code, "phq9_item9")
-        store.mark_urgent(code, "talk_now")
+        assert store.mark_urgent(code, "phq9_item9", "non_acute")
+        assert store.mark_urgent(code, "talk_now", "acute")
         store.record_answer(code, "phq9", 9, None)
         store.abandon_visit(code)
         assert store.get_visit(code).urgent
@@ -370,20 +370,51 @@ def test_urgent_is_sticky_through_everything(folder: Path, clock: Clock) -> None
         visit = store.get_visit(code)
         assert visit.urgent
         assert visit.status == "completed"
-        reason = raw(store).execute("SELECT urgent_reason FROM visits").fetchone()[0]
-        assert reason == "phq9_item9"
+        assert (visit.risk, visit.reason) == ("acute", "phq9_item9+talk_now")
+
+
+def test_the_level_only_rises_and_every_reason_is_kept(store: Store) -> None:
+    code = store.create_visit("en").code
+    assert store.get_visit(code).risk == "none"
+    assert store.mark_urgent(code, "talk_now", "acute")
+    # A milder trigger afterwards adds its reason but neither lowers the level nor counts as a
+    # rise (no second safety screen, no second alert); the same trigger twice is kept once.
+    assert not store.mark_urgent(code, "phq9_item9", "non_acute")
+    assert not store.mark_urgent(code, "phq9_item9", "non_acute")
+    visit = store.get_visit(code)
+    assert (visit.urgent, visit.risk, visit.reason) == (True, "acute", "talk_now+phq9_item9")
+    with pytest.raises(ValueError, match="urgent level"):
+        store.mark_urgent(code, "talk_now", "none")  # type: ignore[arg-type]
+
+
+def test_acute_visits_are_listed_before_non_acute_ones(store: Store) -> None:
+    acute = store.create_visit("en").code
+    store.mark_urgent(acute, "talk_now", "acute")
+    non_acute = store.create_visit("en").code  # newer, so it would come first by time alone
+    store.mark_urgent(non_acute, "phq9_item9", "non_acute")
+    calm = store.create_visit("en").code
+    start = store.get_visit(acute).started_at
+    listed = [v.code for v in store.list_visits(start, start + timedelta(1))]
+    summaries = store.list_visit_summaries(start, start + timedelta(1))
+    assert listed == [acute, non_acute, calm]
+    assert [(s.code, s.risk) for s in summaries] == [
+        (acute, "acute"),
+        (non_acute, "non_acute"),
+        (calm, "none"),
+    ]
 
 
 def test_an_urgent_score_makes_the_visit_urgent(store: Store) -> None:
     code = store.create_visit("en").code
     store.complete_visit(code, {"phq9": score(urgent=True)}, "staff_today")
-    assert store.get_visit(code).urgent
+    visit = store.get_visit(code)
+    assert (visit.urgent, visit.risk, visit.reason) == (True, "non_acute", "score_urgent")
 
 
 def test_urgent_survives_restart_while_in_progress(folder: Path) -> None:
     with Store.open(folder) as store:
         code = store.create_visit("en").code
-        store.mark_urgent(code, "talk_now")
+        store.mark_urgent(code, "talk_now", "acute")
     with Store.open(folder) as store:
         visit = store.get_visit(code)
         assert (visit.status, visit.urgent) == ("abandoned", True)
@@ -720,7 +751,7 @@ def test_open_with_nothing_due_writes_nothing(folder: Path, clock: Clock) -> Non
 def test_backup_is_a_private_complete_copy(store: Store, tmp_path: Path) -> None:
     codes = [store.create_visit("en").code for _ in range(20)]
     store.record_answer(codes[0], "phq9", 9, 2)
-    store.mark_urgent(codes[0], "phq9_item9")
+    store.mark_urgent(codes[0], "phq9_item9", "non_acute")
     out = tmp_path / "backups" / "kiosk-2025-03-14.db"
     out.parent.mkdir()
     store.backup(out)

@@ -44,7 +44,7 @@ CHILD = textwrap.dedent(
                     store.record_answer(code, section, item, value)
                     print("A", code, section, item, value, flush=True)
                     if section == "phq9" and item == 9 and value:
-                        store.mark_urgent(code, "phq9_item9")
+                        store.mark_urgent(code, "phq9_item9", "non_acute")
                         print("U", code, flush=True)
             store.complete_visit(code, {}, "outpatient")
             print("C", code, flush=True)

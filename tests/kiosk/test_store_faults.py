@@ -76,7 +76,7 @@ def test_a_deleted_file_stops_the_next_write_and_everything_is_rescued(
 ) -> None:
     earlier = full_visit(store)
     code = store.create_visit("en").code
-    store.mark_urgent(code, "talk_now")
+    store.mark_urgent(code, "talk_now", "acute")
     for item in (1, 2, 3):
         store.record_answer(code, "phq9", item, 2)
     assert store.health() is None
@@ -176,7 +176,7 @@ CHILD = textwrap.dedent(
 
     store = Store.open(Path(sys.argv[1]))
     code = store.create_visit("en").code
-    store.mark_urgent(code, "phq9_item9")
+    store.mark_urgent(code, "phq9_item9", "non_acute")
     print("V", code, flush=True)
     for item in range(1, 6):
         store.record_answer(code, "phq9", item, 1)

@@ -138,3 +138,26 @@ def test_opening_twice_applies_nothing_again(tmp_path: Path) -> None:
         count = conn.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0]
     conn.close()
     assert count == SCHEMA_VERSION
+
+
+def test_urgent_visits_from_before_levels_get_the_level_of_their_reason(tmp_path: Path) -> None:
+    before_levels = store_schema._MIGRATION_NAMES.index("0004_risk_level")
+    path = build_at(tmp_path / "old", before_levels)
+    with sqlite3.connect(path) as conn:
+        for code, urgent, reason in [
+            ("TLK-234", 1, "talk_now"),
+            ("ITM-234", 1, "phq9_item9"),
+            ("SCR-234", 1, "score_urgent"),
+            ("CLM-234", 0, None),
+        ]:
+            conn.execute(
+                "INSERT INTO visits (code, language, started_at, urgent, urgent_reason) "
+                "VALUES (?, 'en', '2025-01-02T03:04:05.000+00:00', ?, ?)",
+                [code, urgent, reason],
+            )
+    conn.close()
+    with Store.open(tmp_path / "old") as store:
+        levels = {code: store.get_visit(code).risk for code in ("TLK-234", "ITM-234", "SCR-234")}
+        calm = store.get_visit("CLM-234")
+    assert levels == {"TLK-234": "acute", "ITM-234": "non_acute", "SCR-234": "non_acute"}
+    assert (calm.urgent, calm.risk, calm.reason) == (False, "none", None)

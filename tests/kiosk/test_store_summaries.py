@@ -30,7 +30,7 @@ def test_summaries_say_what_the_full_visits_say_in_the_same_order(
         codes.append(store.create_visit("en" if minute % 2 else "es").code)
     clock.now = START + timedelta(days=1)
     store.create_visit("en")  # at the span's end: the next day's
-    store.mark_urgent(codes[1], "talk_now")
+    store.mark_urgent(codes[1], "talk_now", "acute")
     store.complete_visit(codes[2], {"phq9": score(urgent=True)}, "staff_today")  # urgent by score
     store.complete_visit(codes[3], {"phq9": score()}, "outpatient")
     store.abandon_visit(codes[4])
@@ -52,11 +52,21 @@ def test_summaries_say_what_the_full_visits_say_in_the_same_order(
             summary.started_at,
             summary.status,
             summary.urgent,
+            summary.risk,
             summary.printed,
             summary.seen,
-        ) == (visit.id, visit.started_at, visit.status, visit.urgent, visit.printed, visit.seen)
+        ) == (
+            visit.id,
+            visit.started_at,
+            visit.status,
+            visit.urgent,
+            visit.risk,
+            visit.printed,
+            visit.seen,
+        )
     by_code = {s.code: s for s in summaries}
-    assert [s.code for s in summaries[:2]] == [codes[2], codes[1]]  # urgent first, newest first
+    # Urgent first, acute before non-acute, then newest first.
+    assert [s.code for s in summaries[:2]] == [codes[1], codes[2]]
     assert by_code[codes[3]].printed and by_code[codes[3]].seen
     assert not by_code[codes[5]].printed and not by_code[codes[6]].printed
     assert by_code[codes[4]].status == "abandoned"

@@ -49,7 +49,7 @@ def add_visits(store: Store, count: int, *, urgent_every: int = 10) -> list[str]
         for index in range(count):
             code = store.create_visit("en").code
             if index % urgent_every == 0:
-                store.mark_urgent(code, "talk_now")
+                store.mark_urgent(code, "talk_now", "acute")
             if index % 4:
                 store.complete_visit(code, {}, "outpatient")
             else:
