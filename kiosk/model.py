@@ -30,6 +30,8 @@ def sections() -> tuple[SectionId, ...]:
 
 VisitStatus = Literal["in_progress", "completed", "abandoned"]
 Guidance = Literal["staff_today", "ask_iop", "outpatient"]
+# What staff did about an urgent visit (UX.md), chosen when they acknowledge it.
+Outcome = Literal["spoke", "clinician", "left", "other"]
 PrintState = Literal["pending", "submitted", "completed", "failed", "saved"]
 
 
@@ -68,6 +70,10 @@ class Visit(Struct, frozen=True):
     # How urgent (kiosk/risk.py) and every trigger's reason joined with "+"; None when not urgent.
     risk: RiskLevel = "none"
     reason: str | None = None
+    # Staff's acknowledgement of an urgent visit: when, by which role, and the outcome.
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    outcome: Outcome | None = None
     # section -> item number (1-based) -> value; None means the visitor skipped that item.
     answers: Mapping[SectionId, Mapping[int, int | None]] = field(default_factory=dict)
     scores: Mapping[InstrumentId, StoredScore] = field(default_factory=dict)

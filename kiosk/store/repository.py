@@ -28,6 +28,7 @@ from kiosk.instruments import ids as instrument_ids
 from kiosk.model import (
     Guidance,
     InstrumentId,
+    Outcome,
     PrintJob,
     PrintState,
     SectionId,
@@ -567,6 +568,33 @@ class Store:
         )
         return risk != stored_risk
 
+    def acknowledge(self, code: str, role: str, outcome: Outcome) -> bool:
+        """Staff (`role`: "reception", "admin") have dealt with this urgent visit; audited in the
+        same commit. Returns False, changing nothing, when it was acknowledged already: the
+        first acknowledgement is the one kept (two receptionists tapping at once)."""
+        if outcome not in get_args(Outcome):
+            raise ValueError(f"unknown outcome {outcome!r}; expected one of {get_args(Outcome)}")
+        if not role:
+            raise ValueError("an acknowledgement needs the role that made it")
+        with self._write() as db:
+            visit_id = self._visit_id(db, code)
+            (urgent,) = db.execute("SELECT urgent FROM visits WHERE id = ?", [visit_id]).fetchone()
+            if not urgent:
+                raise ValueError(
+                    f"visit {_normalize_code(code)} is not urgent: nothing to acknowledge"
+                )
+            cursor = db.execute(
+                """
+                UPDATE visits SET acknowledged_at = ?, acknowledged_by = ?, outcome = ?
+                WHERE id = ? AND acknowledged_at IS NULL
+                """,
+                [self._now(), role, outcome, visit_id],
+            )
+            if cursor.rowcount == 0:
+                return False
+            self._insert_audit(db, role, "acknowledge", f"{_normalize_code(code)} {outcome}")
+        return True
+
     def complete_visit(
         self,
         code: str,
@@ -691,6 +719,9 @@ class Store:
                     urgent=bool(row["urgent"]),
                     risk=cast(RiskLevel, row["risk"]),
                     reason=row["urgent_reason"],
+                    acknowledged_at=_parse_optional(row["acknowledged_at"]),
+                    acknowledged_by=row["acknowledged_by"],
+                    outcome=cast(Outcome | None, row["outcome"]),
                     name=row["name"],
                     answers=answers.get(row["id"], {}),
                     scores=scores.get(row["id"], {}),

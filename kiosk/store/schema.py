@@ -210,6 +210,21 @@ def _risk_level(db: Database) -> None:
     )
 
 
+@_migration
+def _acknowledgement(db: Database) -> None:
+    # Staff acknowledge an urgent visit with an outcome (UX.md); escalation, the purge and the
+    # day's reconciliation all read these. Who acknowledged is a role, never a person's name.
+    for statement in (
+        "ALTER TABLE visits ADD COLUMN acknowledged_at TEXT",
+        "ALTER TABLE visits ADD COLUMN acknowledged_by TEXT",
+        """
+        ALTER TABLE visits ADD COLUMN outcome TEXT
+            CHECK (outcome IS NULL OR outcome IN ('spoke', 'clinician', 'left', 'other'))
+        """,
+    ):
+        db.execute(statement)
+
+
 SCHEMA_VERSION: int = len(_MIGRATION_NAMES)
 
 

@@ -780,3 +780,36 @@ def test_backup_failures(store: Store, tmp_path: Path) -> None:
         store.backup(tmp_path / "no-such-folder" / "copy.db")
     with pytest.raises(BackupTargetError, match="own files"):
         store.backup(store.path)
+
+
+# --- acknowledgement --------------------------------------------------------------------------
+
+
+def test_the_first_acknowledgement_is_kept_and_audited(store: Store, clock: Clock) -> None:
+    code = store.create_visit("en").code
+    store.mark_urgent(code, "talk_now", "acute")
+    assert store.get_visit(code).acknowledged_at is None
+    assert store.acknowledge(code, "reception", "spoke")
+    acknowledged_at = clock.now
+    clock.now += timedelta(minutes=1)
+    assert not store.acknowledge(code, "admin", "other")  # a second tap changes nothing
+    visit = store.get_visit(code)
+    assert (visit.acknowledged_at, visit.acknowledged_by, visit.outcome) == (
+        acknowledged_at,
+        "reception",
+        "spoke",
+    )
+    entries = [(e.actor, e.action, e.detail) for e in store.audit_log()]
+    assert entries.count(("reception", "acknowledge", f"{code} spoke")) == 1
+    assert not [e for e in entries if e[0] == "admin"]
+
+
+def test_only_an_urgent_visit_is_acknowledged_with_a_known_outcome(store: Store) -> None:
+    calm = store.create_visit("en").code
+    with pytest.raises(ValueError, match="not urgent"):
+        store.acknowledge(calm, "reception", "spoke")
+    urgent = store.create_visit("en").code
+    store.mark_urgent(urgent, "phq9_item9", "non_acute")
+    with pytest.raises(ValueError, match="unknown outcome"):
+        store.acknowledge(urgent, "reception", "waved")  # type: ignore[arg-type]
+    assert store.get_visit(urgent).acknowledged_at is None
