@@ -47,8 +47,16 @@ class ClinicConfig(Frozen, frozen=True):
     # Printed on the summary and shown on the safety screen; empty hides it.
     phone: Annotated[str, Meta(max_length=100)] = ""
     timezone: str = "America/New_York"
+    # The language of the staff box on every summary and of alerts, whatever the visitor's.
+    staff_language: Annotated[str, Meta(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = "en"
 
     def __post_init__(self) -> None:
+        if self.staff_language not in SUPPORTED_LANGUAGES:
+            raise FieldError(
+                "staff_language",
+                f"{self.staff_language!r} is not one of the kiosk's languages "
+                f"({', '.join(SUPPORTED_LANGUAGES)})",
+            )
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder
@@ -72,6 +80,8 @@ class KioskConfig(Frozen, frozen=True):
     # The clinic's own copy of the content, kept outside the install (so an update never
     # overwrites its edits); relative to this file's folder. "" = the shipped resources/content.
     content_dir: str = ""
+    # Names this kiosk in alerts and at the hub ("Lobby kiosk", "2nd floor waiting room").
+    location: Annotated[str, Meta(min_length=1, max_length=80)] = "Lobby kiosk"
 
     def __post_init__(self) -> None:
         if len(set(self.languages)) != len(self.languages):

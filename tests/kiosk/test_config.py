@@ -13,8 +13,10 @@ FULL = """
 name = "Lakeside Clinic"
 phone = "555-0100"
 timezone = "America/Chicago"
+staff_language = "es"
 [kiosk]
 languages = ["es", "en"]
+location = "2nd floor waiting room"
 fullscreen = true
 idle_seconds = 60
 idle_countdown_seconds = 20
@@ -34,6 +36,7 @@ def test_defaults_run_out_of_the_box(tmp_path: Path) -> None:
     assert (config.kiosk.idle_seconds, config.kiosk.idle_countdown_seconds) == (90, 30)
     assert config.printing.printer == ""
     assert config.storage.retention_days == 90
+    assert (config.clinic.staff_language, config.kiosk.location) == ("en", "Lobby kiosk")
     assert config.data_dir == tmp_path
 
 
@@ -50,6 +53,8 @@ def test_every_documented_key_is_read(tmp_path: Path) -> None:
     assert config.kiosk.idle_countdown_seconds == 20
     assert config.printing.printer == "lobby"
     assert config.storage.retention_days == 30
+    assert config.clinic.staff_language == "es"
+    assert config.kiosk.location == "2nd floor waiting room"
     assert config.source == path
 
 
@@ -65,6 +70,8 @@ def test_every_documented_key_is_read(tmp_path: Path) -> None:
         ("[storage]\nretention_days = 0\n", "storage.retention_days"),
         ('[printer]\nprinter = "x"\n', "printer: unknown key"),
         ("[kiosk\n", "not valid TOML"),
+        ('[clinic]\nstaff_language = "fr"\n', "clinic.staff_language: 'fr' is not one of"),
+        ('[kiosk]\nlocation = ""\n', "kiosk.location"),
     ],
 )
 def test_bad_config_names_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
