@@ -13,7 +13,7 @@ from typing import Final, Literal
 from msgspec import Struct, field
 
 from kiosk import instruments
-from kiosk.risk import RiskLevel
+from kiosk.risk import RiskLevel, UrgentLevel
 
 # A registered instrument's id (kiosk.instruments: the PHQ-9's, the GAD-7's, any added).
 InstrumentId = str
@@ -95,3 +95,60 @@ class VisitSummary(Struct, frozen=True):
     printed: bool
     seen: bool
     risk: RiskLevel = "none"
+
+
+AlertKind = Literal["alert", "escalation"]
+AlertState = Literal["pending", "sent"]
+
+
+class AlertDelivery(Struct, frozen=True):
+    """One channel told (or still to be told) of one urgent visit: a row of the outbox."""
+
+    id: int
+    channel: str
+    kind: AlertKind
+    level: UrgentLevel
+    created_at: datetime
+    state: AlertState
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+
+
+class UrgentVisit(Struct, frozen=True):
+    """An urgent visit as the day's reconciliation shows it."""
+
+    code: str
+    started_at: datetime
+    status: VisitStatus
+    risk: RiskLevel
+    reason: str | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    outcome: Outcome | None
+    deliveries: tuple[AlertDelivery, ...] = ()
+
+    @property
+    def alerted_at(self) -> datetime | None:
+        """When a channel first accepted this visit's alert; None while none has."""
+        times = [d.sent_at for d in self.deliveries if d.kind == "alert" and d.sent_at]
+        return min(times) if times else None
+
+    @property
+    def escalated_at(self) -> datetime | None:
+        """When escalation was decided (its rows written); None if it never was."""
+        times = [d.created_at for d in self.deliveries if d.kind == "escalation"]
+        return min(times) if times else None
+
+
+class ChannelStatus(Struct, frozen=True):
+    """How one alert channel is doing, for staff mode and `check`: one line each."""
+
+    channel: str
+    last_success: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    # The oldest alert on this channel still undelivered after a failed attempt, when nothing
+    # has been delivered on the channel since: "not reaching e-mail since 2:14 PM".
+    failing_since: datetime | None
+    pending: int

@@ -11,7 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 # Tables whose rows belong to a visit; purge deletes them explicitly, before the visits.
-_VISIT_CHILDREN: tuple[str, ...] = ("answers", "scores", "print_jobs")
+_VISIT_CHILDREN: tuple[str, ...] = ("answers", "scores", "print_jobs", "alerts")
+# Tables whose rows belong to a visit's child row (table -> (its parent, the key to it)); they go
+# before their parents.
+_GRANDCHILDREN: dict[str, tuple[str, str]] = {"alert_attempts": ("alerts", "alert_id")}
 # Page cache for the length of a purge (KiB); SQLite's default is 2 MiB.
 _PURGE_CACHE_KIB = 8192
 
@@ -25,8 +28,15 @@ def _only_known_children(db: sqlite3.Connection) -> bool:
     ).fetchall():
         for row in db.execute(f"PRAGMA foreign_key_list([{name}])").fetchall():
             referred.setdefault(row[2], set()).add(name)
-    return referred.get("visits", set()) == set(_VISIT_CHILDREN) and not any(
-        child in referred for child in _VISIT_CHILDREN
+    grandparents = {parent for parent, _ in _GRANDCHILDREN.values()}
+    return (
+        referred.get("visits", set()) == set(_VISIT_CHILDREN)
+        and all(
+            referred.get(child, set()) == {g for g, (p, _) in _GRANDCHILDREN.items() if p == child}
+            for child in _VISIT_CHILDREN
+        )
+        and not any(grandchild in referred for grandchild in _GRANDCHILDREN)
+        and grandparents <= set(_VISIT_CHILDREN)
     )
 
 
@@ -57,6 +67,15 @@ def _cascade_free(db: sqlite3.Connection, fast: bool) -> Iterator[None]:
 def _delete_visits_before(db: sqlite3.Connection, cutoff: str) -> int:
     """Delete the visits started before ``cutoff`` (stored time text), children first; how many
     visits went. Inside the caller's transaction."""
+    for table, (parent, key) in _GRANDCHILDREN.items():
+        db.execute(
+            f"""
+            DELETE FROM {table} WHERE {key} IN (
+                SELECT id FROM {parent}
+                WHERE visit_id IN (SELECT id FROM visits WHERE started_at < ?))
+            """,
+            [cutoff],
+        )
     for table in _VISIT_CHILDREN:
         db.execute(
             f"DELETE FROM {table} WHERE visit_id IN (SELECT id FROM visits WHERE started_at < ?)",

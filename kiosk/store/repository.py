@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 from kiosk.instruments import ids as instrument_ids
 from kiosk.model import (
+    AlertDelivery,
+    ChannelStatus,
     Guidance,
     InstrumentId,
     Outcome,
@@ -33,6 +35,7 @@ from kiosk.model import (
     PrintState,
     SectionId,
     StoredScore,
+    UrgentVisit,
     Visit,
     VisitStatus,
     VisitSummary,
@@ -909,6 +912,96 @@ class Store:
             for visit_id, code, started_at, status, urgent, risk, seen, printed in rows
         ]
 
+    # -- alerts: what the reconciliation and the status line read --
+
+    def urgent_visits(self, start: datetime, end: datetime) -> list[UrgentVisit]:
+        """Urgent visits started in [start, end), acute first then newest, each with every
+        outbox row written for it (the day's reconciliation)."""
+        span = [_iso(start), _iso(end)]
+        with self._read() as db:
+            rows = self._rows(
+                db,
+                f"""
+                SELECT id, code, started_at, status, risk, urgent_reason, acknowledged_at,
+                       acknowledged_by, outcome
+                FROM visits WHERE urgent = 1 AND started_at >= ? AND started_at < ?
+                {_URGENT_FIRST}
+                """,
+                span,
+            )
+            deliveries: dict[int, list[AlertDelivery]] = {}
+            for row in self._rows(
+                db,
+                """
+                SELECT * FROM alerts WHERE visit_id IN
+                    (SELECT id FROM visits WHERE urgent = 1 AND started_at >= ? AND started_at < ?)
+                ORDER BY id
+                """,
+                span,
+            ):
+                deliveries.setdefault(row["visit_id"], []).append(_alert_delivery(row))
+        return [
+            UrgentVisit(
+                code=row["code"],
+                started_at=_parse(row["started_at"]),
+                status=cast(VisitStatus, row["status"]),
+                risk=cast(RiskLevel, row["risk"]),
+                reason=row["urgent_reason"],
+                acknowledged_at=_parse_optional(row["acknowledged_at"]),
+                acknowledged_by=row["acknowledged_by"],
+                outcome=cast(Outcome | None, row["outcome"]),
+                deliveries=tuple(deliveries.get(row["id"], ())),
+            )
+            for row in rows
+        ]
+
+    def alert_accepted(self, code: str) -> bool:
+        """Has any channel accepted an alert for this visit? The safety screen says "The front
+        desk has been told." only then."""
+        with self._read() as db:
+            visit_id = self._visit_id(db, code)
+            row = db.execute(
+                "SELECT 1 FROM alerts WHERE visit_id = ? AND state = 'sent' LIMIT 1", [visit_id]
+            ).fetchone()
+        return row is not None
+
+    def alert_channel_status(self) -> list[ChannelStatus]:
+        """Each channel that has ever had an alert: its last success and last error, and since
+        when it has been failing (staff mode's banner, `check`, `alerts`)."""
+        with self._read() as db:
+            rows = db.execute(
+                """
+                SELECT channel,
+                       MAX(sent_at),
+                       (SELECT last_error FROM alerts AS a
+                        WHERE a.channel = alerts.channel AND a.last_error IS NOT NULL
+                        ORDER BY a.last_attempt_at DESC, a.id DESC LIMIT 1),
+                       MAX(CASE WHEN last_error IS NOT NULL THEN last_attempt_at END),
+                       MIN(CASE WHEN state = 'pending' AND attempts > 0 THEN created_at END),
+                       SUM(state = 'pending')
+                FROM alerts GROUP BY channel ORDER BY channel
+                """
+            ).fetchall()
+        statuses = []
+        for channel, last_sent, last_error, last_error_at, oldest_failing, pending in rows:
+            last_success = _parse_optional(last_sent)
+            failing_since = _parse_optional(oldest_failing)
+            if failing_since is not None and last_success is not None:
+                # Delivered something after that alert was first tried: the channel works now;
+                # the backlog will drain on its own schedule.
+                failing_since = None if last_success > failing_since else failing_since
+            statuses.append(
+                ChannelStatus(
+                    channel=channel,
+                    last_success=last_success,
+                    last_error=last_error,
+                    last_error_at=_parse_optional(last_error_at),
+                    failing_since=failing_since,
+                    pending=int(pending or 0),
+                )
+            )
+        return statuses
+
 
 def _print_job(row: Mapping[str, Any]) -> PrintJob:
     return PrintJob(
@@ -1007,3 +1100,17 @@ def _connect(path: Path) -> sqlite3.Connection:
     for suffix in ("", "-wal", "-shm"):
         tighten(path.with_name(path.name + suffix), 0o600)
     return db
+
+
+def _alert_delivery(row: Mapping[str, Any]) -> AlertDelivery:
+    return AlertDelivery(
+        id=row["id"],
+        channel=row["channel"],
+        kind=row["kind"],
+        level=row["level"],
+        created_at=_parse(row["created_at"]),
+        state=row["state"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        sent_at=_parse_optional(row["sent_at"]),
+    )

@@ -225,6 +225,45 @@ def _acknowledgement(db: Database) -> None:
         db.execute(statement)
 
 
+@_migration
+def _alert_outbox(db: Database) -> None:
+    # The outbox (ARCHITECTURE.md): a row per channel to tell, written in the same transaction
+    # that makes a visit urgent (or more urgent), so no alert is lost between the answer and the
+    # network. `channel` names a registered alert channel; `kind` says whether this is the first
+    # alert or the one escalation. Every delivery attempt is kept for the day's reconciliation.
+    for statement in (
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            visit_id INTEGER NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('alert', 'escalation')),
+            level TEXT NOT NULL CHECK (level IN ('non_acute', 'acute')),
+            channel TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_attempt_at TEXT,
+            last_error TEXT,
+            sent_at TEXT
+        )
+        """,
+        # The delivery worker's one question: what is due now.
+        "CREATE INDEX alerts_due ON alerts (state, next_attempt_at)",
+        "CREATE INDEX alerts_visit_id ON alerts (visit_id)",
+        """
+        CREATE TABLE alert_attempts (
+            alert_id INTEGER NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            ok INTEGER NOT NULL CHECK (ok IN (0, 1)),
+            error TEXT
+        )
+        """,
+        "CREATE INDEX alert_attempts_alert_id ON alert_attempts (alert_id)",
+    ):
+        db.execute(statement)
+
+
 SCHEMA_VERSION: int = len(_MIGRATION_NAMES)
 
 
