@@ -28,7 +28,7 @@ def sections() -> tuple[SectionId, ...]:
 
 
 VisitStatus = Literal["in_progress", "completed", "abandoned"]
-Guidance = Literal["staff_today", "ask_iop", "outpatient"]
+Guidance = Literal["staff_today", "ask_iop", "clinician", "outpatient"]
 PrintState = Literal["pending", "submitted", "completed", "failed", "saved"]
 
 

@@ -213,8 +213,13 @@ class SafetyContent(Frozen, frozen=True):
 
 
 class GuidanceTexts(Frozen, frozen=True):
+    """One sentence per guidance result (kiosk.model.Guidance); the rules choose which."""
+
     staff_today: Text
     ask_iop: Text
+    # An incomplete instrument that could still have reached a threshold: neither program is
+    # suggested, the clinician decides (shown alone, not followed by `clinician_decides` again).
+    clinician: Text
     outpatient: Text
 
 

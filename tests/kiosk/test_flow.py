@@ -575,8 +575,9 @@ def test_incomplete_instrument_has_no_band_and_says_not_scored(
     assert state.results is not None
     phq = state.results.scores["phq9"]
     assert (phq.total, phq.band, phq.complete, phq.skipped) == (None, None, False, 1)
-    # A partial PHQ-9 never counts as ">= 15" either.
-    assert state.results.guidance == "outpatient"
+    # But its answered items are a lower bound: eight "Nearly every day" and one skip already
+    # make 21-24, so the visitor is never steered to the lighter program (CLINICAL.md).
+    assert state.results.guidance == "ask_iop"
     assert (
         content["en"].screening.results.not_scored(phq.skipped) == "Not scored: 1 question skipped"
     )
@@ -587,7 +588,7 @@ def test_incomplete_instrument_has_no_band_and_says_not_scored(
     assert not stored.scores["phq9"].complete
     assert stored.scores["phq9"].skipped == 1
     assert stored.answers["phq9"][skipped_item] is None
-    assert stored.guidance == "outpatient"
+    assert stored.guidance == "ask_iop"
 
 
 def test_every_question_skipped(store: Store, reader: Store, content: Content) -> None:
@@ -597,8 +598,10 @@ def test_every_question_skipped(store: Store, reader: Store, content: Content) -
     assert state.results.scores["phq9"].band is None
     assert state.results.scores["phq9"].skipped == 9
     assert state.results.scores["gad7"].skipped == 7
-    assert state.results.guidance == "outpatient"
+    # Nothing answered: the kiosk cannot tell, so it suggests neither program.
+    assert state.results.guidance == "clinician"
     stored = visit(reader, flow)
+    assert stored.guidance == "clinician"
     assert not stored.urgent
     assert stored.answers["fit"] == {i: None for i in range(1, 6)}
     assert {s.band for s in stored.scores.values()} == {None}
