@@ -36,6 +36,7 @@ SPEC = InstrumentSpec(
     ),
     # Any answer above "Not at all" to "thoughts that you would be better off dead …".
     safety=(SafetyRule(item=9, above=0, level="non_acute", reason="phq9_item9"),),
+    safety_replaces_band=True,
     codes=Codes(
         system=LOINC,
         panel="44249-1",

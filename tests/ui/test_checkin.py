@@ -196,7 +196,10 @@ def test_whole_visit_shows_official_wording_and_stores_exactly_what_was_tapped(
     words = lc.screening.results
     results = shown_texts(nav.results)
     score_line = lc.strings("results.score_line", total=11, max=27)
-    phq_line = f"{words.band_text('phq9', 'moderate')} ({score_line})"
+    # Item 9 above 0: the PHQ-9 line is the item 9 sentence, total beside it, never a band's.
+    phq_line = f"{words.safety_result['phq9']} ({score_line})"
+    for band_sentence in words.bands["phq9"].values():
+        assert band_sentence not in " ".join(shown_texts(nav.results))
     score_line = lc.strings("results.score_line", total=9, max=21)
     gad_line = f"{words.band_text('gad7', 'mild')} ({score_line})"
     assert phq_line in results
