@@ -77,6 +77,9 @@ class InstrumentContent(Frozen, frozen=True):
     # Only for an instrument whose spec has a difficulty item (the PHQ-9's tenth question).
     difficulty: Text | None = None
     difficulty_options: Annotated[tuple[Label, ...], msgspec.Meta(max_length=20)] = ()
+    # The official form this wording was copied from ("PHQ-9 Spanish for the USA, …"), so a
+    # clinic can check it against the original (CLINICAL.md: every translation names it).
+    source: Text | None = None
 
     def item(self, number: int) -> str:
         """Item text by its 1-based number."""

@@ -18,7 +18,7 @@ DIFFICULTY_ANSWERS = (
     Coding("LA6575-0", "Very difficult"),
     Coding("LA6574-3", "Extremely difficult"),
 )
-DIFFICULTY_CODE = "69722-7"  # "how difficult have these problems made it …", shared with GAD-7
+DIFFICULTY_CODE = "69722-7"  # "how difficult have these problems made it …"
 
 SPEC = InstrumentSpec(
     id="phq9",

@@ -49,7 +49,7 @@ CONTRACT = [
 ]
 ANSWER_HEADER = (
     [f"phq9_{i}" for i in range(1, 11)]
-    + [f"gad7_{i}" for i in range(1, 9)]
+    + [f"gad7_{i}" for i in range(1, 8)]  # no difficulty question on the GAD-7
     + [f"fit_{i}" for i in range(1, 6)]
 )
 SKIP = object()
@@ -100,7 +100,7 @@ def day_of_visits(store: Store, content: Content) -> dict[str, str]:
         "urgent": run_visit(
             store,
             content,
-            {"phq9": {1: 3, 2: 3, 3: 2, 9: 1, 10: 2}, "gad7": {1: 1, 8: 3}, "fit": {2: 0}},
+            {"phq9": {1: 3, 2: 3, 3: 2, 9: 1, 10: 2}, "gad7": {1: 1}, "fit": {2: 0}},
             language="es",
         ),
         "incomplete": run_visit(store, content, {"phq9": {4: SKIP}, "gad7": {2: 2}}),
@@ -190,12 +190,12 @@ def test_with_answers_one_column_per_item(
     calm = by_code[day_of_visits["calm"]]
     assert [calm[f"phq9_{i}"] for i in range(1, 10)] == ["0"] * 9
     assert calm["phq9_10"] == ""  # not asked: every scored item was 0
-    assert calm["gad7_8"] == ""
+    assert "gad7_8" not in calm  # the GAD-7 has no difficulty question
     assert [calm[f"fit_{i}"] for i in range(1, 6)] == ["0", "1", "0", "0", "0"]
 
     urgent = by_code[day_of_visits["urgent"]]
     assert (urgent["phq9_1"], urgent["phq9_9"], urgent["phq9_10"]) == ("3", "1", "2")
-    assert (urgent["gad7_1"], urgent["gad7_8"]) == ("1", "3")
+    assert (urgent["gad7_1"], urgent["gad7_7"]) == ("1", "0")
 
     incomplete = by_code[day_of_visits["incomplete"]]
     assert incomplete["phq9_4"] == ""  # skipped
@@ -406,7 +406,7 @@ def test_fhir_answers_and_totals(
     urgent_gad7 = responses[(day_of_visits["urgent"], gad7)]
     gad_items = {item["linkId"]: item for item in urgent_gad7["item"]}
     assert gad_items["69725-0"]["answer"][0]["valueCoding"]["code"] == "LA6569-3"
-    assert gad_items["69722-7"]["answer"][0]["valueCoding"]["code"] == "LA6574-3"
+    assert "69722-7" not in gad_items  # the GAD-7 has no difficulty question
     assert gad_items["70274-6"]["answer"] == [{"valueInteger": 1}]
 
     incomplete = responses[(day_of_visits["incomplete"], phq9)]
@@ -445,7 +445,7 @@ def test_loinc_item_codes_are_the_published_ones() -> None:
     assert (phq9.total, gad7.total) == ("44261-6", "70274-6")
     assert phq9.items[8] == "44260-8"
     assert len(phq9.items) == 10
-    assert len(gad7.items) == 8
+    assert len(gad7.items) == 7  # LOINC's GAD-7 panel has no difficulty question
     assert fhir_bundle.questionnaire_url("phq9") == "http://loinc.org/q/44249-1"
 
 

@@ -44,14 +44,13 @@ def plan(
     fit: Sequence[int | None] = LOW_FIT,
     *,
     phq9_difficulty: int | None = 1,
-    gad7_difficulty: int | None = 2,
 ) -> Plan:
     """What to tap on each question. The difficulty question is planned only when CLINICAL.md
     says it is asked, so asking it otherwise fails the walk with a KeyError."""
     result: Plan = {}
     for section, values, difficulty_item, difficulty in (
         ("phq9", phq9, 10, phq9_difficulty),
-        ("gad7", gad7, 8, gad7_difficulty),
+        ("gad7", gad7, None, None),  # the GAD-7 USA form has no difficulty question
         ("fit", fit, None, None),
     ):
         for item, value in enumerate(values, start=1):
@@ -203,24 +202,21 @@ def test_phq9_difficulty_question_only_after_an_answer_above_zero(
     assert {k: v for k, v in stored.items() if k <= 9} == dict(enumerate(phq9, start=1))
 
 
-@pytest.mark.parametrize(
-    ("gad7", "asked"),
-    [
-        ([0] * 7, False),
-        ([None] * 7, False),
-        ([0, 0, 0, 0, 0, 0, 2], True),
-        ([1, 0, 0, 0, 0, None, 0], True),
-    ],
-)
-def test_gad7_difficulty_question_only_after_an_answer_above_zero(
-    store: Store, reader: Store, content: Content, gad7: list[int | None], asked: bool
+@pytest.mark.parametrize("gad7", [[0] * 7, [None] * 7, [3] * 7, [1, 0, 0, 0, 0, None, 0]])
+def test_gad7_asks_no_difficulty_question(
+    store: Store, reader: Store, content: Content, gad7: list[int | None]
 ) -> None:
+    """The current GAD-7 USA form has none: the fit questions follow its item 7 directly."""
     flow = begin(store, content)
-    state = walk(flow, plan([0] * 9, gad7), until=QuestionRef("fit", 1))
+    state = walk(flow, plan([1] * 8 + [0], gad7), until=QuestionRef("gad7", 7))
+    assert state.question == QuestionRef("gad7", 7)
+    assert state.section_total == 7
+    state = tap(flow, gad7[6])
     assert state.question == QuestionRef("fit", 1)
-    stored = visit(reader, flow).answers["gad7"]
-    assert (8 in stored) is asked
-    assert (QuestionRef("gad7", 8) in flow.sequence()) is asked
+    assert set(visit(reader, flow).answers["gad7"]) == set(range(1, 8))
+    assert [ref for ref in flow.sequence() if ref.section == "gad7"] == [
+        QuestionRef("gad7", item) for item in range(1, 8)
+    ]
 
 
 def test_difficulty_question_counts_in_the_progress(store: Store, content: Content) -> None:
@@ -367,7 +363,7 @@ def test_stop_after_item9_gives_results_for_what_was_answered(
         QuestionRef("phq9", 9),
         QuestionRef("phq9", 10),
         QuestionRef("gad7", 4),
-        QuestionRef("gad7", 8),
+        QuestionRef("gad7", 7),
         QuestionRef("fit", 2),
         QuestionRef("fit", 5),
     ],

@@ -77,7 +77,6 @@ def completed_visit(store: Store, content: Content, language: str, *, urgent: bo
     store.record_answer(code, "phq9", 10, 2)
     for item, value in enumerate(GAD7, start=1):
         store.record_answer(code, "gad7", item, value)
-    store.record_answer(code, "gad7", 8, 1)
     for item, value in enumerate(FIT, start=1):
         store.record_answer(code, "fit", item, value)
     answers = store.get_visit(code).answers

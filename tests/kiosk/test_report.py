@@ -49,7 +49,7 @@ def make_visit(
         phq = {i: v for i, v in enumerate(PHQ9 if urgent else PHQ9_CALM, 1)} | {10: 2}
     else:
         phq = dict(phq9)
-    gad = dict(gad7) if gad7 is not None else {i: v for i, v in enumerate(GAD7, 1)} | {8: 1}
+    gad = dict(gad7) if gad7 is not None else {i: v for i, v in enumerate(GAD7, 1)}
     scores = (
         {
             "phq9": score("phq9", phq).to_stored("phq9"),
@@ -293,7 +293,7 @@ def test_difficulty_not_asked_and_unreached_items(content: Content, cfg: Config)
     text = text_of(render_summary(visit, content["en"], cfg))
     assert "Total: 17 out of 27" in text  # scored from the answers when no score was saved
     assert "Not scored: the check-in ended before these questions" in text  # GAD-7
-    assert text.count("Not asked") >= 7 + 1 + 1 + 5  # GAD-7 items, both difficulties, fit
+    assert text.count("Not asked") >= 7 + 1 + 5  # GAD-7 items, PHQ-9 difficulty, fit
 
 
 def test_no_name_no_phone(content: Content, cfg: Config) -> None:

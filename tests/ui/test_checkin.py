@@ -32,17 +32,17 @@ from tests.support.windows import MakeWindow
 from ui.shell.navigator import Navigator, ScreenId
 
 ITEM9 = QuestionRef("phq9", 9)
-# PHQ-9 11 (moderate, item 9 = 1 -> urgent), GAD-7 9 (mild); both difficulty questions asked.
+# PHQ-9 11 (moderate, item 9 = 1 -> urgent), GAD-7 9 (mild); the PHQ-9's difficulty question
+# asked (the GAD-7 has none).
 WALK: Plan = {
     **{("phq9", i): v for i, v in enumerate([1, 2, 1, 0, 3, 1, 2, 0, 1], start=1)},
     ("phq9", 10): 2,
     **{("gad7", i): v for i, v in enumerate([0, 1, 2, 3, 0, 1, 2], start=1)},
-    ("gad7", 8): 1,
     **{("fit", i): v for i, v in enumerate([2, 1, 0, 2, 1], start=1)},
 }
 ORDER = (
     [QuestionRef("phq9", i) for i in range(1, 11)]
-    + [QuestionRef("gad7", i) for i in range(1, 9)]
+    + [QuestionRef("gad7", i) for i in range(1, 8)]
     + [QuestionRef("fit", i) for i in range(1, 6)]
 )
 # Official wording, quoted from CLINICAL.md (independent of the content files).
@@ -53,7 +53,7 @@ OFFICIAL = {
         "options": ["Not at all", "Several days", "More than half the days", "Nearly every day"],
         "item9": "Thoughts that you would be better off dead or of hurting yourself in some way",
         "phq1": "Little interest or pleasure in doing things",
-        "gad1": "Feeling nervous, anxious, or on edge",
+        "gad1": "Feeling nervous, anxious or on edge",
     },
     "es": {
         "stem": "Durante las últimas 2 semanas, ¿qué tan seguido ha tenido molestias debido a los "
