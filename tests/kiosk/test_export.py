@@ -423,6 +423,62 @@ def test_fhir_answers_and_totals(
     ]
 
 
+def _visit_to(
+    store: Store, content: Content, taps: list[int | None], *, then: str
+) -> str:
+    """A visit through the flow: these taps in asking order (None = skip), then `then`:
+    "stop" ("Stop here" from the safety screen after "talk now"), "abandon" or "continue"."""
+    flow = VisitFlow(store, content, "en")
+    flow.agree()
+    state = flow.set_name(None)
+    for value in taps:
+        state = flow.skip() if value is None else flow.answer(value)
+        if state.step is Step.SAFETY:
+            state = flow.continue_after_safety()
+    if then == "stop":
+        flow.talk_now()
+        flow.stop()
+    elif then == "abandon":
+        flow.abandon()
+    assert flow.code is not None
+    return flow.code
+
+
+def test_fhir_never_reached_is_left_out_and_part_way_is_stopped(
+    store: Store, out: Path, content: Content
+) -> None:
+    """Issue 16 item 7: a completed visit that stopped in the PHQ-9 kept an empty GAD-7 score;
+    that instrument was exported as an empty `completed` response, and the PHQ-9 left part-way
+    as `completed` too."""
+    phq9, gad7 = "http://loinc.org/q/44249-1", "http://loinc.org/q/69737-5"
+    stopped_in_phq9 = _visit_to(store, content, [1, 0, None], then="stop")
+    assert store.get_visit(stopped_in_phq9).status == "completed"
+    assert "gad7" in store.get_visit(stopped_in_phq9).scores  # the empty score is kept
+    stopped_in_gad7 = _visit_to(store, content, [0] * 9 + [2, 1], then="stop")
+    left_in_fit = _visit_to(store, content, [0] * 9 + [1] * 7 + [0], then="abandon")
+    path = export_day(store, DAY, "fhir", out, zone=ZONE, content=content)
+    bundle = Bundle.model_validate(json.loads(path.read_text("utf-8")))
+    assert bundle.entry is not None
+    statuses = {
+        (response.identifier.value, response.questionnaire): response.status
+        for response in (
+            QuestionnaireResponse.model_validate(entry.resource.model_dump())  # type: ignore[union-attr]
+            for entry in bundle.entry
+        )
+    }
+    assert statuses == {
+        (stopped_in_phq9, phq9): "stopped",
+        (stopped_in_gad7, phq9): "completed",  # every item shown; no difficulty (all 0)
+        (stopped_in_gad7, gad7): "stopped",
+        (left_in_fit, phq9): "completed",
+        (left_in_fit, gad7): "completed",  # finished, though the visit was then abandoned
+    }
+    responses = _responses(path)
+    assert "item" not in responses[(stopped_in_phq9, phq9)] or all(
+        item["linkId"] != "44261-6" for item in responses[(stopped_in_phq9, phq9)]["item"]
+    )  # no total for a part-way instrument
+
+
 def test_fhir_without_content_has_no_item_text(
     store: Store, out: Path, day_of_visits: dict[str, str]
 ) -> None:
