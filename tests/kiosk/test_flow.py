@@ -833,3 +833,55 @@ def test_closed_store_raises_store_error_and_nothing_moves(store: Store, content
         flow.talk_now()
     assert flow.state() == before
     assert not flow.urgent
+
+
+# --- "talk now" on the Programs pages, before any check-in -------------------------------------
+
+
+def test_talk_now_before_any_visit_starts_an_urgent_visit(
+    store: Store, reader: Store, content: Content
+) -> None:
+    """Issue 16 item 10: the button on Programs must mark something staff will see, so it starts
+    a visit (no answers, no name) and makes it urgent before the safety screen shows."""
+    flow = VisitFlow(store, content, "es")
+    state = flow.talk_now()
+    assert state.step is Step.SAFETY and state.urgent
+    stored = visit(reader, flow)
+    assert stored.urgent and stored.status == "in_progress" and stored.language == "es"
+    assert stored.answers == {} and stored.name is None
+    # "Continue the check-in": the privacy screen of that same visit, then its questions.
+    state = flow.continue_after_safety()
+    assert state.step is Step.PRIVACY
+    code = flow.code
+    state = flow.agree()
+    assert state.step is Step.NAME and flow.code == code
+    state = flow.set_name(None)
+    assert state.question == QuestionRef("phq9", 1)
+    assert visit(reader, flow).urgent
+
+
+def test_talk_now_before_any_visit_then_stop_gives_results_with_staff_today(
+    store: Store, reader: Store, content: Content
+) -> None:
+    flow = VisitFlow(store, content, "en")
+    flow.talk_now()
+    state = flow.stop()
+    assert state.step is Step.RESULTS and state.results is not None
+    assert state.results.guidance == "staff_today" and state.results.urgent
+    stored = visit(reader, flow)
+    assert stored.status == "completed" and stored.urgent and stored.guidance == "staff_today"
+
+
+@pytest.mark.parametrize("leave", ["decline", "abandon"])
+def test_talk_now_before_any_visit_then_leaving_keeps_it_urgent(
+    store: Store, reader: Store, content: Content, leave: str
+) -> None:
+    flow = VisitFlow(store, content, "en")
+    flow.talk_now()
+    if leave == "decline":  # "Continue", then "Not now" on the privacy screen
+        flow.continue_after_safety()
+        assert flow.decline().step is Step.ENDED
+    else:  # walked away from the safety screen: the idle reset
+        flow.abandon()
+    stored = visit(reader, flow)
+    assert stored.urgent and stored.status == "abandoned"
