@@ -210,7 +210,7 @@ def test_print_spanish_urgent_visit(
     assert "Sus respuestas sugieren síntomas leves de ansiedad." in text
     assert "Clínica ¡Ánimo!" in text
     assert "Nombre: Núñez" in text
-    assert "¿Tiene personas con quienes puede contar para recibir apoyo?" in text
+    assert "¿Tiene personas con quienes puede contar cuando necesita apoyo?" in text
     assert "Más de la mitad de los días" in text
 
 

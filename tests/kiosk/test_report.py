@@ -324,7 +324,7 @@ def test_spanish_summary(content: Content, tmp_path: Path) -> None:
     assert pages(pdf) == 1
     assert "POR FAVOR, HABLE CON EL PERSONAL AHORA" in text
     assert "Clínica ¡Ánimo! Niños" in text
-    assert "Resumen de la evaluación" in text
+    assert "Resumen de la prueba de detección" in text
     assert "27 de noviembre de 2026, 14:05" in text
     assert "Nombre: Núñez" in text
     assert "Código" in text and "K7Q-4M2" in text
@@ -332,11 +332,11 @@ def test_spanish_summary(content: Content, tmp_path: Path) -> None:
     # Item 9 above 0: the item 9 sentence stands in for the band's (issue 16 item 2).
     assert "Usted nos dijo que ha tenido pensamientos de muerte o de hacerse daño." in text
     assert "Sus respuestas sugieren síntomas de depresión moderadamente graves." not in text
-    assert "Sin puntaje: se omitió 1 pregunta" in text
+    assert "Sin puntaje: 1 pregunta sin contestar" in text
     assert "Más de la mitad de los días" in text
-    assert "¿Tiene personas con quienes puede contar para recibir apoyo?" in text
+    assert "¿Tiene personas con quienes puede contar cuando necesita apoyo?" in text
     assert "Sí, pero necesito más apoyo" in text
-    assert "No respondida" in text  # "Skipped"
+    assert "Sin contestar" in text  # "Skipped"
     assert "Por favor, hable hoy con nuestro personal." in text
     assert "Línea 988 de Prevención del Suicidio y Crisis" in text
     assert "Esto es una prueba de detección, no un diagnóstico." in text
@@ -397,7 +397,7 @@ def test_summary_of_a_stopped_visit_says_not_asked(
     assert text.count(NOT_ASKED[language]) == 2
     for gone in ("no questions answered", "no respondió ninguna pregunta", "questions skipped"):
         assert gone not in text
-    assert "se omitieron" not in text
+    assert "pregunta sin contestar" not in text and "preguntas sin contestar" not in text
 
 
 @pytest.mark.parametrize("language", ["en", "es"])

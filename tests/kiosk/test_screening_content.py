@@ -168,7 +168,7 @@ def test_helpers() -> None:
     results = screening("en").results
     assert results.not_scored(1) == "Not scored: 1 question skipped"
     assert results.not_scored(3) == "Not scored: 3 questions skipped"
-    assert screening("es").results.not_scored(2) == "Sin puntaje: se omitieron 2 preguntas"
+    assert screening("es").results.not_scored(2) == "Sin puntaje: 2 preguntas sin contestar"
     assert results.band_text("phq9", "moderately severe").startswith("Your answers suggest")
     assert screening("en").instruments.instrument("phq9").item(9).startswith("Thoughts that you")
     with pytest.raises(KeyError):
