@@ -423,9 +423,7 @@ def test_fhir_answers_and_totals(
     ]
 
 
-def _visit_to(
-    store: Store, content: Content, taps: list[int | None], *, then: str
-) -> str:
+def _visit_to(store: Store, content: Content, taps: list[int | None], *, then: str) -> str:
     """A visit through the flow: these taps in asking order (None = skip), then `then`:
     "stop" ("Stop here" from the safety screen after "talk now"), "abandon" or "continue"."""
     flow = VisitFlow(store, content, "en")

@@ -272,7 +272,9 @@ BROKEN = [
         id="unknown-result",
     ),
     pytest.param(
-        iop('{ score = "phq9" }'), "rules[2].when: 'score' also needs at_least or could_reach", id="no-at-least"
+        iop('{ score = "phq9" }'),
+        "rules[2].when: 'score' also needs at_least or could_reach",
+        id="no-at-least",
     ),
     pytest.param(
         iop('{ score = "phq9", at_least = 15, answer = "hospital", is = "yes" }'),

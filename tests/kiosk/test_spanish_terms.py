@@ -94,9 +94,7 @@ def test_the_chosen_term_is_the_one_used(content: Content, idea: str) -> None:
     term, (part, *keys) = CHOSEN[idea]
     lc = content["es"]
     text = (
-        lc.strings(".".join(keys))
-        if part == "ui"
-        else str(getattr(lc.screening.results, keys[0]))
+        lc.strings(".".join(keys)) if part == "ui" else str(getattr(lc.screening.results, keys[0]))
     )
     assert term in text, (idea, text)
 

@@ -443,10 +443,10 @@ class Navigator(QWidget):
             self._show_state(state)
 
     def talk_now(self) -> None:
-        """"I need to talk to someone now" on the Programs pages: no visit exists yet, so one is
-        started and made urgent (kiosk.flow: VisitFlow.talk_now), then the safety screen shows,
-        exactly as from a question. With no database the out-of-order screen (crisis lines on
-        it) is all there is."""
+        """The button "I need to talk to someone now" on the Programs pages: no visit exists
+        yet, so one is started and made urgent (kiosk.flow: VisitFlow.talk_now), then the safety
+        screen shows, exactly as from a question. With no database the out-of-order screen
+        (crisis lines on it) is all there is."""
         if self.store is None:
             self.show_screen(ScreenId.OUT_OF_ORDER)
             return
