@@ -423,6 +423,16 @@ def test_fhir_answers_and_totals(
     ]
 
 
+def test_clinician_guidance_is_exported(store: Store, out: Path, content: Content) -> None:
+    """Issue 16 item 1: a skipped PHQ-9 could still have reached 15; the log says `clinician`."""
+    code = run_visit(store, content, {"phq9": dict.fromkeys(range(1, 10), SKIP), "fit": {2: 1}})
+    _, rows = read_csv(export_day(store, DAY, "csv", out, zone=ZONE))
+    (row,) = [row for row in rows if row["code"] == code]
+    assert (row["phq9_total"], row["phq9_band"], row["guidance"]) == ("", "", "clinician")
+    records = json.loads(export_day(store, DAY, "json", out, zone=ZONE).read_text("utf-8"))
+    assert [r["guidance"] for r in records if r["code"] == code] == ["clinician"]
+
+
 def _visit_to(store: Store, content: Content, taps: list[int | None], *, then: str) -> str:
     """A visit through the flow: these taps in asking order (None = skip), then `then`:
     "stop" ("Stop here" from the safety screen after "talk now"), "abandon" or "continue"."""

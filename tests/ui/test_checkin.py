@@ -518,3 +518,24 @@ def test_corrupt_database_opens_out_of_order_and_leaves_the_file_alone(
     assert content["es"].strings("unavailable.out_of_order_title") in shown_texts(nav.out_of_order)
     assert db.read_bytes() == garbage
     assert sorted(p.name for p in data_dir.iterdir()) == [DB_FILENAME]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_skipped_phq9_that_could_reach_15_shows_clinician_alone(
+    make_window: MakeWindow, config: Config, content: Content, data_dir: Path, language: str
+) -> None:
+    """Issue 16 item 1 on screen: the PHQ-9 skipped could still have been 15 or more, so neither
+    program is suggested; the clinician sentence is shown once, not twice."""
+    nav = make_window(config).navigator
+    start(nav, language)
+    code = code_of(nav)
+    plan: Plan = {**ALL_ZERO, **{("phq9", item): None for item in range(1, 10)}}
+    plan[("fit", 2)] = 1  # not out of a hospital lately
+    walk(nav, plan)
+    assert nav.current is ScreenId.RESULTS
+    words = content[language].screening.results
+    results = shown_texts(nav.results)
+    assert results.count(words.guidance.clinician) == 1
+    assert words.guidance.outpatient not in results
+    assert words.guidance.ask_iop not in results
+    assert stored(data_dir, code).guidance == "clinician"
