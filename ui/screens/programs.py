@@ -22,6 +22,8 @@ class HelpStrip(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("ScreenBody")
+        # A QWidget subclass paints no style-sheet background unless told (high contrast).
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 8, 24, 0)
         box = card()
