@@ -205,7 +205,9 @@ def test_print_spanish_urgent_visit(
     assert text.startswith("POR FAVOR, HABLE CON EL PERSONAL AHORA")
     assert code in text
     assert "Total: 17 de 27" in text
-    assert "Sus respuestas sugieren síntomas de depresión moderadamente graves." in text
+    # Item 9 above 0: the item 9 sentence stands in for the band's (issue 16 item 2).
+    assert "Usted nos dijo que ha tenido pensamientos de muerte o de hacerse daño." in text
+    assert "moderadamente graves" not in text
     assert "Total: 9 de 21" in text
     assert "Sus respuestas sugieren síntomas leves de ansiedad." in text
     assert "Clínica ¡Ánimo!" in text
