@@ -36,6 +36,7 @@ screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m ui.preview --all --out docs/screenshots
 	QT_QPA_PLATFORM=offscreen $(PY) -m ui.preview --all --large --contrast --sizes 1280x800 \
 		--out docs/screenshots
+	PYTHONPATH=. $(PY) scripts/summary_screenshots.py --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

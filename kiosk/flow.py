@@ -116,6 +116,9 @@ class VisitFlow:
         self._current: QuestionRef | None = None
         # Where "Continue the check-in" returns to after the safety screen.
         self._resume: QuestionRef | None = None
+        # "Talk now" tapped before the privacy screen (on Programs): "Continue the check-in"
+        # goes on to the privacy screen of the visit it started.
+        self._resume_privacy = False
         self._results: Results | None = None
 
     # -- what the UI asks -------------------------------------------------------------------
@@ -191,15 +194,20 @@ class VisitFlow:
         return self.state()
 
     def agree(self) -> FlowState:
-        """Consent given: the visit exists in the store from here on."""
+        """Consent given: the visit exists in the store from here on (or already did, if
+        "talk now" on Programs started it)."""
         self._require(Step.PRIVACY)
-        visit = self._store.create_visit(self._language)
-        self._code = visit.code
+        if self._code is None:
+            visit = self._store.create_visit(self._language)
+            self._code = visit.code
         self._step = Step.NAME
         return self.state()
 
     def decline(self) -> FlowState:
         self._require(Step.PRIVACY)
+        if self._code is not None:
+            # The urgent visit "talk now" started stays, abandoned: reception sees it first.
+            self._store.abandon_visit(self._code)
         self._step = Step.ENDED
         return self.state()
 
@@ -234,7 +242,16 @@ class VisitFlow:
         return self.state()
 
     def talk_now(self) -> FlowState:
-        """'I need to talk to someone now': urgent at once, then the safety screen."""
+        """'I need to talk to someone now': urgent at once, then the safety screen.
+
+        Before any visit exists (the button on the Programs pages), it starts one, with no
+        answers and no name, so that the urgent mark is durable and reaches staff like any
+        other: a visitor who walks away leaves an abandoned urgent visit, listed first."""
+        if self._code is None:
+            self._require(Step.PRIVACY)
+            self._code = self._store.create_visit(self._language).code
+        if self._step is Step.PRIVACY:
+            self._resume_privacy = True
         code = self._visit_code()
         self._mark_urgent(code, TALK_NOW, "acute")
         if self._step is Step.QUESTION:
@@ -244,6 +261,10 @@ class VisitFlow:
 
     def continue_after_safety(self) -> FlowState:
         self._require(Step.SAFETY)
+        if self._resume_privacy:
+            self._resume_privacy = False
+            self._step = Step.PRIVACY
+            return self.state()
         if self._resume is None:
             return self._finish()
         self._step = Step.QUESTION
@@ -256,6 +277,7 @@ class VisitFlow:
         state = self._finish()
         # Only once the results are saved: if saving fails, "Continue" still knows its question.
         self._resume = None
+        self._resume_privacy = False
         return state
 
     def abandon(self) -> None:

@@ -4,14 +4,20 @@ resources/content/guidance.toml lists rules, tried top to bottom; the first whos
 gives the result. A condition is exactly one of:
 
     { flag = "urgent" }                       the visit is urgent
-    { score = "<id>", at_least = 15 }         a complete total of at least 15 (an instrument id)
+    { score = "<id>", at_least = 15 }         the answered items add up to at least 15
+    { score = "<id>", could_reach = 15 }      an incomplete instrument whose answered items plus
+                                              the highest value of every unanswered item reach 15
     { answer = "hospital", is = "yes" }       a fit question answered with that option
     { any = [ ... ] }  { all = [ ... ] }  { not = { ... } }
     { always = true }                         matches every visit
 
-An incomplete score or a skipped fit question never matches (so `not` of one does). Nothing is
-ever evaluated as code. Clinics may edit the rules, but not the safety rule: the first rule must
-send urgent visits to staff, and the last must be `always` so every visit gets an answer.
+A partial sum is a lower bound (CLINICAL.md): eight "Nearly every day" and one skip already add
+up to 24, so `at_least` counts the answered items whether or not the instrument is complete.
+`could_reach` is the other side: the kiosk cannot tell whether an incomplete instrument would
+have crossed the line, so the shipped rules suggest neither program (`clinician`). A skipped fit
+question never matches (so `not` of one does). Nothing is ever evaluated as code. Clinics may
+edit the rules, but not the safety rule: the first rule must send urgent visits to staff, and the
+last must be `always` so every visit gets an answer.
 """
 
 from __future__ import annotations
@@ -40,14 +46,18 @@ _TOML_KEY: Final[Mapping[str, str]] = {"is_": "is", "any_": "any", "all_": "all"
 # Each kind of condition and the keys it needs, in the order they are explained in messages.
 _KINDS: Final[Mapping[str, frozenset[str]]] = {
     "flag": frozenset({"flag"}),
-    "score": frozenset({"score", "at_least"}),
+    "score": frozenset({"score", "at_least", "could_reach"}),
     "answer": frozenset({"answer", "is_"}),
     "any": frozenset({"any_"}),
     "all": frozenset({"all_"}),
     "not": frozenset({"not_"}),
     "always": frozenset({"always"}),
 }
-_VOCABULARY: Final = "flag, score + at_least, answer + is, any, all, not, always"
+_VOCABULARY: Final = (
+    "flag, score + at_least, score + could_reach, answer + is, any, all, not, always"
+)
+# A score condition names its instrument and exactly one of these thresholds.
+_THRESHOLDS: Final = frozenset({"at_least", "could_reach"})
 
 
 def _toml_keys(fields: frozenset[str] | set[str]) -> str:
@@ -58,6 +68,7 @@ class Condition(Frozen, frozen=True):
     flag: Literal["urgent"] | None = None
     score: InstrumentId | None = None
     at_least: Annotated[int, Meta(ge=0)] | None = None
+    could_reach: Annotated[int, Meta(ge=0)] | None = None
     answer: Identifier | None = None
     is_: Identifier | None = field(default=None, name="is")
     any_: Annotated[tuple[Condition, ...], Meta(min_length=1)] | None = field(
@@ -84,17 +95,29 @@ class Condition(Frozen, frozen=True):
             found = f"found {_toml_keys(given)}" if given else "found none"
             raise ValueError(f"a condition needs exactly one of: {_VOCABULARY}; {found}")
         (kind,) = kinds
-        missing = _KINDS[kind] - given
-        if missing:
-            raise ValueError(f"'{kind}' also needs {_toml_keys(missing)}")
+        if kind == "score":
+            thresholds = _THRESHOLDS & given
+            if "score" not in given:
+                raise ValueError("'score' also needs score")
+            if not thresholds:
+                raise ValueError("'score' also needs at_least or could_reach")
+            if len(thresholds) > 1:
+                raise ValueError("'score' takes one of at_least, could_reach, not both")
+        else:
+            missing = _KINDS[kind] - given
+            if missing:
+                raise ValueError(f"'{kind}' also needs {_toml_keys(missing)}")
         if self.score is not None and self.score not in INSTRUMENTS:
             known = ", ".join(repr(instrument_id) for instrument_id in INSTRUMENTS)
             raise FieldError("score", f"{self.score!r} is not one of {known}")
-        if self.score is not None and self.at_least is not None:
+        for name in ("at_least", "could_reach"):
+            threshold = getattr(self, name)
+            if self.score is None or threshold is None:
+                continue
             highest = INSTRUMENTS[self.score].max_total
-            if self.at_least > highest:
+            if threshold > highest:
                 raise ValueError(
-                    f"at_least = {self.at_least} can never match: the highest {self.score} "
+                    f"{name} = {threshold} can never match: the highest {self.score} "
                     f"total is {highest}"
                 )
 
@@ -204,20 +227,40 @@ def _answered(facts: _Facts, question_id: str) -> str | None:
     return options[index].id
 
 
+def _complete(result: ScoreResult | StoredScore) -> bool:
+    return result.complete and result.total is not None
+
+
+def _bounds(instrument: str, result: ScoreResult | StoredScore) -> tuple[int, int]:
+    """The lowest and highest total this visitor could have had on `instrument`.
+
+    Complete: the total, both ways. Incomplete: the answered items' sum (a lower bound, never
+    a score), and that sum plus the highest value of every unanswered item. A stored score
+    keeps no partial sum, so its bounds are the widest: 0 and the instrument's maximum.
+    """
+    if _complete(result):
+        assert result.total is not None
+        return result.total, result.total
+    spec = INSTRUMENTS[instrument]
+    if isinstance(result, ScoreResult):
+        return result.partial, result.partial + spec.max_value * result.skipped
+    return 0, spec.max_total
+
+
 def _matches(condition: Condition, facts: _Facts) -> bool:
     match condition.kind:
         case "flag":
             return facts.urgent
         case "score":
-            assert condition.score is not None and condition.at_least is not None
+            assert condition.score is not None
             result = facts.scores.get(condition.score)
-            # A partial total is not a low (or high) score: incomplete never matches.
-            return (
-                result is not None
-                and result.complete
-                and result.total is not None
-                and result.total >= condition.at_least
-            )
+            if result is None:
+                return False  # not asked at this clinic
+            lowest, highest = _bounds(condition.score, result)
+            if condition.at_least is not None:
+                return lowest >= condition.at_least
+            assert condition.could_reach is not None
+            return not _complete(result) and highest >= condition.could_reach
         case "answer":
             assert condition.answer is not None
             return _answered(facts, condition.answer) == condition.is_

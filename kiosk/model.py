@@ -29,7 +29,7 @@ def sections() -> tuple[SectionId, ...]:
 
 
 VisitStatus = Literal["in_progress", "completed", "abandoned"]
-Guidance = Literal["staff_today", "ask_iop", "outpatient"]
+Guidance = Literal["staff_today", "ask_iop", "clinician", "outpatient"]
 # What staff did about an urgent visit (UX.md), chosen when they acknowledge it.
 Outcome = Literal["spoke", "clinician", "left", "other"]
 PrintState = Literal["pending", "submitted", "completed", "failed", "saved"]

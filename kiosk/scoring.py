@@ -51,7 +51,12 @@ MAX_TOTAL: Final[Mapping[str, int]] = _PerInstrument("max_total")
 
 
 class ScoreResult(Struct, frozen=True):
-    """One instrument's score. `total` and `band` are None unless every scored item was answered."""
+    """One instrument's score. `total` and `band` are None unless every scored item was answered.
+
+    `partial` is the sum of the answered scored items (the total when complete): a lower bound
+    of the total the visitor would have had, which the guidance rules may use (CLINICAL.md,
+    "Which program fits"); it is never shown or printed as a score.
+    """
 
     total: int | None
     band: str | None
@@ -59,6 +64,7 @@ class ScoreResult(Struct, frozen=True):
     urgent: bool
     skipped: int
     answered: int
+    partial: int = 0
 
     def to_stored(self, instrument: str) -> StoredScore:
         return StoredScore(
@@ -122,6 +128,7 @@ def score(instrument_id: str, answers: Mapping[int, int | None]) -> ScoreResult:
         urgent=urgent,
         skipped=skipped,
         answered=len(given),
+        partial=sum(given),
     )
 
 

@@ -100,10 +100,9 @@ def drive(window: MainWindow, screen: str) -> None:
     for value in (1, 2, 1, 1, 0, 1, 0, 1, 1):
         nav.question.option_buttons[value].click()
     nav.safety.continue_button.click()
-    nav.question.option_buttons[1].click()  # difficulty
-    for value in (2, 2, 1, 1, 0, 1, 1):
+    nav.question.option_buttons[1].click()  # the PHQ-9's difficulty question
+    for value in (2, 2, 1, 1, 0, 1, 1):  # the GAD-7 (it has no difficulty question)
         nav.question.option_buttons[value].click()
-    nav.question.option_buttons[1].click()
     for value in (2, 1, 0, 2, 1):
         nav.question.option_buttons[value].click()
     if screen in ("printing_progress", "printing", "printing_failed"):

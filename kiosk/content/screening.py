@@ -77,6 +77,9 @@ class InstrumentContent(Frozen, frozen=True):
     # Only for an instrument whose spec has a difficulty item (the PHQ-9's tenth question).
     difficulty: Text | None = None
     difficulty_options: Annotated[tuple[Label, ...], msgspec.Meta(max_length=20)] = ()
+    # The official form this wording was copied from ("PHQ-9 Spanish for the USA, …"), so a
+    # clinic can check it against the original (CLINICAL.md: every translation names it).
+    source: Text | None = None
 
     def item(self, number: int) -> str:
         """Item text by its 1-based number."""
@@ -213,8 +216,13 @@ class SafetyContent(Frozen, frozen=True):
 
 
 class GuidanceTexts(Frozen, frozen=True):
+    """One sentence per guidance result (kiosk.model.Guidance); the rules choose which."""
+
     staff_today: Text
     ask_iop: Text
+    # An incomplete instrument that could still have reached a threshold: neither program is
+    # suggested, the clinician decides (shown alone, not followed by `clinician_decides` again).
+    clinician: Text
     outpatient: Text
 
 
@@ -258,6 +266,22 @@ def _check_bands(bands: Mapping[str, object]) -> None:
         _check_band_keys(instrument_id, bands[instrument_id])
 
 
+def _check_safety_results(texts: Mapping[str, str]) -> None:
+    """A sentence for each instrument whose spec puts it in place of the band after a safety
+    answer (InstrumentSpec.safety_replaces_band), and for no other key."""
+    registered = instruments.ids()
+    for key in texts:
+        if key not in registered:
+            raise FieldError(f"safety_result.{key}", "unknown instrument (check the spelling)")
+        if not instruments.get(key).safety_replaces_band:
+            raise FieldError(
+                f"safety_result.{key}", f"{key} has no safety answer that replaces its band"
+            )
+    for instrument_id in registered:
+        if instruments.get(instrument_id).safety_replaces_band and instrument_id not in texts:
+            raise FieldError(f"safety_result.{instrument_id}", "missing (required)")
+
+
 def _placeholders(field: str, text: str) -> frozenset[str]:
     try:
         return placeholders(text)
@@ -282,9 +306,12 @@ class ResultsContent(Frozen, frozen=True):
     not_scored_many: Text
     # Questions never shown are "not asked", not skipped: the visitor is not blamed for them.
     not_scored_ended: Text
+    # instrument id -> the line shown instead of its band sentence after a safety answer.
+    safety_result: dict[str, Text] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check_bands(self.bands)
+        _check_safety_results(self.safety_result)
         if not _placeholders("not_scored_one", self.not_scored_one) <= {"n"}:
             raise FieldError("not_scored_one", "the only placeholder allowed is {n}")
         if _placeholders("not_scored_many", self.not_scored_many) != {"n"}:

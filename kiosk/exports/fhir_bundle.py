@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import tzinfo
 from typing import Any, Final
 
@@ -109,10 +109,12 @@ def _questionnaire_response(
 ) -> dict[str, Any] | None:
     answers = visit.answers.get(instrument, {})
     score = visit.scores.get(instrument)
-    if not answers and score is None:
-        return None  # the visitor never reached this instrument
-    made = shared if shared is not None else _Items(content)
     spec = instruments.get(instrument)
+    if not any(item in answers for item in range(1, spec.items + 1)):
+        # Never reached (no question of it shown): not exported at all, even though a visit that
+        # ended early keeps an empty score for it (CLINICAL.md, "Missing answers").
+        return None
+    made = shared if shared is not None else _Items(content)
     items: list[dict[str, Any]] = []
     for number in range(1, spec.asked_items + 1):
         value = answers.get(number)
@@ -134,14 +136,29 @@ def _questionnaire_response(
         "language": visit.language,
         "identifier": {"system": VISIT_CODE_SYSTEM, "value": visit.code},
         "questionnaire": questionnaire_url(instrument),
-        # A completed visit was submitted by the visitor (skips are answers they chose to give);
-        # an abandoned one was left part-way: R4's "stopped".
-        "status": "completed" if visit.status == "completed" else "stopped",
+        "status": _status(visit, spec, answers),
         "authored": local_time(authored, zone),
     }
     if items:  # FHIR allows no empty arrays
         resource["item"] = items
     return resource
+
+
+def _status(visit: Visit, spec: InstrumentSpec, answers: Mapping[int, int | None]) -> str:
+    """R4 QuestionnaireResponse.status of one instrument of one visit.
+
+    `completed` once every question of it the visitor was to see was shown (a skip is an answer
+    they chose to give); left part-way, `stopped` (they stopped, or walked away), or
+    `in-progress` while the visit is still going on at the kiosk.
+    """
+    expected = set(range(1, spec.items + 1))
+    if spec.difficulty_item is not None and any(
+        (answers.get(item) or 0) > spec.difficulty_when_above for item in expected
+    ):
+        expected.add(spec.difficulty_item)  # asked after an answer above 0 (CLINICAL.md)
+    if expected <= answers.keys():
+        return "completed"
+    return "in-progress" if visit.status == "in_progress" else "stopped"
 
 
 def fhir_bundle(

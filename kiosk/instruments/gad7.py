@@ -1,8 +1,12 @@
-"""GAD-7 (CLINICAL.md): seven items scored 0–3, the same options and licence as the PHQ-9."""
+"""GAD-7 (CLINICAL.md): seven items scored 0–3, the same options and licence as the PHQ-9.
+
+As on the current "GAD-7 English for the USA" form and in LOINC's panel 69737-5: no difficulty
+question (the PHQ-9 has its own; the GAD-7 form and its panel have none).
+"""
 
 from __future__ import annotations
 
-from kiosk.instruments.phq9 import DIFFICULTY_ANSWERS, DIFFICULTY_CODE, FREQUENCY_ANSWERS, LOINC
+from kiosk.instruments.phq9 import FREQUENCY_ANSWERS, LOINC
 from kiosk.instruments.spec import Band, Codes, InstrumentSpec
 
 SPEC = InstrumentSpec(
@@ -10,9 +14,6 @@ SPEC = InstrumentSpec(
     name="GAD-7",
     items=7,
     answer_values=(0, 1, 2, 3),
-    # The shipped content asks the PHQ's difficulty question after the GAD-7 too (item 8).
-    difficulty_item=8,
-    difficulty_values=(0, 1, 2, 3),
     bands=(
         Band(4, "minimal"),
         Band(9, "mild"),
@@ -31,10 +32,8 @@ SPEC = InstrumentSpec(
             "69735-9",
             "69689-8",
             "69736-7",
-            DIFFICULTY_CODE,
         ),
         answers=FREQUENCY_ANSWERS,
-        difficulty_answers=DIFFICULTY_ANSWERS,
     ),
     source="phq_screeners",
     leading_columns=True,

@@ -18,7 +18,7 @@ DIFFICULTY_ANSWERS = (
     Coding("LA6575-0", "Very difficult"),
     Coding("LA6574-3", "Extremely difficult"),
 )
-DIFFICULTY_CODE = "69722-7"  # "how difficult have these problems made it …", shared with GAD-7
+DIFFICULTY_CODE = "69722-7"  # "how difficult have these problems made it …"
 
 SPEC = InstrumentSpec(
     id="phq9",
@@ -36,6 +36,7 @@ SPEC = InstrumentSpec(
     ),
     # Any answer above "Not at all" to "thoughts that you would be better off dead …".
     safety=(SafetyRule(item=9, above=0, level="non_acute", reason="phq9_item9"),),
+    safety_replaces_band=True,
     codes=Codes(
         system=LOINC,
         panel="44249-1",

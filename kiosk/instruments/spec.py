@@ -69,6 +69,10 @@ class InstrumentSpec(Struct, frozen=True):
     source: str = ""
     # The difficulty question is asked only when a scored item is above this (CLINICAL.md).
     difficulty_when_above: int = 0
+    # When a safety rule fired, the visitor's line for this instrument is the content's safety
+    # sentence (results.toml `safety_result`), never its band sentence: PHQ-9 item 9 above 0
+    # with a low total must not read "few or no symptoms" under the urgent banner (CLINICAL.md).
+    safety_replaces_band: bool = False
     # The daily log's first twelve columns are a contract (phq9_total … gad7_band between
     # `urgent` and `guidance`); an instrument added later has its columns after `printed`.
     leading_columns: bool = False

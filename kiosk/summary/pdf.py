@@ -418,7 +418,8 @@ def _guidance_and_crisis(ctx: _Ctx, phone: str) -> Table:
     left: list[Paragraph] = [_paragraph(ctx.text("report.guidance_heading"), st.section)]
     if guidance is not None:
         left.append(_paragraph(getattr(results.guidance, guidance), st.body_bold))
-    left.append(_paragraph(results.clinician_decides, st.body))
+    if guidance != "clinician":  # that guidance is this very sentence, alone
+        left.append(_paragraph(results.clinician_decides, st.body))
     left.append(Spacer(1, 3))
     left.append(_paragraph(results.not_a_diagnosis, st.body_bold))
 

@@ -28,6 +28,8 @@ class _Score(Protocol):
     def complete(self) -> bool: ...
     @property
     def skipped(self) -> int: ...
+    @property
+    def urgent(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -59,14 +61,29 @@ def result_words(
     "skipped": the visitor did not pass it over, the check-in ended first (CLINICAL.md)."""
     spec = instruments.get(instrument_id)
     words = lc.screening.results
+    # CLINICAL.md: after a safety answer (PHQ-9 item 9 above 0) the line is the safety sentence,
+    # whatever the band: a low total must not read "few or no symptoms" under the urgent banner.
+    # The band is kept for staff (staff_result_line, the exports).
+    safety = (
+        words.safety_result.get(spec.id)
+        if result is not None and result.urgent and spec.safety_replaces_band
+        else None
+    )
     shown = sum(1 for item in range(1, spec.items + 1) if item in answers)
     if result is None or shown < spec.items:
-        return ResultWords(words.not_scored_ended, None)
+        return _with_safety(safety, ResultWords(words.not_scored_ended, None))
     if not result.complete or result.total is None or result.band is None:
         skipped = sum(1 for item in range(1, spec.items + 1) if answers[item] is None)
-        return ResultWords(words.not_scored(skipped), None)
+        return _with_safety(safety, ResultWords(words.not_scored(skipped), None))
     total = lc.strings("results.score_line", total=result.total, max=spec.max_total)
-    return ResultWords(words.band_text(spec.id, result.band), total)
+    return ResultWords(safety or words.band_text(spec.id, result.band), total)
+
+
+def _with_safety(safety: str | None, not_scored: ResultWords) -> ResultWords:
+    """An unscored instrument after a safety answer: the safety sentence, then why no total."""
+    if safety is None:
+        return not_scored
+    return ResultWords(f"{safety} {not_scored.sentence}", None)
 
 
 def staff_result_line(instrument_id: InstrumentId, result: _Score | None) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.content import Content
 from kiosk.scoring import score
-from kiosk.summary.wording import result_words
+from kiosk.summary.wording import result_words, staff_result_line
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "resources" / "content"
@@ -90,6 +90,53 @@ def test_questions_seen_and_skipped_are_still_skipped(content: Content, language
     assert words.sentence == results.not_scored(9)
     if language == "en":
         assert words.sentence == "Not scored: 9 questions skipped"
+
+
+# --- item 2: no reassurance under the urgent banner -----------------------------------------
+
+ITEM9_SENTENCE = {
+    "en": "You told us about thoughts of death or of hurting yourself. "
+    "Please talk with our staff today.",
+    "es": "Usted nos dijo que ha tenido pensamientos de muerte o de hacerse daño. "
+    "Por favor, hable hoy con nuestro personal.",
+}
+# Item 9 "Several days", everything else low: a total of 2 ("minimal") or 6 ("mild").
+ITEM9_LOW = {
+    "minimal": {1: 1, 2: 0, 3: 0, 4: 0, 5: 0, 6: 0, 7: 0, 8: 0, 9: 1},
+    "mild": {1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 0, 7: 0, 8: 0, 9: 1},
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("band", ["minimal", "mild"])
+def test_item_9_positive_never_reads_few_or_mild(
+    content: Content, language: str, band: str
+) -> None:
+    lc = content[language]
+    answers = ITEM9_LOW[band]
+    result = score("phq9", answers)
+    assert result.urgent and result.band == band
+    words = result_words("phq9", result, lc, answers)
+    assert words.sentence == ITEM9_SENTENCE[language]
+    assert words.total == lc.strings("results.score_line", total=result.total, max=27)
+    assert lc.screening.results.band_text("phq9", band) not in words.line()
+    # The band is kept for staff.
+    assert staff_result_line("phq9", result) == f"PHQ-9: {result.total} ({band})"
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_item_9_positive_and_a_skip_says_both(content: Content, language: str) -> None:
+    lc = content[language]
+    answers = ITEM9_LOW["minimal"] | {3: None}
+    words = result_words("phq9", score("phq9", answers), lc, answers)
+    assert words.total is None
+    assert words.sentence == f"{ITEM9_SENTENCE[language]} {lc.screening.results.not_scored(1)}"
+
+
+def test_item_9_zero_keeps_the_band_sentence(content: Content) -> None:
+    answers = ITEM9_LOW["minimal"] | {9: 0, 2: 1}
+    words = result_words("phq9", score("phq9", answers), content["en"], answers)
+    assert words.sentence == "Your answers suggest few or no symptoms of depression."
 
 
 # --- item 9: 988 in Spanish --------------------------------------------------------------------

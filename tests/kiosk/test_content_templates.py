@@ -97,7 +97,14 @@ BROKEN_TEMPLATES = [
         "not_scored_many",
         "{n:s}",
     ),
-    ("es", "results.toml", "omitieron {n}", "omitieron {n!r}", "not_scored_many", "{n!r}"),
+    (
+        "es",
+        "results.toml",
+        "puntaje: {n} preguntas",
+        "puntaje: {n!r} preguntas",
+        "not_scored_many",
+        "{n!r}",
+    ),
 ]
 
 

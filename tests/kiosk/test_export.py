@@ -49,7 +49,7 @@ CONTRACT = [
 ]
 ANSWER_HEADER = (
     [f"phq9_{i}" for i in range(1, 11)]
-    + [f"gad7_{i}" for i in range(1, 9)]
+    + [f"gad7_{i}" for i in range(1, 8)]  # no difficulty question on the GAD-7
     + [f"fit_{i}" for i in range(1, 6)]
 )
 SKIP = object()
@@ -100,7 +100,7 @@ def day_of_visits(store: Store, content: Content) -> dict[str, str]:
         "urgent": run_visit(
             store,
             content,
-            {"phq9": {1: 3, 2: 3, 3: 2, 9: 1, 10: 2}, "gad7": {1: 1, 8: 3}, "fit": {2: 0}},
+            {"phq9": {1: 3, 2: 3, 3: 2, 9: 1, 10: 2}, "gad7": {1: 1}, "fit": {2: 0}},
             language="es",
         ),
         "incomplete": run_visit(store, content, {"phq9": {4: SKIP}, "gad7": {2: 2}}),
@@ -190,12 +190,12 @@ def test_with_answers_one_column_per_item(
     calm = by_code[day_of_visits["calm"]]
     assert [calm[f"phq9_{i}"] for i in range(1, 10)] == ["0"] * 9
     assert calm["phq9_10"] == ""  # not asked: every scored item was 0
-    assert calm["gad7_8"] == ""
+    assert "gad7_8" not in calm  # the GAD-7 has no difficulty question
     assert [calm[f"fit_{i}"] for i in range(1, 6)] == ["0", "1", "0", "0", "0"]
 
     urgent = by_code[day_of_visits["urgent"]]
     assert (urgent["phq9_1"], urgent["phq9_9"], urgent["phq9_10"]) == ("3", "1", "2")
-    assert (urgent["gad7_1"], urgent["gad7_8"]) == ("1", "3")
+    assert (urgent["gad7_1"], urgent["gad7_7"]) == ("1", "0")
 
     incomplete = by_code[day_of_visits["incomplete"]]
     assert incomplete["phq9_4"] == ""  # skipped
@@ -406,7 +406,7 @@ def test_fhir_answers_and_totals(
     urgent_gad7 = responses[(day_of_visits["urgent"], gad7)]
     gad_items = {item["linkId"]: item for item in urgent_gad7["item"]}
     assert gad_items["69725-0"]["answer"][0]["valueCoding"]["code"] == "LA6569-3"
-    assert gad_items["69722-7"]["answer"][0]["valueCoding"]["code"] == "LA6574-3"
+    assert "69722-7" not in gad_items  # the GAD-7 has no difficulty question
     assert gad_items["70274-6"]["answer"] == [{"valueInteger": 1}]
 
     incomplete = responses[(day_of_visits["incomplete"], phq9)]
@@ -421,6 +421,70 @@ def test_fhir_answers_and_totals(
         "44255-8",
         "44259-0",
     ]
+
+
+def test_clinician_guidance_is_exported(store: Store, out: Path, content: Content) -> None:
+    """Issue 16 item 1: a skipped PHQ-9 could still have reached 15; the log says `clinician`."""
+    code = run_visit(store, content, {"phq9": dict.fromkeys(range(1, 10), SKIP), "fit": {2: 1}})
+    _, rows = read_csv(export_day(store, DAY, "csv", out, zone=ZONE))
+    (row,) = [row for row in rows if row["code"] == code]
+    assert (row["phq9_total"], row["phq9_band"], row["guidance"]) == ("", "", "clinician")
+    records = json.loads(export_day(store, DAY, "json", out, zone=ZONE).read_text("utf-8"))
+    assert [r["guidance"] for r in records if r["code"] == code] == ["clinician"]
+
+
+def _visit_to(store: Store, content: Content, taps: list[int | None], *, then: str) -> str:
+    """A visit through the flow: these taps in asking order (None = skip), then `then`:
+    "stop" ("Stop here" from the safety screen after "talk now"), "abandon" or "continue"."""
+    flow = VisitFlow(store, content, "en")
+    flow.agree()
+    state = flow.set_name(None)
+    for value in taps:
+        state = flow.skip() if value is None else flow.answer(value)
+        if state.step is Step.SAFETY:
+            state = flow.continue_after_safety()
+    if then == "stop":
+        flow.talk_now()
+        flow.stop()
+    elif then == "abandon":
+        flow.abandon()
+    assert flow.code is not None
+    return flow.code
+
+
+def test_fhir_never_reached_is_left_out_and_part_way_is_stopped(
+    store: Store, out: Path, content: Content
+) -> None:
+    """Issue 16 item 7: a completed visit that stopped in the PHQ-9 kept an empty GAD-7 score;
+    that instrument was exported as an empty `completed` response, and the PHQ-9 left part-way
+    as `completed` too."""
+    phq9, gad7 = "http://loinc.org/q/44249-1", "http://loinc.org/q/69737-5"
+    stopped_in_phq9 = _visit_to(store, content, [1, 0, None], then="stop")
+    assert store.get_visit(stopped_in_phq9).status == "completed"
+    assert "gad7" in store.get_visit(stopped_in_phq9).scores  # the empty score is kept
+    stopped_in_gad7 = _visit_to(store, content, [0] * 9 + [2, 1], then="stop")
+    left_in_fit = _visit_to(store, content, [0] * 9 + [1] * 7 + [0], then="abandon")
+    path = export_day(store, DAY, "fhir", out, zone=ZONE, content=content)
+    bundle = Bundle.model_validate(json.loads(path.read_text("utf-8")))
+    assert bundle.entry is not None
+    statuses = {
+        (response.identifier.value, response.questionnaire): response.status
+        for response in (
+            QuestionnaireResponse.model_validate(entry.resource.model_dump())  # type: ignore[union-attr]
+            for entry in bundle.entry
+        )
+    }
+    assert statuses == {
+        (stopped_in_phq9, phq9): "stopped",
+        (stopped_in_gad7, phq9): "completed",  # every item shown; no difficulty (all 0)
+        (stopped_in_gad7, gad7): "stopped",
+        (left_in_fit, phq9): "completed",
+        (left_in_fit, gad7): "completed",  # finished, though the visit was then abandoned
+    }
+    responses = _responses(path)
+    assert "item" not in responses[(stopped_in_phq9, phq9)] or all(
+        item["linkId"] != "44261-6" for item in responses[(stopped_in_phq9, phq9)]["item"]
+    )  # no total for a part-way instrument
 
 
 def test_fhir_without_content_has_no_item_text(
@@ -445,7 +509,7 @@ def test_loinc_item_codes_are_the_published_ones() -> None:
     assert (phq9.total, gad7.total) == ("44261-6", "70274-6")
     assert phq9.items[8] == "44260-8"
     assert len(phq9.items) == 10
-    assert len(gad7.items) == 8
+    assert len(gad7.items) == 7  # LOINC's GAD-7 panel has no difficulty question
     assert fhir_bundle.questionnaire_url("phq9") == "http://loinc.org/q/44249-1"
 
 

@@ -44,14 +44,13 @@ def plan(
     fit: Sequence[int | None] = LOW_FIT,
     *,
     phq9_difficulty: int | None = 1,
-    gad7_difficulty: int | None = 2,
 ) -> Plan:
     """What to tap on each question. The difficulty question is planned only when CLINICAL.md
     says it is asked, so asking it otherwise fails the walk with a KeyError."""
     result: Plan = {}
     for section, values, difficulty_item, difficulty in (
         ("phq9", phq9, 10, phq9_difficulty),
-        ("gad7", gad7, 8, gad7_difficulty),
+        ("gad7", gad7, None, None),  # the GAD-7 USA form has no difficulty question
         ("fit", fit, None, None),
     ):
         for item, value in enumerate(values, start=1):
@@ -203,24 +202,21 @@ def test_phq9_difficulty_question_only_after_an_answer_above_zero(
     assert {k: v for k, v in stored.items() if k <= 9} == dict(enumerate(phq9, start=1))
 
 
-@pytest.mark.parametrize(
-    ("gad7", "asked"),
-    [
-        ([0] * 7, False),
-        ([None] * 7, False),
-        ([0, 0, 0, 0, 0, 0, 2], True),
-        ([1, 0, 0, 0, 0, None, 0], True),
-    ],
-)
-def test_gad7_difficulty_question_only_after_an_answer_above_zero(
-    store: Store, reader: Store, content: Content, gad7: list[int | None], asked: bool
+@pytest.mark.parametrize("gad7", [[0] * 7, [None] * 7, [3] * 7, [1, 0, 0, 0, 0, None, 0]])
+def test_gad7_asks_no_difficulty_question(
+    store: Store, reader: Store, content: Content, gad7: list[int | None]
 ) -> None:
+    """The current GAD-7 USA form has none: the fit questions follow its item 7 directly."""
     flow = begin(store, content)
-    state = walk(flow, plan([0] * 9, gad7), until=QuestionRef("fit", 1))
+    state = walk(flow, plan([1] * 8 + [0], gad7), until=QuestionRef("gad7", 7))
+    assert state.question == QuestionRef("gad7", 7)
+    assert state.section_total == 7
+    state = tap(flow, gad7[6])
     assert state.question == QuestionRef("fit", 1)
-    stored = visit(reader, flow).answers["gad7"]
-    assert (8 in stored) is asked
-    assert (QuestionRef("gad7", 8) in flow.sequence()) is asked
+    assert set(visit(reader, flow).answers["gad7"]) == set(range(1, 8))
+    assert [ref for ref in flow.sequence() if ref.section == "gad7"] == [
+        QuestionRef("gad7", item) for item in range(1, 8)
+    ]
 
 
 def test_difficulty_question_counts_in_the_progress(store: Store, content: Content) -> None:
@@ -367,7 +363,7 @@ def test_stop_after_item9_gives_results_for_what_was_answered(
         QuestionRef("phq9", 9),
         QuestionRef("phq9", 10),
         QuestionRef("gad7", 4),
-        QuestionRef("gad7", 8),
+        QuestionRef("gad7", 7),
         QuestionRef("fit", 2),
         QuestionRef("fit", 5),
     ],
@@ -575,8 +571,9 @@ def test_incomplete_instrument_has_no_band_and_says_not_scored(
     assert state.results is not None
     phq = state.results.scores["phq9"]
     assert (phq.total, phq.band, phq.complete, phq.skipped) == (None, None, False, 1)
-    # A partial PHQ-9 never counts as ">= 15" either.
-    assert state.results.guidance == "outpatient"
+    # But its answered items are a lower bound: eight "Nearly every day" and one skip already
+    # make 21-24, so the visitor is never steered to the lighter program (CLINICAL.md).
+    assert state.results.guidance == "ask_iop"
     assert (
         content["en"].screening.results.not_scored(phq.skipped) == "Not scored: 1 question skipped"
     )
@@ -587,7 +584,7 @@ def test_incomplete_instrument_has_no_band_and_says_not_scored(
     assert not stored.scores["phq9"].complete
     assert stored.scores["phq9"].skipped == 1
     assert stored.answers["phq9"][skipped_item] is None
-    assert stored.guidance == "outpatient"
+    assert stored.guidance == "ask_iop"
 
 
 def test_every_question_skipped(store: Store, reader: Store, content: Content) -> None:
@@ -597,8 +594,10 @@ def test_every_question_skipped(store: Store, reader: Store, content: Content) -
     assert state.results.scores["phq9"].band is None
     assert state.results.scores["phq9"].skipped == 9
     assert state.results.scores["gad7"].skipped == 7
-    assert state.results.guidance == "outpatient"
+    # Nothing answered: the kiosk cannot tell, so it suggests neither program.
+    assert state.results.guidance == "clinician"
     stored = visit(reader, flow)
+    assert stored.guidance == "clinician"
     assert not stored.urgent
     assert stored.answers["fit"] == {i: None for i in range(1, 6)}
     assert {s.band for s in stored.scores.values()} == {None}
@@ -834,3 +833,55 @@ def test_closed_store_raises_store_error_and_nothing_moves(store: Store, content
         flow.talk_now()
     assert flow.state() == before
     assert not flow.urgent
+
+
+# --- "talk now" on the Programs pages, before any check-in -------------------------------------
+
+
+def test_talk_now_before_any_visit_starts_an_urgent_visit(
+    store: Store, reader: Store, content: Content
+) -> None:
+    """Issue 16 item 10: the button on Programs must mark something staff will see, so it starts
+    a visit (no answers, no name) and makes it urgent before the safety screen shows."""
+    flow = VisitFlow(store, content, "es")
+    state = flow.talk_now()
+    assert state.step is Step.SAFETY and state.urgent
+    stored = visit(reader, flow)
+    assert stored.urgent and stored.status == "in_progress" and stored.language == "es"
+    assert stored.answers == {} and stored.name is None
+    # "Continue the check-in": the privacy screen of that same visit, then its questions.
+    state = flow.continue_after_safety()
+    assert state.step is Step.PRIVACY
+    code = flow.code
+    state = flow.agree()
+    assert state.step is Step.NAME and flow.code == code
+    state = flow.set_name(None)
+    assert state.question == QuestionRef("phq9", 1)
+    assert visit(reader, flow).urgent
+
+
+def test_talk_now_before_any_visit_then_stop_gives_results_with_staff_today(
+    store: Store, reader: Store, content: Content
+) -> None:
+    flow = VisitFlow(store, content, "en")
+    flow.talk_now()
+    state = flow.stop()
+    assert state.step is Step.RESULTS and state.results is not None
+    assert state.results.guidance == "staff_today" and state.results.urgent
+    stored = visit(reader, flow)
+    assert stored.status == "completed" and stored.urgent and stored.guidance == "staff_today"
+
+
+@pytest.mark.parametrize("leave", ["decline", "abandon"])
+def test_talk_now_before_any_visit_then_leaving_keeps_it_urgent(
+    store: Store, reader: Store, content: Content, leave: str
+) -> None:
+    flow = VisitFlow(store, content, "en")
+    flow.talk_now()
+    if leave == "decline":  # "Continue", then "Not now" on the privacy screen
+        flow.continue_after_safety()
+        assert flow.decline().step is Step.ENDED
+    else:  # walked away from the safety screen: the idle reset
+        flow.abandon()
+    stored = visit(reader, flow)
+    assert stored.urgent and stored.status == "abandoned"

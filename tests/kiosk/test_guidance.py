@@ -10,7 +10,7 @@ from kiosk.content.data_file import ContentError
 from kiosk.content.screening import FitContent, load_screening
 from kiosk.guidance import GuidanceRules, evaluate, load_rules
 from kiosk.model import StoredScore
-from kiosk.scoring import ScoreResult, band_for
+from kiosk.scoring import ScoreResult, band_for, score
 
 CONTENT = Path(__file__).resolve().parents[2] / "resources" / "content"
 URGENT_RULE = '[[rules]]\nresult = "staff_today"\nwhen = { flag = "urgent" }\n'
@@ -41,6 +41,20 @@ def complete(instrument: str, total: int) -> ScoreResult:
 def incomplete(skipped: int = 1) -> ScoreResult:
     return ScoreResult(
         total=None, band=None, complete=False, urgent=False, skipped=skipped, answered=0
+    )
+
+
+def partial(instrument: str, answered_sum: int, unanswered: int) -> ScoreResult:
+    """An incomplete score: `unanswered` items skipped or not asked, the rest adding up."""
+    items = 9 if instrument == "phq9" else 7
+    return ScoreResult(
+        total=None,
+        band=None,
+        complete=False,
+        urgent=False,
+        skipped=unanswered,
+        answered=items - unanswered,
+        partial=answered_sum,
     )
 
 
@@ -90,15 +104,21 @@ CASES = [
         "ask_iop",
         id="stored-score",
     ),
-    # incomplete scores never match, even if something put a total on them
-    pytest.param(False, {"phq9": incomplete()}, {}, "outpatient", id="phq9-incomplete"),
-    pytest.param(False, {"gad7": incomplete()}, {}, "outpatient", id="gad7-incomplete"),
+    # An incomplete instrument: its answered items are a lower bound (`at_least`), and if it
+    # could still reach 15 the kiosk cannot tell: `clinician`, never the lighter program.
+    pytest.param(False, {"phq9": incomplete()}, {}, "outpatient", id="phq9-low-cannot-reach"),
+    pytest.param(False, {"gad7": incomplete()}, {}, "outpatient", id="gad7-low-cannot-reach"),
+    pytest.param(False, {"phq9": partial("phq9", 12, 1)}, {}, "clinician", id="phq9-12-plus-3"),
+    pytest.param(False, {"phq9": partial("phq9", 11, 1)}, {}, "outpatient", id="phq9-11-plus-3"),
+    pytest.param(False, {"gad7": partial("gad7", 9, 2)}, {}, "clinician", id="gad7-9-plus-6"),
+    pytest.param(False, {"phq9": partial("phq9", 15, 2)}, {}, "ask_iop", id="phq9-partial-15"),
+    pytest.param(False, {"phq9": partial("phq9", 0, 9)}, {}, "clinician", id="phq9-all-skipped"),
     pytest.param(
         False,
-        {"phq9": StoredScore("phq9", 20, None, False, 1, False)},
+        {"phq9": StoredScore("phq9", None, None, False, 1, False)},
         {},
-        "outpatient",
-        id="partial-total-is-not-a-score",
+        "clinician",
+        id="stored-incomplete-has-no-partial-sum",
     ),
     # hospital / residential program in the last 30 days
     pytest.param(False, {}, {"hospital": "yes"}, "ask_iop", id="hospital-yes"),
@@ -248,11 +268,13 @@ BROKEN = [
     ),
     pytest.param(
         '[[rules]]\nresult = "iop"\nwhen = { answer = "hospital", is = "yes" }\n',
-        "rules[2].result: 'iop' is not one of 'ask_iop', 'outpatient', 'staff_today'",
+        "rules[2].result: 'iop' is not one of 'ask_iop', 'clinician', 'outpatient', 'staff_today'",
         id="unknown-result",
     ),
     pytest.param(
-        iop('{ score = "phq9" }'), "rules[2].when: 'score' also needs at_least", id="no-at-least"
+        iop('{ score = "phq9" }'),
+        "rules[2].when: 'score' also needs at_least or could_reach",
+        id="no-at-least",
     ),
     pytest.param(
         iop('{ score = "phq9", at_least = 15, answer = "hospital", is = "yes" }'),
@@ -351,3 +373,66 @@ def test_unreadable_files(tmp_path: Path, fit: FitContent) -> None:
     path.write_text("[[rules]\n", encoding="utf-8")
     with pytest.raises(ContentError, match="not valid TOML"):
         load_rules(path, fit)
+
+
+def test_eight_nearly_every_day_and_one_skip_is_not_outpatient(
+    rules: GuidanceRules, fit: FitContent
+) -> None:
+    """CLINICAL.md: a partial sum is a lower bound. Eight "Nearly every day" (3) and one skip
+    add up to 24 — past the IOP threshold whatever the skipped item would have been."""
+    for skipped_item in range(1, 9):  # item 9 is the safety item: any answer there is urgent
+        answers: dict[int, int | None] = {item: 3 for item in range(1, 10)}
+        answers[9] = 0
+        answers[skipped_item] = None
+        phq9 = score("phq9", answers)
+        assert not phq9.complete and phq9.total is None  # still never shown as a score
+        result = evaluate(rules, urgent=False, scores={"phq9": phq9}, fit_answers={}, fit=fit)
+        assert result == "ask_iop", skipped_item
+    # The same with the skip on item 9 itself: 24 answered, not urgent.
+    answers = {item: 3 for item in range(1, 9)} | {9: None}
+    result = evaluate(
+        rules, urgent=False, scores={"phq9": score("phq9", answers)}, fit_answers={}, fit=fit
+    )
+    assert result == "ask_iop"
+
+
+def test_incomplete_that_could_still_reach_gets_clinician(
+    rules: GuidanceRules, fit: FitContent
+) -> None:
+    # 4 items at "More than half the days" (8) and 5 unanswered (up to 15 more): it could be 23.
+    answers: dict[int, int | None] = {1: 2, 2: 2, 3: 2, 4: 2, 5: None}
+    phq9 = score("phq9", answers)  # items 6-9 never shown
+    gad7 = score("gad7", {item: 0 for item in range(1, 8)})
+    result = evaluate(
+        rules, urgent=False, scores={"phq9": phq9, "gad7": gad7}, fit_answers={}, fit=fit
+    )
+    assert result == "clinician"
+    # Low answers and one skip cannot reach 15 (at most 1 + 3): outpatient stays.
+    low = score("phq9", {1: 1, 2: None} | {item: 0 for item in range(3, 10)})
+    assert evaluate(rules, urgent=False, scores={"phq9": low}, fit_answers={}, fit=fit) == (
+        "outpatient"
+    )
+    # A complete instrument never matches could_reach, however close it is.
+    fourteen = score("phq9", {1: 3, 2: 3, 3: 3, 4: 3, 5: 2} | {i: 0 for i in range(6, 10)})
+    assert fourteen.total == 14
+    assert evaluate(rules, urgent=False, scores={"phq9": fourteen}, fit_answers={}, fit=fit) == (
+        "outpatient"
+    )
+
+
+def test_could_reach_is_checked_like_at_least(tmp_path: Path, fit: FitContent) -> None:
+    too_high = write_rules(
+        tmp_path, '[[rules]]\nresult = "clinician"\nwhen = { score = "gad7", could_reach = 22 }\n'
+    )
+    with pytest.raises(ContentError, match="could_reach = 22 can never match"):
+        load_rules(too_high, fit)
+    both = write_rules(
+        tmp_path,
+        '[[rules]]\nresult = "clinician"\n'
+        'when = { score = "gad7", at_least = 10, could_reach = 10 }\n',
+    )
+    with pytest.raises(ContentError, match="one of at_least, could_reach, not both"):
+        load_rules(both, fit)
+    neither = write_rules(tmp_path, '[[rules]]\nresult = "clinician"\nwhen = { score = "gad7" }\n')
+    with pytest.raises(ContentError, match="also needs at_least or could_reach"):
+        load_rules(neither, fit)

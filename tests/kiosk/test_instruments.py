@@ -53,6 +53,8 @@ def test_the_shipped_instruments_in_asking_order() -> None:
     assert instruments.ids() == ("phq9", "gad7")
     assert [spec.max_total for spec in instruments.INSTRUMENTS.values()] == [27, 21]
     assert instruments.get("phq9").difficulty_item == 10
+    # The current GAD-7 USA form (and LOINC's panel) has no difficulty question.
+    assert instruments.get("gad7").difficulty_item is None
     assert tuple(CSV_COLUMNS) == tuple(CONTRACT)
 
 

@@ -77,7 +77,6 @@ def completed_visit(store: Store, content: Content, language: str, *, urgent: bo
     store.record_answer(code, "phq9", 10, 2)
     for item, value in enumerate(GAD7, start=1):
         store.record_answer(code, "gad7", item, value)
-    store.record_answer(code, "gad7", 8, 1)
     for item, value in enumerate(FIT, start=1):
         store.record_answer(code, "fit", item, value)
     answers = store.get_visit(code).answers
@@ -206,12 +205,14 @@ def test_print_spanish_urgent_visit(
     assert text.startswith("POR FAVOR, HABLE CON EL PERSONAL AHORA")
     assert code in text
     assert "Total: 17 de 27" in text
-    assert "Sus respuestas sugieren síntomas de depresión moderadamente graves." in text
+    # Item 9 above 0: the item 9 sentence stands in for the band's (issue 16 item 2).
+    assert "Usted nos dijo que ha tenido pensamientos de muerte o de hacerse daño." in text
+    assert "moderadamente graves" not in text
     assert "Total: 9 de 21" in text
     assert "Sus respuestas sugieren síntomas leves de ansiedad." in text
     assert "Clínica ¡Ánimo!" in text
     assert "Nombre: Núñez" in text
-    assert "¿Tiene personas con quienes puede contar para recibir apoyo?" in text
+    assert "¿Tiene personas con quienes puede contar cuando necesita apoyo?" in text
     assert "Más de la mitad de los días" in text
 
 

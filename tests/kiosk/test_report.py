@@ -49,7 +49,7 @@ def make_visit(
         phq = {i: v for i, v in enumerate(PHQ9 if urgent else PHQ9_CALM, 1)} | {10: 2}
     else:
         phq = dict(phq9)
-    gad = dict(gad7) if gad7 is not None else {i: v for i, v in enumerate(GAD7, 1)} | {8: 1}
+    gad = dict(gad7) if gad7 is not None else {i: v for i, v in enumerate(GAD7, 1)}
     scores = (
         {
             "phq9": score("phq9", phq).to_stored("phq9"),
@@ -293,7 +293,7 @@ def test_difficulty_not_asked_and_unreached_items(content: Content, cfg: Config)
     text = text_of(render_summary(visit, content["en"], cfg))
     assert "Total: 17 out of 27" in text  # scored from the answers when no score was saved
     assert "Not scored: the check-in ended before these questions" in text  # GAD-7
-    assert text.count("Not asked") >= 7 + 1 + 1 + 5  # GAD-7 items, both difficulties, fit
+    assert text.count("Not asked") >= 7 + 1 + 5  # GAD-7 items, PHQ-9 difficulty, fit
 
 
 def test_no_name_no_phone(content: Content, cfg: Config) -> None:
@@ -324,17 +324,19 @@ def test_spanish_summary(content: Content, tmp_path: Path) -> None:
     assert pages(pdf) == 1
     assert "POR FAVOR, HABLE CON EL PERSONAL AHORA" in text
     assert "Clínica ¡Ánimo! Niños" in text
-    assert "Resumen de la evaluación" in text
+    assert "Resumen de la prueba de detección" in text
     assert "27 de noviembre de 2026, 14:05" in text
     assert "Nombre: Núñez" in text
     assert "Código" in text and "K7Q-4M2" in text
     assert "Total: 17 de 27" in text
-    assert "Sus respuestas sugieren síntomas de depresión moderadamente graves." in text
-    assert "Sin puntaje: se omitió 1 pregunta" in text
+    # Item 9 above 0: the item 9 sentence stands in for the band's (issue 16 item 2).
+    assert "Usted nos dijo que ha tenido pensamientos de muerte o de hacerse daño." in text
+    assert "Sus respuestas sugieren síntomas de depresión moderadamente graves." not in text
+    assert "Sin puntaje: 1 pregunta sin contestar" in text
     assert "Más de la mitad de los días" in text
-    assert "¿Tiene personas con quienes puede contar para recibir apoyo?" in text
+    assert "¿Tiene personas con quienes puede contar cuando necesita apoyo?" in text
     assert "Sí, pero necesito más apoyo" in text
-    assert "No respondida" in text  # "Skipped"
+    assert "Sin contestar" in text  # "Skipped"
     assert "Por favor, hable hoy con nuestro personal." in text
     assert "Línea 988 de Prevención del Suicidio y Crisis" in text
     assert "Esto es una prueba de detección, no un diagnóstico." in text
@@ -395,7 +397,7 @@ def test_summary_of_a_stopped_visit_says_not_asked(
     assert text.count(NOT_ASKED[language]) == 2
     for gone in ("no questions answered", "no respondió ninguna pregunta", "questions skipped"):
         assert gone not in text
-    assert "se omitieron" not in text
+    assert "pregunta sin contestar" not in text and "preguntas sin contestar" not in text
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -405,3 +407,31 @@ def test_summary_tells_how_to_reach_988_in_spanish(
     text = text_of(render_summary(make_visit(language), content[language], cfg))
     assert "AYUDA" in text
     assert ("press 2" if language == "en" else "marque 2") in text
+
+
+ITEM9_SENTENCE = {
+    "en": "You told us about thoughts of death or of hurting yourself. "
+    "Please talk with our staff today.",
+    "es": "Usted nos dijo que ha tenido pensamientos de muerte o de hacerse daño. "
+    "Por favor, hable hoy con nuestro personal.",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_item_9_positive_with_a_low_total_is_never_few_or_mild(
+    content: Content, cfg: Config, language: str
+) -> None:
+    """Issue 16 item 2: under "PLEASE SEE STAFF NOW", the PHQ-9 line is CLINICAL.md's item 9
+    sentence with the total beside it, never the "few or no symptoms" or "mild" sentence."""
+    lc = content[language]
+    for band, phq in (
+        ("minimal", {1: 1, 2: 0, 3: 0, 4: 0, 5: 0, 6: 0, 7: 0, 8: 0, 9: 1, 10: 0}),
+        ("mild", {1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 0, 7: 0, 8: 0, 9: 1, 10: 1}),
+    ):
+        visit = make_visit(language, phq9=phq)
+        assert visit.urgent and visit.scores["phq9"].band == band
+        text = text_of(render_summary(visit, lc, cfg))
+        total = lc.strings("results.score_line", total=visit.scores["phq9"].total, max=27)
+        assert f"{lc.strings('report.total')}: {total} \u2014 {ITEM9_SENTENCE[language]}" in text
+        for sentence in lc.screening.results.bands["phq9"].values():
+            assert sentence not in text

@@ -48,7 +48,7 @@ def complete_answers(draw: st.DrawFn, instrument: str) -> dict[int, int | None]:
         st.lists(VALUE, min_size=SCORED_ITEMS[instrument], max_size=SCORED_ITEMS[instrument])
     )
     answers = full(instrument, values)
-    if draw(st.booleans()):
+    if instrument in DIFFICULTY_ITEM and draw(st.booleans()):
         answers[DIFFICULTY_ITEM[instrument]] = draw(MAYBE_VALUE)
     return answers
 
@@ -63,7 +63,7 @@ def any_answers(draw: st.DrawFn, instrument: str) -> dict[int, int | None]:
             answers[number] = draw(VALUE)
         elif state == "skipped":
             answers[number] = None
-    if draw(st.booleans()):
+    if instrument in DIFFICULTY_ITEM and draw(st.booleans()):
         answers[DIFFICULTY_ITEM[instrument]] = draw(MAYBE_VALUE)
     return answers
 
@@ -115,6 +115,8 @@ def test_complete_total_is_the_sum_of_scored_items(case: tuple[str, dict[int, in
 @given(instrument_and_complete)
 def test_difficulty_item_never_changes_the_score(case: tuple[str, dict[int, int | None]]) -> None:
     instrument, answers = case
+    if instrument not in DIFFICULTY_ITEM:
+        return  # the GAD-7 has no difficulty question
     without = {k: v for k, v in answers.items() if k != DIFFICULTY_ITEM[instrument]}
     for difficulty in (None, 0, 1, 2, 3):
         with_difficulty = {**without, DIFFICULTY_ITEM[instrument]: difficulty}
@@ -244,7 +246,7 @@ def test_safety_item_constant() -> None:
     assert instruments.get("gad7").safety == ()
     assert instruments.ids() == ("phq9", "gad7")
     assert SCORED_ITEMS == {"phq9": 9, "gad7": 7}
-    assert DIFFICULTY_ITEM == {"phq9": 10, "gad7": 8}
+    assert DIFFICULTY_ITEM == {"phq9": 10}
 
 
 @pytest.mark.parametrize(
@@ -290,7 +292,7 @@ def test_is_safety_trigger(section: str, item: int, value: Any, expected: bool) 
         ("phq9", {2: 1.0}, "item 2"),
         ("phq9", {3: "2"}, "item 3"),
         ("phq9", {10: 4}, "item 10"),
-        ("gad7", {8: True}, "item 8"),
+        ("gad7", {8: 1}, "unknown item"),  # no difficulty question on the GAD-7
     ],
 )
 def test_invalid_input_raises(instrument: str, answers: Mapping[Any, Any], message: str) -> None:

@@ -96,7 +96,8 @@ def english_spec() -> dict[str, dict[str, object]]:
     phq9_items[9] = re.sub(r"\s*\(LOINC [^)]*\)$", "", phq9_items[9])
 
     assert "Same four options and values." in gad7
-    assert "Difficulty question as for PHQ-9" in gad7
+    # The current "GAD-7 English for the USA" form has no difficulty question.
+    assert "No difficulty question" in gad7
     return {
         "phq9": {
             "stem": quoted_after(phq9, "Stem (en):"),
@@ -109,8 +110,8 @@ def english_spec() -> dict[str, dict[str, object]]:
             "stem": quoted_after(gad7, "Stem (en):"),
             "options": options,
             "items": [v for _, v in sorted(numbered_list(gad7).items())],
-            "difficulty": difficulty,
-            "difficulty_options": difficulty_options,
+            "difficulty": None,
+            "difficulty_options": [],
         },
     }
 
@@ -167,7 +168,7 @@ def test_helpers() -> None:
     results = screening("en").results
     assert results.not_scored(1) == "Not scored: 1 question skipped"
     assert results.not_scored(3) == "Not scored: 3 questions skipped"
-    assert screening("es").results.not_scored(2) == "Sin puntaje: se omitieron 2 preguntas"
+    assert screening("es").results.not_scored(2) == "Sin puntaje: 2 preguntas sin contestar"
     assert results.band_text("phq9", "moderately severe").startswith("Your answers suggest")
     assert screening("en").instruments.instrument("phq9").item(9).startswith("Thoughts that you")
     with pytest.raises(KeyError):
@@ -468,3 +469,23 @@ def test_crisis_lines_tell_how_to_reach_988_in_spanish() -> None:
     for language, press in (("en", "press 2"), ("es", "marque 2")):
         texts = [line.text for line in screening(language).safety.crisis]
         assert any("988" in text and press in text and "AYUDA" in text for text in texts)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_instrument_names_its_official_source(language: str) -> None:
+    """CLINICAL.md: every content file names the official form each text was copied from."""
+    usa = {"en": "English (USA)", "es": "Spanish for the USA"}[language]
+    for instrument_id in ("phq9", "gad7"):
+        content = screening(language).instruments.instrument(instrument_id)
+        assert content.source is not None, (language, instrument_id)
+        assert content.source.startswith(f"{content.title} {usa}, Pfizer / PHQ Screeners")
+
+
+def test_gad7_has_no_difficulty_question() -> None:
+    """The current GAD-7 USA form asks none (the shipped one reused the PHQ-9's sentence)."""
+    from kiosk.instruments import get
+
+    assert get("gad7").difficulty_item is None
+    for language in LANGUAGES:
+        gad7 = screening(language).instruments.instrument("gad7")
+        assert gad7.difficulty is None and gad7.difficulty_options == ()

@@ -41,10 +41,10 @@ pytestmark = pytest.mark.clock(start=None)
 
 
 def full_visit(store: Store) -> str:
-    """What one visitor writes: the visit, a name, 23 answers, the scores."""
+    """What one visitor writes: the visit, a name, 22 answers, the scores."""
     code = store.create_visit("en").code
     store.set_name(code, "Ana")
-    for section, count in (("phq9", 10), ("gad7", 8), ("fit", 5)):
+    for section, count in (("phq9", 10), ("gad7", 7), ("fit", 5)):
         for item in range(1, count + 1):
             store.record_answer(code, section, item, 1)  # type: ignore[arg-type]
     score = StoredScore(

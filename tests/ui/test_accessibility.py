@@ -354,9 +354,14 @@ def test_tab_follows_the_reading_order(
         (w.mapTo(current, w.rect().topLeft()).y(), w.mapTo(current, w.rect().topLeft()).x())
         for w in expected
     ]
-    footer = [w for w in expected if current.footer_widget.isAncestorOf(w)]
-    body = [w for w in expected if w not in footer]
+    # What scrolls reads top to bottom; what stays put below it (the Programs pages' help strip,
+    # the footer) comes after it, in its own top-to-bottom order.
+    body = [w for w in expected if current.scroll_area.isAncestorOf(w)]
+    fixed = [w for w in expected if w not in body]
+    assert expected == body + fixed
     assert [p[0] for p in positions[: len(body)]] == sorted(p[0] for p in positions[: len(body)])
+    fixed_tops = [p[0] for p in positions[len(body) :]]
+    assert fixed_tops == sorted(fixed_tops)
     expected[0].setFocus(Qt.FocusReason.TabFocusReason)
     reached = [expected[0]]
     for _ in expected[1:]:

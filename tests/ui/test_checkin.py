@@ -32,17 +32,17 @@ from tests.support.windows import MakeWindow
 from ui.shell.navigator import Navigator, ScreenId
 
 ITEM9 = QuestionRef("phq9", 9)
-# PHQ-9 11 (moderate, item 9 = 1 -> urgent), GAD-7 9 (mild); both difficulty questions asked.
+# PHQ-9 11 (moderate, item 9 = 1 -> urgent), GAD-7 9 (mild); the PHQ-9's difficulty question
+# asked (the GAD-7 has none).
 WALK: Plan = {
     **{("phq9", i): v for i, v in enumerate([1, 2, 1, 0, 3, 1, 2, 0, 1], start=1)},
     ("phq9", 10): 2,
     **{("gad7", i): v for i, v in enumerate([0, 1, 2, 3, 0, 1, 2], start=1)},
-    ("gad7", 8): 1,
     **{("fit", i): v for i, v in enumerate([2, 1, 0, 2, 1], start=1)},
 }
 ORDER = (
     [QuestionRef("phq9", i) for i in range(1, 11)]
-    + [QuestionRef("gad7", i) for i in range(1, 9)]
+    + [QuestionRef("gad7", i) for i in range(1, 8)]
     + [QuestionRef("fit", i) for i in range(1, 6)]
 )
 # Official wording, quoted from CLINICAL.md (independent of the content files).
@@ -53,7 +53,7 @@ OFFICIAL = {
         "options": ["Not at all", "Several days", "More than half the days", "Nearly every day"],
         "item9": "Thoughts that you would be better off dead or of hurting yourself in some way",
         "phq1": "Little interest or pleasure in doing things",
-        "gad1": "Feeling nervous, anxious, or on edge",
+        "gad1": "Feeling nervous, anxious or on edge",
     },
     "es": {
         "stem": "Durante las últimas 2 semanas, ¿qué tan seguido ha tenido molestias debido a los "
@@ -196,7 +196,10 @@ def test_whole_visit_shows_official_wording_and_stores_exactly_what_was_tapped(
     words = lc.screening.results
     results = shown_texts(nav.results)
     score_line = lc.strings("results.score_line", total=11, max=27)
-    phq_line = f"{words.band_text('phq9', 'moderate')} ({score_line})"
+    # Item 9 above 0: the PHQ-9 line is the item 9 sentence, total beside it, never a band's.
+    phq_line = f"{words.safety_result['phq9']} ({score_line})"
+    for band_sentence in words.bands["phq9"].values():
+        assert band_sentence not in " ".join(shown_texts(nav.results))
     score_line = lc.strings("results.score_line", total=9, max=21)
     gad_line = f"{words.band_text('gad7', 'mild')} ({score_line})"
     assert phq_line in results
@@ -515,3 +518,24 @@ def test_corrupt_database_opens_out_of_order_and_leaves_the_file_alone(
     assert content["es"].strings("unavailable.out_of_order_title") in shown_texts(nav.out_of_order)
     assert db.read_bytes() == garbage
     assert sorted(p.name for p in data_dir.iterdir()) == [DB_FILENAME]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_skipped_phq9_that_could_reach_15_shows_clinician_alone(
+    make_window: MakeWindow, config: Config, content: Content, data_dir: Path, language: str
+) -> None:
+    """Issue 16 item 1 on screen: the PHQ-9 skipped could still have been 15 or more, so neither
+    program is suggested; the clinician sentence is shown once, not twice."""
+    nav = make_window(config).navigator
+    start(nav, language)
+    code = code_of(nav)
+    plan: Plan = {**ALL_ZERO, **{("phq9", item): None for item in range(1, 10)}}
+    plan[("fit", 2)] = 1  # not out of a hospital lately
+    walk(nav, plan)
+    assert nav.current is ScreenId.RESULTS
+    words = content[language].screening.results
+    results = shown_texts(nav.results)
+    assert results.count(words.guidance.clinician) == 1
+    assert words.guidance.outpatient not in results
+    assert words.guidance.ask_iop not in results
+    assert stored(data_dir, code).guidance == "clinician"

@@ -75,11 +75,16 @@ INTENTS: dict[ScreenId, list[tuple[str, str]]] = {
         ("learn_button", "learn_requested"),
         ("checkin_button", "checkin_requested"),
     ],
-    ScreenId.PROGRAMS: [("home_button", "home_requested"), ("checkin_button", "checkin_requested")],
+    ScreenId.PROGRAMS: [
+        ("home_button", "home_requested"),
+        ("checkin_button", "checkin_requested"),
+        ("talk_button", "talk_requested"),
+    ],
     ScreenId.PROGRAM_PAGE: [
         ("back_button", "menu_requested"),
         ("next_button", "page_requested"),
         ("checkin_button", "checkin_requested"),
+        ("talk_button", "talk_requested"),
     ],
     ScreenId.PRIVACY: [("not_now_button", "declined"), ("agree_button", "agreed")],
     ScreenId.NAME: [("skip_button", "name_given")],  # "Done" once a letter is typed (below)

@@ -340,7 +340,8 @@ class ResultsScreen(Screen):
         box = QVBoxLayout(guidance)
         box.setContentsMargins(24, 20, 24, 20)
         box.addWidget(label("question", getattr(words.guidance, state.results.guidance)))
-        box.addWidget(label("body", words.clinician_decides))
+        if state.results.guidance != "clinician":  # that one is this very sentence, alone
+            box.addWidget(label("body", words.clinician_decides))
         for page_id in ("outpatient", "iop"):
             page = self.lc.programs.page(page_id)
             box.addWidget(label("small", f"{page.title}: {page.summary}"))

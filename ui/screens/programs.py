@@ -1,20 +1,60 @@
-"""The program explainers: a menu of five topics and one page per topic, all from content."""
+"""The program explainers: a menu of five topics and one page per topic, all from content.
+
+Someone reading about the IOP may be the one in crisis (UX.md): the menu and every page carry
+the crisis lines in one line and "I need to talk to someone now", in a strip above the footer
+that never scrolls away.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.config import Config
-from kiosk.content import Block, ProgramPage
-from ui.screens.base import Screen, clear_layout
-from ui.widgets.basics import TouchButton, WrapButton, label, set_label
+from kiosk.content import Block, LanguageContent, ProgramPage
+from ui.screens.base import Screen, clear_layout, in_order
+from ui.widgets.basics import TouchButton, WrapButton, card, label, set_label
+
+
+class HelpStrip(QWidget):
+    """The crisis lines in one line and "I need to talk to someone now", as on the questions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("ScreenBody")
+        # A QWidget subclass paints no style-sheet background unless told (high contrast).
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 8, 24, 0)
+        box = card()
+        self.row = QHBoxLayout(box)
+        self.row.setContentsMargins(20, 12, 20, 12)
+        self.row.setSpacing(16)
+        self.crisis = label("small")
+        self.talk_button = TouchButton(role="talk")
+        self.row.addWidget(self.crisis, 1)
+        self.row.addWidget(self.talk_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        outer.addWidget(box)
+
+    def retranslate(self, lc: LanguageContent) -> None:
+        safety = lc.screening.safety
+        set_label(self.crisis, "  ".join(line.text for line in safety.crisis))
+        self.talk_button.setText(safety.talk_now_label)
+
+
+def _add_help_strip(screen: Screen) -> HelpStrip:
+    strip = HelpStrip()
+    layout = screen.layout()
+    assert isinstance(layout, QVBoxLayout)
+    layout.insertWidget(1, strip)  # between the scrolling page and the footer
+    return strip
 
 
 class ProgramsMenuScreen(Screen):
     page_requested = Signal(str)
     home_requested = Signal()
     checkin_requested = Signal()
+    talk_requested = Signal()
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
@@ -32,9 +72,16 @@ class ProgramsMenuScreen(Screen):
         self.footer.addWidget(self.home_button)
         self.footer.addStretch(1)
         self.footer.addWidget(self.checkin_button)
+        self.help = _add_help_strip(self)
+        self.talk_button = self.help.talk_button
+        self.talk_button.clicked.connect(self.talk_requested)
+
+    def reading_order(self) -> list[QWidget]:
+        return [*in_order(self.column), *in_order(self.help.row), *in_order(self.footer)]
 
     def retranslate(self) -> None:
         assert self.lc is not None
+        self.help.retranslate(self.lc)
         menu = self.lc.programs.menu
         set_label(self.title, menu.title)
         set_label(self.intro, menu.intro)
@@ -55,6 +102,7 @@ class ProgramPageScreen(Screen):
     menu_requested = Signal()
     page_requested = Signal(str)
     checkin_requested = Signal()
+    talk_requested = Signal()
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
@@ -80,6 +128,12 @@ class ProgramPageScreen(Screen):
         self.footer.addWidget(self.next_button)
         self.footer.addStretch(1)
         self.footer.addWidget(self.checkin_button)
+        self.help = _add_help_strip(self)
+        self.talk_button = self.help.talk_button
+        self.talk_button.clicked.connect(self.talk_requested)
+
+    def reading_order(self) -> list[QWidget]:
+        return [*in_order(self.column), *in_order(self.help.row), *in_order(self.footer)]
 
     def show_page(self, page_id: str) -> None:
         self.page_id = page_id
@@ -95,6 +149,7 @@ class ProgramPageScreen(Screen):
 
     def retranslate(self) -> None:
         assert self.lc is not None
+        self.help.retranslate(self.lc)
         pages = self.lc.programs.pages
         page = self.lc.programs.page(self.page_id or pages[0].id)
         number = [p.id for p in pages].index(page.id) + 1

@@ -235,6 +235,7 @@ class Navigator(QWidget):
         screen.page_requested.connect(self.show_program_page)
         screen.home_requested.connect(self.reset)
         screen.checkin_requested.connect(self.start_checkin)
+        screen.talk_requested.connect(self.talk_now)
         return screen
 
     def _program_page(self) -> Screen:
@@ -242,6 +243,7 @@ class Navigator(QWidget):
         screen.menu_requested.connect(lambda: self.show_screen(ScreenId.PROGRAMS))
         screen.page_requested.connect(self.show_program_page)
         screen.checkin_requested.connect(self.start_checkin)
+        screen.talk_requested.connect(self.talk_now)
         return screen
 
     def _privacy(self) -> Screen:
@@ -439,6 +441,18 @@ class Navigator(QWidget):
         state = self.checkin.start(self.language)
         if state is not None:
             self._show_state(state)
+
+    def talk_now(self) -> None:
+        """The button "I need to talk to someone now" on the Programs pages: no visit exists
+        yet, so one is started and made urgent (kiosk.flow: VisitFlow.talk_now), then the safety
+        screen shows, exactly as from a question. With no database the out-of-order screen
+        (crisis lines on it) is all there is."""
+        if self.store is None:
+            self.show_screen(ScreenId.OUT_OF_ORDER)
+            return
+        self.name.reset()
+        if self.checkin.start(self.language) is not None:
+            self.checkin.step(lambda flow: flow.talk_now())
 
     def retry_abandons(self) -> None:
         """Mark abandoned the visits a save failure interrupted, if the database takes it now."""

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 GUIDANCE_WORDS = {
     "staff_today": "Talk with staff today",
     "ask_iop": "Ask about the Intensive Outpatient Program",
+    "clinician": "A clinician decides (answers missing: the scores could be higher)",
     "outpatient": "Outpatient therapy may fit",
 }
 
