@@ -7,11 +7,11 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config
+from kiosk.flow import QuestionRef
 from tests.support.alert_servers import SmtpServer, Webhook
 from tests.support.checkin import ALL_ZERO, code_of, start, walk
 from tests.support.touch import tap
 from tests.support.windows import MakeWindow
-from kiosk.flow import QuestionRef
 from ui.shell.navigator import ScreenId
 
 NAME_LETTERS = "ZED"
