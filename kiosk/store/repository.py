@@ -1076,38 +1076,7 @@ class Store:
         """Each channel that has ever had an alert: its last success and last error, and since
         when it has been failing (staff mode's banner, `check`, `alerts`)."""
         with self._read() as db:
-            rows = db.execute(
-                """
-                SELECT channel,
-                       MAX(sent_at),
-                       (SELECT last_error FROM alerts AS a
-                        WHERE a.channel = alerts.channel AND a.last_error IS NOT NULL
-                        ORDER BY a.last_attempt_at DESC, a.id DESC LIMIT 1),
-                       MAX(CASE WHEN last_error IS NOT NULL THEN last_attempt_at END),
-                       MIN(CASE WHEN state = 'pending' AND attempts > 0 THEN created_at END),
-                       SUM(state = 'pending')
-                FROM alerts GROUP BY channel ORDER BY channel
-                """
-            ).fetchall()
-        statuses = []
-        for channel, last_sent, last_error, last_error_at, oldest_failing, pending in rows:
-            last_success = _parse_optional(last_sent)
-            failing_since = _parse_optional(oldest_failing)
-            if failing_since is not None and last_success is not None:
-                # Delivered something after that alert was first tried: the channel works now;
-                # the backlog will drain on its own schedule.
-                failing_since = None if last_success > failing_since else failing_since
-            statuses.append(
-                ChannelStatus(
-                    channel=channel,
-                    last_success=last_success,
-                    last_error=last_error,
-                    last_error_at=_parse_optional(last_error_at),
-                    failing_since=failing_since,
-                    pending=int(pending or 0),
-                )
-            )
-        return statuses
+            return channel_statuses(db)
 
     # -- alerts: the outbox, as the delivery worker (kiosk/alerts) uses it --
 
@@ -1244,6 +1213,73 @@ class Store:
                 f"{code} not acknowledged within {minutes:g} minutes: escalated",
             )
         return True
+
+
+def channel_statuses(db: sqlite3.Connection) -> list[ChannelStatus]:
+    """Store.alert_channel_status on an open connection (`check` reads the file read-only).
+
+    Worked out per target, then per channel: one of two e-mail addresses failing while the
+    other works is a failing channel, not a working one."""
+    rows = db.execute(
+        """
+        SELECT channel,
+               MAX(sent_at),
+               (SELECT last_error FROM alerts AS a
+                WHERE a.channel = alerts.channel AND a.target = alerts.target
+                  AND a.last_error IS NOT NULL
+                ORDER BY a.last_attempt_at DESC, a.id DESC LIMIT 1),
+               MAX(CASE WHEN last_error IS NOT NULL THEN last_attempt_at END),
+               MIN(CASE WHEN state = 'pending' AND attempts > 0 THEN created_at END),
+               SUM(state = 'pending')
+        FROM alerts GROUP BY channel, target ORDER BY channel, target
+        """
+    ).fetchall()
+    by_channel: dict[str, ChannelStatus] = {}
+    for channel, last_sent, last_error, last_error_at, oldest_failing, pending in rows:
+        last_success = _parse_optional(last_sent)
+        failing_since = _parse_optional(oldest_failing)
+        if failing_since is not None and last_success is not None:
+            # Delivered something after that alert was first tried: the target works now;
+            # the backlog will drain on its own schedule.
+            failing_since = None if last_success > failing_since else failing_since
+        error_at = _parse_optional(last_error_at)
+        status = ChannelStatus(
+            channel=channel,
+            last_success=last_success,
+            last_error=last_error,
+            last_error_at=error_at,
+            failing_since=failing_since,
+            pending=int(pending or 0),
+        )
+        known = by_channel.get(channel)
+        if known is not None:
+            newest_error = max(
+                (known, status),
+                key=lambda s: s.last_error_at or datetime.min.replace(tzinfo=UTC),
+            )
+            failing = [s.failing_since for s in (known, status) if s.failing_since is not None]
+            successes = [s.last_success for s in (known, status) if s.last_success is not None]
+            status = ChannelStatus(
+                channel=channel,
+                last_success=max(successes) if successes else None,
+                last_error=newest_error.last_error,
+                last_error_at=newest_error.last_error_at,
+                failing_since=min(failing) if failing else None,
+                pending=known.pending + status.pending,
+            )
+        by_channel[channel] = status
+    return list(by_channel.values())
+
+
+def read_alert_status(db_path: Path) -> list[ChannelStatus]:
+    """The channels' status from the database file, read-only, changing nothing (`check`)."""
+    busy = any(db_path.with_name(db_path.name + s).exists() for s in ("-wal", "-journal"))
+    uri = db_path.resolve().as_uri() + ("?mode=ro" if busy else "?mode=ro&immutable=1")
+    conn = sqlite3.connect(uri, uri=True, timeout=5.0)
+    try:
+        return channel_statuses(conn)
+    finally:
+        conn.close()
 
 
 def _print_job(row: Mapping[str, Any]) -> PrintJob:
