@@ -389,3 +389,39 @@ def test_the_deadline_survives_a_restart_on_the_same_boot_and_after_a_reboot(
         pass_at(worker, boot, 1)
         assert escalations(store) == 2
         assert store.get_visit(second).urgent and code != second
+
+
+# --- the day's log ------------------------------------------------------------------------------
+
+
+def test_the_export_carries_when_staff_were_told_and_what_they_did(
+    store: Store, clock: Clock, data_dir: Path
+) -> None:
+    import csv
+    import io
+    import json
+    from zoneinfo import ZoneInfo
+
+    from kiosk.exports.csv_log import render_csv
+    from kiosk.exports.json_log import render
+
+    zone = ZoneInfo("America/New_York")
+    store.set_alert_targets((("notify", "a"), ("printer", "b")))
+    code = urgent_visit(store, "talk_now", "acute")
+    calm = store.create_visit("en").code
+    clock.advance(5)
+    for item in store.due_alerts():
+        store.record_alert_attempt(item.id, error="down" if item.channel == "notify" else None)
+    clock.advance(60)
+    store.acknowledge(code, "reception", "clinician")
+    for visit_code in (code, calm):
+        store.complete_visit(visit_code, {}, "outpatient")
+    visits = store.list_visits(clock.now - timedelta(days=1), clock.now + timedelta(days=1))
+    rows = {r["code"]: r for r in csv.DictReader(io.StringIO(render_csv(visits, zone).decode()))}
+    urgent_row = rows[code]
+    assert urgent_row["alerted_at"] == "2025-03-14T11:00:05-04:00"  # the slip, the first taken
+    assert urgent_row["acknowledged_at"] == "2025-03-14T11:01:05-04:00"
+    assert urgent_row["outcome"] == "clinician"
+    assert [rows[calm][k] for k in ("alerted_at", "acknowledged_at", "outcome")] == ["", "", ""]
+    records = json.loads(render(visits, zone, with_answers=False, content=None))
+    assert {r["code"]: r["outcome"] for r in records} == {code: "clinician", calm: None}

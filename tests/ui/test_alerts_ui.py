@@ -3,13 +3,19 @@ a real SMTP server and a real webhook on loopback, and the screen never waits fo
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config
 from kiosk.flow import QuestionRef
+from kiosk.staff_pins import set_pin
+from kiosk.store import Store
 from tests.support.alert_servers import SmtpServer, Webhook
 from tests.support.checkin import ALL_ZERO, code_of, start, walk
+from tests.support.staff_mode import ADMIN_PIN, enter_as
 from tests.support.touch import tap
 from tests.support.windows import MakeWindow
 from ui.shell.navigator import ScreenId
@@ -98,3 +104,29 @@ def test_the_screen_keeps_its_beat_while_a_channel_hangs(
     # Never more than one beat missed: no gap reaches two intervals (and a half, for the test
     # machine's own hiccups).
     assert max(gaps[1:]) < beat_ms * 2.5, gaps
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+def test_the_staff_purge_keeps_an_unacknowledged_urgent_visit_and_says_so(
+    qtbot: QtBot, make_window: MakeWindow, config: Config
+) -> None:
+    window = make_window(config)
+    store = window.store
+    assert store is not None
+    set_pin(store, "admin", ADMIN_PIN)
+    past = datetime.now(UTC) - timedelta(days=100)
+    with Store.open(config.data_dir, clock=lambda: past) as old_store:
+        kept = old_store.create_visit("en").code
+        old_store.mark_urgent(kept, "talk_now", "acute")
+        old_store.create_visit("en")
+    staff = enter_as(qtbot, window, ADMIN_PIN)
+    section = staff.admin.sections["purge"]
+    staff.admin.tabs["purge"].click()
+    section.purge_button.click()
+    section.purge_confirm.click()
+    qtbot.waitUntil(lambda: section.purge_result.text().startswith("Deleted"), timeout=10000)
+    assert section.purge_result.text() == (
+        f"Deleted 1 visit older than 90 days. Kept 1 urgent visit nobody has acknowledged yet "
+        f"({kept}): acknowledge it and the next purge deletes it."
+    )
+    assert store.get_visit(kept).urgent
