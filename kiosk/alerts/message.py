@@ -49,7 +49,7 @@ _WORDS: Final = {
         "escalation_subject": "ESCALATION, not acknowledged: visit {code} at {location}",
         "alert_lead": "A visitor at {location} needs to be seen by staff now.",
         "escalation_lead": (
-            "Nobody has acknowledged this urgent visit at {location} within {minutes} minutes."
+            "Nobody has acknowledged this urgent visit at {location} within {minutes}."
         ),
         "code": "Visit code",
         "time": "Time",
@@ -62,9 +62,7 @@ _WORDS: Final = {
         "alert_subject": "URGENTE ({level}): visita {code} en {location}",
         "escalation_subject": "ESCALAMIENTO, sin confirmar: visita {code} en {location}",
         "alert_lead": "Una persona en {location} necesita que el personal la atienda ahora.",
-        "escalation_lead": (
-            "Nadie ha confirmado esta visita urgente en {location} en {minutes} minutos."
-        ),
+        "escalation_lead": ("Nadie ha confirmado esta visita urgente en {location} en {minutes}."),
         "code": "Código de visita",
         "time": "Hora",
         "level": "Nivel",
@@ -90,6 +88,13 @@ class AlertFacts:
 
     def word(self, key: str) -> str:
         return _WORDS[self.language][key]
+
+    def lead(self) -> str:
+        """The message's first line: why staff are told now."""
+        unit = {"en": ("minute", "minutes"), "es": ("minuto", "minutos")}[self.language]
+        minutes = f"{self.minutes:g} {unit[0] if self.minutes == 1 else unit[1]}"
+        kind = "escalation" if self.escalation else "alert"
+        return self.word(f"{kind}_lead").format(location=self.location, minutes=minutes)
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,7 @@ def compose(item: OutboxItem, config: Config) -> AlertMessage:
     kind = "escalation" if facts.escalation else "alert"
     subject = facts.word(f"{kind}_subject").format(**values)
     lines = [
-        facts.word(f"{kind}_lead").format(location=facts.location, minutes=f"{facts.minutes:g}"),
+        facts.lead(),
         "",
         f"{facts.word('code')}: {facts.code}",
         f"{facts.word('where')}: {facts.location}",

@@ -37,38 +37,40 @@ def render_slip(facts: AlertFacts, paper: str = "letter") -> bytes:
     """The slip as PDF bytes; the same facts always give the same bytes."""
     from reportlab.lib.pagesizes import A4, LETTER
     from reportlab.lib.units import mm
+    from reportlab.lib.utils import simpleSplit
     from reportlab.pdfgen import canvas
 
     size = A4 if paper == "a4" else LETTER
-    _width, height = size
+    width, height = size
     out = io.BytesIO()
     page = canvas.Canvas(out, pagesize=size, invariant=1)
     page.setTitle(slip_title(facts.code))
     margin = 20 * mm
-    y = height - margin - 30
-    page.setFont("Helvetica-Bold", 40)
-    page.drawString(margin, y, _HEADLINE[(facts.language, facts.escalation)])
-    y -= 16 * mm
-    page.setFont("Helvetica-Bold", 30)
-    page.drawString(margin, y, facts.code)
-    y -= 14 * mm
-    page.setFont("Helvetica", 16)
+
+    def lines(text: str, font: str, points: float, y: float, leading: float) -> float:
+        for line in simpleSplit(text, font, points, width - 2 * margin):
+            page.setFont(font, points)
+            page.drawString(margin, y, line)
+            y -= leading
+        return y
+
+    y = lines(
+        _HEADLINE[(facts.language, facts.escalation)],
+        "Helvetica-Bold",
+        40,
+        height - 35 * mm,
+        16 * mm,
+    )
+    y = lines(facts.code, "Helvetica-Bold", 30, y, 14 * mm)
     for key, value in (
         ("where", facts.location),
         ("time", facts.time),
         ("level", facts.level),
         ("reason", facts.reason),
     ):
-        page.drawString(margin, y, f"{facts.word(key)}: {value}")
-        y -= 9 * mm
+        y = lines(f"{facts.word(key)}: {value}", "Helvetica", 16, y, 8 * mm)
     if facts.escalation:
-        page.drawString(
-            margin,
-            y,
-            facts.word("escalation_lead").format(
-                location=facts.location, minutes=f"{facts.minutes:g}"
-            ),
-        )
+        lines(facts.lead(), "Helvetica-Bold", 16, y - 4 * mm, 8 * mm)
     page.showPage()
     page.save()
     return out.getvalue()

@@ -20,6 +20,7 @@ from kiosk.config import Config, ConfigError, load_config
 from kiosk.store import Store
 from tests.support.alert_servers import SmtpServer, Webhook, wait_for
 from tests.support.clock import Clock
+from tests.support.cups_queue import CupsQueue
 
 ANSWER_WORDS = ("Not at all", "Several days", "More than half the days", "Nearly every day")
 NAME = "Zed Quillfeather"
@@ -425,3 +426,42 @@ def test_the_export_carries_when_staff_were_told_and_what_they_did(
     assert [rows[calm][k] for k in ("alerted_at", "acknowledged_at", "outcome")] == ["", "", ""]
     records = json.loads(render(visits, zone, with_answers=False, content=None))
     assert {r["code"]: r["outcome"] for r in records} == {code: "clinician", calm: None}
+
+
+# --- the desk printer ---------------------------------------------------------------------------
+
+
+@pytest.mark.cups
+def test_the_alert_slip_prints_on_the_desk_queue_and_the_escalation_again(
+    cups: CupsQueue,
+    store: Store,
+    data_dir: Path,
+    webhook: Webhook,
+    boot: BootClock,
+    workers: list[AlertWorker],
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    config = alert_config(
+        data_dir, printer=cups.name, escalate=[webhook.url("manager")], escalate_after_minutes=2
+    )
+    config = config.replace(printing=config.printing.replace(timeout_seconds=20))
+    worker = start_worker(store, config, boot, workers)
+    code = urgent_visit(store, "talk_now", "acute")
+
+    def text_of(pdf: bytes) -> str:
+        return " ".join((PdfReader(io.BytesIO(pdf)).pages[0].extract_text() or "").split())
+
+    slip = text_of(cups.output_titled(f"alert-{code}", timeout=30))
+    assert slip.startswith(f"URGENT {code}")
+    for words in ("Where: 2nd floor waiting room", "Level: ACUTE", "Reason: asked to talk to"):
+        assert words in slip
+    assert "Quillfeather" not in slip and not any(w in slip for w in ANSWER_WORDS)
+    wait_for(lambda: store.alert_accepted(code), timeout=30, what="the slip accepted")
+    pass_at(worker, boot, 60)  # acute: half of two minutes
+    assert escalations(store) == 2  # the escalation contacts, and the desk printer again
+    again = text_of(cups.output_titled(f"alert-{code}", timeout=30))
+    assert again.startswith(f"ESCALATION {code}")
+    assert "within 1 minute." in again
