@@ -211,9 +211,9 @@ def test_e_mail_and_webhook_receive_the_code_never_the_name_or_answers(
         assert NAME not in text and "Quillfeather" not in text
         assert not any(words in text for words in ANSWER_WORDS)
     assert mail.subject == f"URGENT (non-acute): visit {code} at 2nd floor waiting room"
-    wait_for(lambda: store.alert_accepted(code), what="the rows marked sent")
-    visit = store.get_visit(code)
-    assert visit.alerted_at is not None
+    sent = "SELECT state FROM alerts"
+    wait_for(lambda: rows(store, sent) == [("sent",), ("sent",)], what="both rows marked sent")
+    assert store.alert_accepted(code) and store.get_visit(code).alerted_at is not None
     assert rows(store, "SELECT ok, error FROM alert_attempts") == [(1, None), (1, None)]
 
 
