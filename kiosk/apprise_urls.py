@@ -14,16 +14,22 @@ from urllib.parse import urlsplit
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def looks_like_host(name: str) -> bool:
+    """A name that is a host (dotted, an IP address, localhost), not one of the tokens some
+    services keep where a host would be (slack://TOKEN/…)."""
+    return "." in name or ":" in name or name == "localhost"
+
+
 def redacted(url: str) -> str:
     """The URL's scheme and host only ("mailtos://smtp.example.org"): safe for a message or a
-    log, where the rest (a password, a webhook's secret path) must never appear."""
+    log, where the rest (a password, a webhook's secret path, a token) must never appear."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
     except ValueError:
         return "(an unreadable URL)"
     scheme = parts.scheme or "?"
-    return f"{scheme}://{host}" if host else f"{scheme}://…"
+    return f"{scheme}://{host}" if host and looks_like_host(host) else f"{scheme}://…"
 
 
 def url_problem(url: str) -> str | None:
