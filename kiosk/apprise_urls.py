@@ -41,12 +41,19 @@ def url_problem(url: str) -> str | None:
         return "a URL cannot contain control characters (a line break, a tab…)"
     if "://" not in url:
         return "not a URL (expected something like mailtos://… or json://…)"
+    import logging
+
     import apprise
 
+    # Apprise logs a URL it cannot parse whole, password and all: not into the kiosk's log.
+    apprise_log = logging.getLogger("apprise")
+    was_disabled, apprise_log.disabled = apprise_log.disabled, True
     try:
         plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
     except Exception:  # a plugin's own parser may raise on odd input
         plugin = None
+    finally:
+        apprise_log.disabled = was_disabled
     if plugin is None:
         return (
             f"Apprise does not understand {redacted(url)} (unknown service, or a part it needs "

@@ -103,7 +103,7 @@ def test_a_url_apprise_cannot_use_is_refused_at_load_naming_the_key(
         load_config(path, data_dir)
     message = str(raised.value)
     assert "kiosk.toml" in message and "alerts.notify[1]" in message
-    assert "nosuch://x" in message and "secret" not in message
+    assert "Apprise does not understand nosuch://" in message and "secret" not in message
 
 
 @pytest.mark.parametrize(
@@ -465,3 +465,14 @@ def test_the_alert_slip_prints_on_the_desk_queue_and_the_escalation_again(
     again = text_of(cups.output_titled(f"alert-{code}", timeout=30))
     assert again.startswith(f"ESCALATION {code}")
     assert "within 1 minute." in again
+
+
+def test_a_refused_url_s_secret_reaches_no_log(
+    write_config: object, data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_config(  # type: ignore[operator]
+        '[alerts]\nnotify = ["msteams://team/hunter2secret/tokenB"]\n'
+    )
+    with caplog.at_level("DEBUG"), pytest.raises(ConfigError) as raised:
+        load_config(path, data_dir)
+    assert "hunter2secret" not in caplog.text + str(raised.value)
