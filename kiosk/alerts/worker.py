@@ -95,10 +95,10 @@ class AlertWorker:
         self._wake.set()
         if self.wake in self.store.alert_listeners:
             self.store.alert_listeners.remove(self.wake)
-        for lane in self._lanes.values():
-            lane.items.put(None)
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._thread.join(timeout)  # before the lanes: it is the one that makes them
+        for lane in list(self._lanes.values()):
+            lane.items.put(None)
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
@@ -121,8 +121,8 @@ class AlertWorker:
             wait = min(wait, self._escalate_due(now))
         for item in self.store.due_alerts():
             key = (item.channel, item.target)
-            if item.acknowledged:
-                continue  # staff have dealt with the visit: telling them now helps nobody
+            if self._stopping.is_set():
+                break
             if key not in self._targets or item.channel not in CHANNELS:
                 if key not in self._unknown:
                     self._unknown.add(key)

@@ -1090,15 +1090,18 @@ class Store:
             self._first_targets = tuple(first)
             self._escalation_targets = tuple(escalation)
 
-    def due_alerts(self, limit: int = 100) -> list[OutboxItem]:
-        """Undelivered outbox rows, oldest first, with what their message may say."""
+    def due_alerts(self, limit: int = 500) -> list[OutboxItem]:
+        """Undelivered outbox rows of visits nobody has acknowledged yet (once staff have dealt
+        with a visit, telling them of it helps nobody), oldest first, with what their message
+        may say."""
         with self._read() as db:
             rows = db.execute(
                 """
                 SELECT alerts.id, visits.code, channel, target, kind, level, created_at,
                        visits.urgent_reason, attempts, visits.acknowledged_at IS NOT NULL
                 FROM alerts JOIN visits ON visits.id = alerts.visit_id
-                WHERE state = 'pending' ORDER BY alerts.id LIMIT ?
+                WHERE state = 'pending' AND visits.acknowledged_at IS NULL
+                ORDER BY alerts.id LIMIT ?
                 """,
                 [limit],
             ).fetchall()

@@ -260,6 +260,32 @@ def test_a_channel_down_when_the_alert_fires_is_delivered_by_the_retry(
     assert status.failing_since is None and status.last_success is not None
 
 
+def test_an_acknowledged_visit_s_undelivered_alert_is_not_sent_any_more(
+    store: Store,
+    data_dir: Path,
+    webhook: Webhook,
+    boot: BootClock,
+    workers: list[AlertWorker],
+) -> None:
+    webhook.status = 503
+    start_worker(store, alert_config(data_dir, notify=[webhook.url()]), boot, workers)
+    code = urgent_visit(store)
+    wait_for(lambda: rows(store, "SELECT attempts FROM alerts") == [(1,)], what="a first attempt")
+    assert store.acknowledge(code, "reception", "spoke")  # seen at the desk meanwhile
+    webhook.status = 200
+    boot.advance(RETRY_DELAYS[-1])
+    workers[0].wake()
+    later = urgent_visit(store)  # the next urgent visit still goes out
+    wait_for(lambda: store.alert_accepted(later), what="the next visit's alert")
+    assert [message["title"] for message in webhook.received] == [
+        f"URGENT (non-acute): visit {later} at 2nd floor waiting room"
+    ]
+    assert rows(store, "SELECT attempts, state FROM alerts ORDER BY id") == [
+        (1, "pending"),
+        (1, "sent"),
+    ]
+
+
 def test_the_retry_schedule_is_capped() -> None:
     assert [retry_delay(n) for n in range(1, 8)] == [10, 30, 60, 120, 300, 300, 300]
 
