@@ -167,3 +167,17 @@ def test_purge_keeps_an_urgent_visit_nobody_acknowledged(
         [entry] = [e for e in store.audit_log() if e.action == "purge"]
     assert "kept 1 urgent visit(s) not yet acknowledged" in entry.detail
     assert kept not in entry.detail and calm not in entry.detail
+
+
+def test_the_kiosk_refuses_to_start_with_a_url_apprise_cannot_use(tmp_path: Path) -> None:
+    from tests.support.process import run_python
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[alerts]\nnotify = ["nosuch://secret-token"]\n', encoding="utf-8")
+    done = run_python(
+        "main.py", "--self-check", "--config", str(config), "--data-dir", str(tmp_path / "d")
+    )
+    assert done.returncode == 1
+    assert "Cannot start the kiosk" in done.stderr and "alerts.notify[0]" in done.stderr
+    assert "secret-token" not in done.stderr
+    assert not (tmp_path / "d").exists()  # stopped before anything was made
