@@ -349,6 +349,34 @@ def rows_for(results: dict[str, Any]) -> list[dict[str, Any]]:
             "no growth",
             r["widgets_at_end"] <= r["widgets_after_first_open"],
         )
+    if "alert_delivery" in results and not failed(
+        "alert_delivery", "8 alert committed -> accepted (p95)", "<= 1.2x floor, <= 2 s"
+    ):
+        r = results["alert_delivery"]
+        for name, label in (("smtp", "loopback SMTP"), ("webhook", "loopback webhook")):
+            d, f = r[name]["delivery"], r[name]["floor"]
+            row(
+                f"8 urgent answer committed -> accepted by {label}, p95 of {d['n']} "
+                f"(floor: a bare Apprise send from a fresh process, p95 of {f['n']})",
+                _ms(d["p95_ms"]),
+                _ms(f["p95_ms"]),
+                f"{d['p95_ms'] / f['p95_ms']:.2f}x",
+                "<= 1.2x floor, <= 2 s",
+                d["p95_ms"] <= 1.2 * f["p95_ms"] and d["p95_ms"] <= 2000,
+            )
+    if "alert_taps" in results and not failed(
+        "alert_taps", "8 tap -> painted, a channel down (p95)", "<= 33 ms"
+    ):
+        r = results["alert_taps"]
+        t, f = r["tap_to_paint"], r["floor"]
+        timed(
+            f"8 tap -> next question painted while an alert channel is down and retrying, p95 "
+            f"({t['n']} taps, {r['failed_attempts_meanwhile']} failed attempts meanwhile)",
+            t["p95_ms"],
+            f["p95_ms"],
+            "<= 33 ms",
+            33,
+        )
     if "start_rss" in results and not failed("start_rss", "6 RSS after start", "<= 1.5x"):
         r = results["start_rss"]
         row(
@@ -453,6 +481,8 @@ STEPS: dict[str, Callable[[dict[str, str], bool], dict[str, Any]]] = {
     "purge": lambda env, quick: _child("bench_data.py", "purge", env, quick),
     "memory": lambda env, quick: _child("bench_ui.py", "memory", env, quick),
     "reception": lambda env, quick: _child("bench_ui.py", "reception", env, quick),
+    "alert_delivery": lambda env, quick: _child("bench_alerts.py", "delivery", env, quick),
+    "alert_taps": lambda env, quick: _child("bench_alerts.py", "taps_down", env, quick),
 }
 
 

@@ -224,6 +224,26 @@ chmod 0755 "$SBIN_DIR/clinic-kiosk-admin.tmp"
 mv "$SBIN_DIR/clinic-kiosk-admin.tmp" "$SBIN_DIR/clinic-kiosk-admin"
 say "installed ${UNITS[*]} in $UNIT_DIR"
 
+# --- alerts: outgoing connections to the configured alert hosts only ---------------------------
+# The unit forbids all IP traffic; with [alerts] notify/escalate URLs set, a drop-in allows the
+# addresses those hosts resolve to now (and DNS), still with no listening port (docs/alerts.md).
+alerts_dropin="$UNIT_DIR/clinic-kiosk.service.d/50-alerts.conf"
+if dropin=$(env -C "$PREFIX" KIOSK_CONFIG="$(env_value KIOSK_CONFIG)" PYTHONDONTWRITEBYTECODE=1 \
+    "$venv_python" "$PREFIX/deploy/alert_network.py"); then
+    if [[ -n "$dropin" ]]; then
+        install -d -m 0755 "$(dirname "$alerts_dropin")"
+        printf '%s\n' "$dropin" >"$alerts_dropin.tmp"
+        chmod 0644 "$alerts_dropin.tmp"
+        mv "$alerts_dropin.tmp" "$alerts_dropin"
+        say "wrote $alerts_dropin: the kiosk may connect to its alert hosts, and nowhere else"
+    elif [[ -f "$alerts_dropin" ]]; then
+        rm -f "$alerts_dropin"
+        say "removed $alerts_dropin: no alert URLs are configured, no IP traffic at all"
+    fi
+else
+    warn "could not work out the alert hosts (above); the kiosk cannot send e-mail alerts"
+fi
+
 if command -v systemd-analyze >/dev/null; then
     units=()
     for unit in "${UNITS[@]}"; do units+=("$UNIT_DIR/$unit"); done

@@ -63,6 +63,7 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
         needed, has = format_bytes(MIN_FREE_BYTES), format_bytes(free)
         print(f"disk: ok (needs at least {needed} free; has {has})")
     print_cups_spool_line(config.printing.printer)
+    _print_alert_lines(config, readiness.path if readiness.exists and readiness.ok else None)
     for problem in problems:
         print(problem, file=sys.stderr)
     # Warnings are worth a look but the kiosk runs with them, so they do not fail the check.
@@ -105,6 +106,43 @@ def _check_pins(config: Config, db_path: Path) -> list[str]:
     return problems
 
 
+def _print_alert_lines(config: Config, db_path: Path | None) -> None:
+    """One line per alert channel: configured or not, its last success and last error."""
+    from kiosk.alerts import CHANNELS
+
+    configured = [key for key, channel in CHANNELS.items() if channel.targets(config.alerts)]
+    if not configured:
+        print("alerts: none configured; staff are not told off the kiosk (docs/alerts.md)")
+        return
+    statuses = {}
+    if db_path is not None:
+        import sqlite3
+
+        from kiosk.store.repository import read_alert_status
+
+        try:
+            statuses = {status.channel: status for status in read_alert_status(db_path)}
+        except sqlite3.Error as exc:
+            print(f"alerts: note: the delivery record could not be read ({exc})")
+    for key in configured:
+        count = len(CHANNELS[key].targets(config.alerts))
+        status = statuses.get(key)
+        line = f"alerts: {key} ({count} target{'s' if count > 1 else ''})"
+        if status is None:
+            print(f"{line}: nothing sent yet")
+            continue
+        success = _clinic_time(config, status.last_success) if status.last_success else "never"
+        error = "none"
+        if status.last_error is not None and status.last_error_at is not None:
+            error = f"{_clinic_time(config, status.last_error_at)} {status.last_error}"
+        failing = ""
+        if status.failing_since is not None:
+            failing = f"; FAILING since {_clinic_time(config, status.failing_since)}"
+        print(
+            f"{line}: last success {success}; last error {error}; {status.pending} waiting{failing}"
+        )
+
+
 def _clinic_time(config: Config, moment: datetime) -> str:
     return f"{moment.astimezone(config.zone):%Y-%m-%d %H:%M %Z}"
 
@@ -112,9 +150,146 @@ def _clinic_time(config: Config, moment: datetime) -> str:
 def cmd_purge(config: Config, args: argparse.Namespace) -> int:
     from kiosk.store import Store
 
+    days = config.storage.retention_days
     with Store.open_existing(config.data_dir) as store:
-        count = store.purge(config.storage.retention_days, actor="admin-cli")
-    print(f"purged {count} visit(s) older than {config.storage.retention_days} days")
+        count = store.purge(days, actor="admin-cli")
+        kept = store.purge_kept(days)
+    print(f"purged {count} visit(s) older than {days} days")
+    if kept:
+        print(
+            f"kept {len(kept)} urgent visit(s) older than that nobody has acknowledged "
+            f"({', '.join(kept)}); acknowledge them (python -m kiosk ack CODE --outcome …) "
+            f"and they go at the next purge"
+        )
+    return 0
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+
+def _alerts_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="the day to show (clinic time; default: today)"
+    )
+
+
+def cmd_alerts(config: Config, args: argparse.Namespace) -> int:
+    """The day's urgent visits: each channel's state, escalation, who acknowledged."""
+    from kiosk.alerts import channel_label
+    from kiosk.alerts.message import reason_words
+    from kiosk.exports.day_log import day_range
+    from kiosk.store import Store
+
+    if args.date is None:
+        day = datetime.now(config.zone).date()
+    else:
+        parsed = _parse_day(args.date)
+        if parsed is None:
+            print(f"--date {args.date!r}: expected a real date as YYYY-MM-DD", file=sys.stderr)
+            return 1
+        day = parsed
+
+    def at(moment: datetime) -> str:
+        return f"{moment.astimezone(config.zone):%H:%M}"
+
+    with Store.open_existing(config.data_dir) as store:
+        visits = store.urgent_visits(*day_range(day, config.zone))
+        statuses = store.alert_channel_status()
+    print(f"urgent visits on {day.isoformat()}: {len(visits)}")
+    for visit in visits:
+        level = visit.risk.replace("_", "-")
+        reason = reason_words(visit.reason, config.clinic.staff_language)
+        print(f"{visit.code}  {at(visit.started_at)}  {level}  {reason}")
+        channels = []
+        for delivery in visit.deliveries:
+            what = (
+                delivery.channel if delivery.kind == "alert" else f"{delivery.channel} (escalation)"
+            )
+            if delivery.sent_at is not None:
+                channels.append(f"{what}: sent {at(delivery.sent_at)}")
+            elif delivery.attempts:
+                channels.append(
+                    f"{what}: NOT SENT after {delivery.attempts} attempt(s), {delivery.last_error}"
+                )
+            else:
+                channels.append(f"{what}: waiting")
+        print("  " + ("; ".join(channels) if channels else "no alert channel configured"))
+        if visit.escalated_at is not None:
+            print(f"  escalated {at(visit.escalated_at)}")
+        if visit.acknowledged_at is not None:
+            print(
+                f"  acknowledged {at(visit.acknowledged_at)} by {visit.acknowledged_by}: "
+                f"{visit.outcome}"
+            )
+        else:
+            print("  NOT ACKNOWLEDGED")
+    for status in statuses:
+        if status.failing_since is not None:
+            print(
+                f"alerts are not reaching {channel_label(status.channel)} since "
+                f"{at(status.failing_since)}: {status.last_error}"
+            )
+    return 0
+
+
+def _ack_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("code", help="the urgent visit's code, e.g. K7Q-4M2")
+    parser.add_argument(
+        "--outcome",
+        required=True,
+        choices=("spoke", "clinician", "left", "other"),
+        help="spoke with the visitor, handed to a clinician, visitor had left, other",
+    )
+
+
+def _read_staff_pin() -> str | None:
+    """A staff PIN: asked for at a terminal, else the first line of standard input."""
+    import getpass
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass("Staff PIN (reception or admin): ").strip() or None
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    return line.strip() or None
+
+
+def cmd_ack(config: Config, args: argparse.Namespace) -> int:
+    """Acknowledge an urgent visit from the shell, as staff mode does: PIN-gated, audited."""
+    from kiosk.staff_pins import sign_in
+    from kiosk.store import Store
+
+    try:
+        pin = _read_staff_pin()
+    except (EOFError, KeyboardInterrupt):
+        print("\ncancelled; nothing acknowledged", file=sys.stderr)
+        return 1
+    if pin is None:
+        print("no PIN on standard input; nothing acknowledged", file=sys.stderr)
+        return 1
+    with Store.open_existing(config.data_dir) as store:
+        role = sign_in(store, pin, clock=lambda: datetime.now(UTC)).role
+        if role is None:
+            print(
+                "wrong PIN (or too many wrong PINs: wait, or python -m kiosk unlock-pins); "
+                "nothing acknowledged",
+                file=sys.stderr,
+            )
+            return 1
+        code = _text(args.code)
+        try:
+            done = store.acknowledge(code, role, args.outcome)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        visit = store.get_visit(code)
+    if not done:
+        when = visit.acknowledged_at
+        print(
+            f"{visit.code} was acknowledged already by {visit.acknowledged_by}"
+            + (f" at {_clinic_time(config, when)}" if when else "")
+            + f" ({visit.outcome}); nothing changed"
+        )
+        return 0
+    print(f"{visit.code} acknowledged by {role}: {args.outcome}")
     return 0
 
 
@@ -379,12 +554,19 @@ COMMANDS: dict[str, tuple[str, Callable[[Config, argparse.Namespace], int]]] = {
         "lift the administrator lock and the wait after wrong staff PINs",
         cmd_unlock_pins,
     ),
+    "alerts": (
+        "today's urgent visits: each alert channel's state, who acknowledged",
+        cmd_alerts,
+    ),
+    "ack": ("acknowledge an urgent visit (staff PIN on standard input)", cmd_ack),
 }
 # Each command's own arguments, next to the command (commands without any need no entry).
 COMMAND_ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "export": _export_arguments,
     "set-pin": _set_pin_arguments,
     "reprint": _reprint_arguments,
+    "alerts": _alerts_arguments,
+    "ack": _ack_arguments,
 }
 
 

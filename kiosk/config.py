@@ -121,12 +121,49 @@ class StorageConfig(Frozen, frozen=True):
         _check_path("data_dir", self.data_dir)
 
 
+# A CUPS queue name as lpadmin accepts it: printable, no space, "/", "#" or quote.
+_QUEUE_NAME = r"^[^\s/#'\"\\]{1,127}$"
+
+
+class AlertsConfig(Frozen, frozen=True):
+    """Who is told of an urgent visit, off the kiosk (docs/alerts.md)."""
+
+    # Apprise URLs told of every urgent visit ("mailtos://…", "json://…", "msteams://…").
+    notify: list[str] = field(default_factory=list)
+    # A CUPS queue at the front desk that prints an alert slip; "" = none.
+    printer: Annotated[str, Meta(pattern=r"^$|" + _QUEUE_NAME)] = ""
+    # Nobody acknowledged within this many minutes (acute: half) -> `escalate` is told, once.
+    escalate_after_minutes: Annotated[int, Meta(ge=1, le=120)] = 5
+    escalate: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for key in ("notify", "escalate"):
+            urls: list[str] = getattr(self, key)
+            if len(set(urls)) != len(urls):
+                raise FieldError(key, "a URL is listed twice (it would be told twice)")
+            if urls:
+                # Imported only when URLs are configured: Apprise (~0.1 s, ~100 modules) stays
+                # off the start path of a kiosk that sends no alerts.
+                from kiosk.apprise_urls import url_problem
+
+                for index, url in enumerate(urls):
+                    problem = url_problem(url)
+                    if problem is not None:
+                        raise FieldError(f"{key}[{index}]", problem)
+        if self.escalate and not (self.notify or self.printer):
+            raise FieldError(
+                "escalate",
+                "escalation follows an alert nobody acknowledged: set notify or printer too",
+            )
+
+
 class ConfigFile(Frozen, frozen=True):
     clinic: ClinicConfig = field(default_factory=ClinicConfig)
     kiosk: KioskConfig = field(default_factory=KioskConfig)
     screening: ScreeningConfig = field(default_factory=ScreeningConfig)
     printing: PrintingConfig = field(default_factory=PrintingConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
 
 class Config(Frozen, frozen=True):
@@ -138,6 +175,7 @@ class Config(Frozen, frozen=True):
     screening: ScreeningConfig = field(default_factory=ScreeningConfig)
     printing: PrintingConfig = field(default_factory=PrintingConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     content_dir: Path = DEFAULT_CONTENT_DIR
     source: Path | None = None  # the config file read, if any
 
@@ -205,6 +243,7 @@ def load_config(
         screening=parsed.screening,
         printing=parsed.printing,
         storage=parsed.storage,
+        alerts=parsed.alerts,
         data_dir=resolve_data_dir(data_dir, parsed.storage.data_dir),
         content_dir=resolve_content_dir(content_dir, parsed.kiosk.content_dir, source),
         source=source,

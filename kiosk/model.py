@@ -74,6 +74,8 @@ class Visit(Struct, frozen=True):
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
     outcome: Outcome | None = None
+    # When a channel first accepted this visit's alert (kiosk/alerts); None while none has.
+    alerted_at: datetime | None = None
     # section -> item number (1-based) -> value; None means the visitor skipped that item.
     answers: Mapping[SectionId, Mapping[int, int | None]] = field(default_factory=dict)
     scores: Mapping[InstrumentId, StoredScore] = field(default_factory=dict)

@@ -36,6 +36,7 @@ pytest_plugins = [
     "tests.support.pins",
     "tests.support.cups_queue",
     "tests.support.windows",
+    "tests.support.alert_servers",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent

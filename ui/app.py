@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent, QWindow
@@ -17,6 +17,9 @@ from ui import theme
 from ui.idle import IdleOverlay, IdleWatcher, watch_input
 from ui.shell.navigator import Navigator, ScreenId
 from ui.worker import Worker
+
+if TYPE_CHECKING:
+    from kiosk.alerts.worker import AlertWorker
 
 log = logging.getLogger(__name__)
 DAY_MS = 24 * 60 * 60 * 1000
@@ -61,6 +64,9 @@ class FirstExpose(QObject):
 class MainWindow(QMainWindow):
     # A line for `systemctl status` when the kiosk goes out of order or comes back (main.py).
     status_changed = Signal(str)
+    # A channel accepted the alert of this visit (its code): emitted from the alert worker's
+    # thread, received on the GUI thread (the safety screen may now say the desk was told).
+    alert_delivered = Signal(str)
 
     def __init__(self, config: Config, content: Content, store: Store | None) -> None:
         super().__init__()
@@ -106,6 +112,7 @@ class MainWindow(QMainWindow):
         self._open_problem: str | None = None  # the last reason logged, to log each only once
         self._opener: Worker | None = None
         self._purger: Worker | None = None
+        self.alert_worker: AlertWorker | None = None
         self._closing = False
         self.navigator.store_lost.connect(self._store_lost)
         self._set_store(store)
@@ -153,6 +160,7 @@ class MainWindow(QMainWindow):
     # -- the database ---------------------------------------------------------------------
 
     def _set_store(self, store: Store | None) -> None:
+        self._stop_alerts()
         self.store = store
         self.navigator.store = store
         staff = self.navigator.built_staff()
@@ -163,8 +171,29 @@ class MainWindow(QMainWindow):
             self.store_timer.stop()
             return
         store.set_thread_wait(GUI_LOCK_WAIT_SECONDS)
+        self._start_alerts(store)
         self.purge_timer.start()
         self.store_timer.start()
+
+    def _start_alerts(self, store: Store) -> None:
+        """Tell the store whom an urgent visit alerts (it writes the outbox rows in the same
+        commit) and start the worker that delivers them, off this thread (kiosk/alerts)."""
+        alerts = self.config.alerts
+        if not (alerts.notify or alerts.printer or alerts.escalate):
+            return  # no alert is written, and nothing to deliver: nothing is loaded
+        from kiosk.alerts import escalation_targets, first_targets
+        from kiosk.alerts.worker import AlertWorker
+
+        store.set_alert_targets(first_targets(alerts), escalation_targets(alerts))
+        worker = AlertWorker(store, self.config)
+        worker.delivered.append(self.alert_delivered.emit)
+        worker.start()
+        self.alert_worker = worker
+
+    def _stop_alerts(self) -> None:
+        if self.alert_worker is not None:
+            self.alert_worker.stop()
+            self.alert_worker = None
 
     def _watch_store(self) -> None:
         if self.store is None:
@@ -309,6 +338,7 @@ class MainWindow(QMainWindow):
                 self._announcing = False
             if self._lockdown is not None:
                 app.restoreOverrideCursor()
+        self._stop_alerts()
         if self.store is not None:
             self.store.close()
             self.store = None

@@ -36,8 +36,9 @@ def _instrument_columns(*, leading: bool) -> tuple[str, ...]:
 
 
 def csv_columns() -> tuple[str, ...]:
-    """The CSV's columns before the answers: the contract's twelve (the shipped instruments'
-    in registration order), then any other registered instrument's total and band."""
+    """The CSV's columns before the answers: the contract's (the shipped instruments' in
+    registration order, then the urgent visit's alert and acknowledgement), then any other
+    registered instrument's total and band."""
     return (
         "code",
         "started_at",
@@ -48,11 +49,15 @@ def csv_columns() -> tuple[str, ...]:
         *_instrument_columns(leading=True),
         "guidance",
         "printed",
+        # When staff were told of an urgent visit and what they did (kiosk/alerts).
+        "alerted_at",
+        "acknowledged_at",
+        "outcome",
         *_instrument_columns(leading=False),
     )
 
 
-# As the shipped instruments make them: the contract's first twelve columns.
+# As the shipped instruments make them: the contract's columns.
 CSV_COLUMNS: Final[tuple[str, ...]] = csv_columns()
 
 
@@ -104,6 +109,9 @@ def visit_record(
         record[f"{instrument}_band"] = score.band if complete and score else None
     record["guidance"] = visit.guidance
     record["printed"] = visit.printed
+    record["alerted_at"] = local_time(visit.alerted_at, zone)
+    record["acknowledged_at"] = local_time(visit.acknowledged_at, zone)
+    record["outcome"] = visit.outcome
     if with_answers:
         counts = answer_items([visit]) if items is None else items
         record["answers"] = {

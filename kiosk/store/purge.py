@@ -64,21 +64,38 @@ def _cascade_free(db: sqlite3.Connection, fast: bool) -> Iterator[None]:
         db.execute(f"PRAGMA cache_size = {int(cache_size)}")
 
 
+# Never purged, whatever their age: urgent visits nobody has acknowledged (UX.md: retention
+# waits for the acknowledgement, and the purge says so).
+_PURGEABLE = "started_at < ? AND NOT (urgent = 1 AND acknowledged_at IS NULL)"
+
+
+def _unacknowledged_before(db: sqlite3.Connection, cutoff: str) -> list[str]:
+    """Codes of the urgent visits started before ``cutoff`` that the purge keeps."""
+    return [
+        row[0]
+        for row in db.execute(
+            "SELECT code FROM visits WHERE started_at < ? AND urgent = 1"
+            " AND acknowledged_at IS NULL ORDER BY started_at",
+            [cutoff],
+        )
+    ]
+
+
 def _delete_visits_before(db: sqlite3.Connection, cutoff: str) -> int:
-    """Delete the visits started before ``cutoff`` (stored time text), children first; how many
-    visits went. Inside the caller's transaction."""
+    """Delete the visits started before ``cutoff`` (stored time text), children first, but for
+    the unacknowledged urgent ones; how many visits went. Inside the caller's transaction."""
     for table, (parent, key) in _GRANDCHILDREN.items():
         db.execute(
             f"""
             DELETE FROM {table} WHERE {key} IN (
                 SELECT id FROM {parent}
-                WHERE visit_id IN (SELECT id FROM visits WHERE started_at < ?))
+                WHERE visit_id IN (SELECT id FROM visits WHERE {_PURGEABLE}))
             """,
             [cutoff],
         )
     for table in _VISIT_CHILDREN:
         db.execute(
-            f"DELETE FROM {table} WHERE visit_id IN (SELECT id FROM visits WHERE started_at < ?)",
+            f"DELETE FROM {table} WHERE visit_id IN (SELECT id FROM visits WHERE {_PURGEABLE})",
             [cutoff],
         )
-    return int(db.execute("DELETE FROM visits WHERE started_at < ?", [cutoff]).rowcount)
+    return int(db.execute(f"DELETE FROM visits WHERE {_PURGEABLE}", [cutoff]).rowcount)

@@ -24,6 +24,7 @@ from msgspec import Struct
 if TYPE_CHECKING:
     from kiosk.config import Config
 
+from kiosk.boot_clock import BootClock, boot_clock
 from kiosk.instruments import ids as instrument_ids
 from kiosk.model import (
     AlertDelivery,
@@ -60,7 +61,13 @@ from kiosk.store.errors import (
 )
 from kiosk.store.files import tighten
 from kiosk.store.lock import _FolderLock, _make_folder
-from kiosk.store.purge import _cascade_free, _delete_visits_before, _only_known_children
+from kiosk.store.purge import (
+    _PURGEABLE,
+    _cascade_free,
+    _delete_visits_before,
+    _only_known_children,
+    _unacknowledged_before,
+)
 from kiosk.store.readiness import Readiness, assess_database
 from kiosk.store.schema import (
     _MIGRATION_NAMES,
@@ -89,6 +96,38 @@ WAL_LIMIT_BYTES = 64 * 1024
 
 _GUIDANCE_VALUES: frozenset[str] = frozenset(get_args(Guidance))
 _PRINT_STATES: frozenset[str] = frozenset(get_args(PrintState))
+
+
+class OutboxItem(Struct, frozen=True):
+    """An undelivered outbox row with what its message may say (never a name or an answer)."""
+
+    id: int
+    code: str
+    channel: str
+    target: str
+    kind: str  # AlertKind
+    level: UrgentLevel
+    created_at: datetime
+    reason: str | None  # the visit's reasons, joined (kiosk.risk)
+    attempts: int
+    acknowledged: bool
+
+
+class AlertStamp(Struct, frozen=True):
+    """When one first-alert row was written, on the wall clock and on the boot clock."""
+
+    level: UrgentLevel
+    created_at: datetime
+    boot_id: str | None
+    boot_at: float | None
+
+
+class EscalationCandidate(Struct, frozen=True):
+    """An urgent visit alerted, not acknowledged and not escalated yet."""
+
+    visit_id: int
+    code: str
+    stamps: tuple[AlertStamp, ...]
 
 
 class AuditEntry(Struct, frozen=True):
@@ -159,6 +198,15 @@ class Store:
         self._waits: dict[int, float] = {}
         self._busy_ms = -1  # the busy_timeout last set on the connection (-1: not by us)
         self._files = _FileWatch(path)
+        # The targets told of every urgent visit ((channel, target id) pairs, kiosk.alerts sets
+        # them from the config) and the ones told on escalation; none: no alert is written.
+        self._first_targets: tuple[tuple[str, str], ...] = ()
+        self._escalation_targets: tuple[tuple[str, str], ...] = ()
+        self.boot_clock: BootClock = boot_clock
+        # Called (with no argument, on the writing thread, after the commit) when outbox rows
+        # were written: the delivery worker wakes at once instead of at its next poll.
+        self.alert_listeners: list[Callable[[], None]] = []
+        self._alerts_written = False
         # Why nothing more is written (files deleted or cut short under it); None while healthy.
         self.lost: str | None = None
 
@@ -350,11 +398,13 @@ class Store:
                 try:
                     yield db
                 except BaseException:
+                    self._alerts_written = False
                     self._rollback_quietly(db)
                     raise
                 try:
                     db.execute("COMMIT")
                 except BaseException:
+                    self._alerts_written = False
                     self._rollback_quietly(db)
                     raise
             except sqlite3.Error as exc:
@@ -367,6 +417,10 @@ class Store:
             self._after_commit(db)
 
     def _after_commit(self, db: sqlite3.Connection) -> None:
+        if self._alerts_written:
+            self._alerts_written = False
+            for listener in list(self.alert_listeners):
+                listener()
         loss = self._files.check()
         if loss is not None:
             raise self._lose(loss)
@@ -462,6 +516,10 @@ class Store:
 
     def _now(self) -> str:
         return _iso(self._clock())
+
+    def now(self) -> datetime:
+        """The store's wall clock (the one its times are written with)."""
+        return self._clock()
 
     @staticmethod
     def _rows(
@@ -569,7 +627,36 @@ class Store:
             "UPDATE visits SET urgent = 1, risk = ?, urgent_reason = ? WHERE id = ?",
             [risk, with_reason(stored_reasons, reason), visit_id],
         )
-        return risk != stored_risk
+        rose = risk != stored_risk
+        if rose:
+            # The outbox: staff are told of each rise, in this very commit (ARCHITECTURE.md).
+            self._add_alerts(db, visit_id, "alert", cast(UrgentLevel, risk), self._first_targets)
+        return rose
+
+    def _add_alerts(
+        self,
+        db: sqlite3.Connection,
+        visit_id: int,
+        kind: str,
+        level: UrgentLevel,
+        targets: tuple[tuple[str, str], ...],
+    ) -> None:
+        if not targets:
+            return
+        now = self._now()
+        boot_id, boot_at = self.boot_clock()
+        db.executemany(
+            """
+            INSERT INTO alerts (visit_id, kind, level, channel, target, created_at,
+                                next_attempt_at, boot_id, boot_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                (visit_id, kind, level, channel, target, now, now, boot_id, boot_at)
+                for channel, target in targets
+            ],
+        )
+        self._alerts_written = True
 
     def acknowledge(self, code: str, role: str, outcome: Outcome) -> bool:
         """Staff (`role`: "reception", "admin") have dealt with this urgent visit; audited in the
@@ -708,6 +795,16 @@ class Store:
         jobs: dict[int, list[PrintJob]] = {}
         for row in self._rows(db, f"SELECT * FROM print_jobs WHERE {where} ORDER BY id", params):
             jobs.setdefault(row["visit_id"], []).append(_print_job(row))
+        alerted: dict[int, datetime] = {
+            visit_id: _parse(sent_at)
+            for visit_id, sent_at in db.execute(
+                f"""
+                SELECT visit_id, MIN(sent_at) FROM alerts
+                WHERE kind = 'alert' AND sent_at IS NOT NULL AND {where} GROUP BY visit_id
+                """,
+                params,
+            )
+        }
         visits = []
         for row in rows:
             visit_jobs = tuple(jobs.get(row["id"], ()))
@@ -725,6 +822,7 @@ class Store:
                     acknowledged_at=_parse_optional(row["acknowledged_at"]),
                     acknowledged_by=row["acknowledged_by"],
                     outcome=cast(Outcome | None, row["outcome"]),
+                    alerted_at=alerted.get(row["id"]),
                     name=row["name"],
                     answers=answers.get(row["id"], {}),
                     scores=scores.get(row["id"], {}),
@@ -813,19 +911,27 @@ class Store:
         return _iso(self._clock() - timedelta(days=retention_days))
 
     def _purge_due(self, retention_days: int) -> bool:
-        """Whether any visit is older than the retention period. The purge at every start runs
-        only then: with nothing due, its audit line would cost a write and an fsync per start."""
+        """Whether any visit is older than the retention period (and may go). The purge at
+        every start runs only then: with nothing due, its audit line would cost a write and an
+        fsync per start."""
         cutoff = self._purge_cutoff(retention_days)
         with self._read() as db:
             row = db.execute(
-                "SELECT EXISTS (SELECT 1 FROM visits WHERE started_at < ?)", [cutoff]
+                f"SELECT EXISTS (SELECT 1 FROM visits WHERE {_PURGEABLE})", [cutoff]
             ).fetchone()
         return bool(row[0])
+
+    def purge_kept(self, retention_days: int) -> list[str]:
+        """Codes of the visits past retention that the purge keeps: urgent, not acknowledged."""
+        cutoff = self._purge_cutoff(retention_days)
+        with self._read() as db:
+            return _unacknowledged_before(db, cutoff)
 
     def purge(self, retention_days: int, actor: str = "system") -> int:
         """Delete visits started more than ``retention_days`` ago, with everything attached.
 
-        Returns how many visits went. The audit entry records the count, never a visit.
+        Returns how many visits went. An urgent visit nobody acknowledged is kept whatever its
+        age (purge_kept names them). The audit entry records the counts, never a visit.
         """
         cutoff = self._purge_cutoff(retention_days)
         with self._lock:
@@ -835,13 +941,14 @@ class Store:
                 fast = _only_known_children(db)
             with _cascade_free(db, fast), self._write() as db:
                 count = _delete_visits_before(db, cutoff)
-                self._insert_audit(
-                    db,
-                    actor,
-                    "purge",
+                kept = len(_unacknowledged_before(db, cutoff))
+                detail = (
                     f"deleted {count} visit(s) started before {cutoff} "
-                    f"(retention {retention_days} days)",
+                    f"(retention {retention_days} days)"
                 )
+                if kept:
+                    detail += f"; kept {kept} urgent visit(s) not yet acknowledged"
+                self._insert_audit(db, actor, "purge", detail)
         if count:
             # secure_delete zeroed the freed pages, but their earlier contents can still sit in
             # old WAL frames: truncating the WAL leaves no copy of purged visits on disk.
@@ -969,38 +1076,213 @@ class Store:
         """Each channel that has ever had an alert: its last success and last error, and since
         when it has been failing (staff mode's banner, `check`, `alerts`)."""
         with self._read() as db:
+            return channel_statuses(db)
+
+    # -- alerts: the outbox, as the delivery worker (kiosk/alerts) uses it --
+
+    def set_alert_targets(
+        self,
+        first: tuple[tuple[str, str], ...],
+        escalation: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        """The (channel, target id) pairs told of every urgent visit, and on escalation."""
+        with self._lock:
+            self._first_targets = tuple(first)
+            self._escalation_targets = tuple(escalation)
+
+    def due_alerts(self, limit: int = 500) -> list[OutboxItem]:
+        """Undelivered outbox rows of visits nobody has acknowledged yet (once staff have dealt
+        with a visit, telling them of it helps nobody), oldest first, with what their message
+        may say."""
+        with self._read() as db:
             rows = db.execute(
                 """
-                SELECT channel,
-                       MAX(sent_at),
-                       (SELECT last_error FROM alerts AS a
-                        WHERE a.channel = alerts.channel AND a.last_error IS NOT NULL
-                        ORDER BY a.last_attempt_at DESC, a.id DESC LIMIT 1),
-                       MAX(CASE WHEN last_error IS NOT NULL THEN last_attempt_at END),
-                       MIN(CASE WHEN state = 'pending' AND attempts > 0 THEN created_at END),
-                       SUM(state = 'pending')
-                FROM alerts GROUP BY channel ORDER BY channel
+                SELECT alerts.id, visits.code, channel, target, kind, level, created_at,
+                       visits.urgent_reason, attempts, visits.acknowledged_at IS NOT NULL
+                FROM alerts JOIN visits ON visits.id = alerts.visit_id
+                WHERE state = 'pending' AND visits.acknowledged_at IS NULL
+                ORDER BY alerts.id LIMIT ?
+                """,
+                [limit],
+            ).fetchall()
+        return [
+            OutboxItem(
+                id=alert_id,
+                code=code,
+                channel=channel,
+                target=target,
+                kind=kind,
+                level=level,
+                created_at=_parse(created_at),
+                reason=reason,
+                attempts=attempts,
+                acknowledged=bool(acknowledged),
+            )
+            for (
+                alert_id,
+                code,
+                channel,
+                target,
+                kind,
+                level,
+                created_at,
+                reason,
+                attempts,
+                acknowledged,
+            ) in rows
+        ]
+
+    def record_alert_attempt(
+        self, alert_id: int, *, error: str | None, next_attempt_at: datetime | None = None
+    ) -> None:
+        """One delivery attempt: accepted (`error` None: the row is sent) or failed (why, in
+        words, and when it will be tried again). Every attempt is kept in alert_attempts."""
+        now = self._now()
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO alert_attempts (alert_id, at, ok, error) VALUES (?, ?, ?, ?)",
+                [alert_id, now, int(error is None), error],
+            )
+            if error is None:
+                db.execute(
+                    """
+                    UPDATE alerts SET state = 'sent', sent_at = ?, attempts = attempts + 1,
+                                      last_attempt_at = ?
+                    WHERE id = ? AND state = 'pending'
+                    """,
+                    [now, now, alert_id],
+                )
+            else:
+                db.execute(
+                    """
+                    UPDATE alerts SET attempts = attempts + 1, last_attempt_at = ?,
+                                      last_error = ?, next_attempt_at = ?
+                    WHERE id = ?
+                    """,
+                    [now, error, _iso(next_attempt_at) if next_attempt_at else now, alert_id],
+                )
+
+    def escalation_candidates(self) -> list[EscalationCandidate]:
+        """Urgent visits with a first alert written, nobody's acknowledgement and no escalation
+        yet, each with the stamps of its first-alert rows (the deadline is derived from them)."""
+        with self._read() as db:
+            rows = db.execute(
+                """
+                SELECT visits.id, visits.code, alerts.level, alerts.created_at, alerts.boot_id,
+                       alerts.boot_at
+                FROM alerts JOIN visits ON visits.id = alerts.visit_id
+                WHERE alerts.kind = 'alert' AND visits.acknowledged_at IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM alerts AS e
+                                  WHERE e.visit_id = visits.id AND e.kind = 'escalation')
+                ORDER BY visits.id, alerts.id
                 """
             ).fetchall()
-        statuses = []
-        for channel, last_sent, last_error, last_error_at, oldest_failing, pending in rows:
-            last_success = _parse_optional(last_sent)
-            failing_since = _parse_optional(oldest_failing)
-            if failing_since is not None and last_success is not None:
-                # Delivered something after that alert was first tried: the channel works now;
-                # the backlog will drain on its own schedule.
-                failing_since = None if last_success > failing_since else failing_since
-            statuses.append(
-                ChannelStatus(
-                    channel=channel,
-                    last_success=last_success,
-                    last_error=last_error,
-                    last_error_at=_parse_optional(last_error_at),
-                    failing_since=failing_since,
-                    pending=int(pending or 0),
+        found: dict[int, tuple[str, list[AlertStamp]]] = {}
+        for visit_id, code, level, created_at, boot_id, boot_at in rows:
+            found.setdefault(visit_id, (code, []))[1].append(
+                AlertStamp(
+                    level=level, created_at=_parse(created_at), boot_id=boot_id, boot_at=boot_at
                 )
             )
-        return statuses
+        return [
+            EscalationCandidate(visit_id=visit_id, code=code, stamps=tuple(stamps))
+            for visit_id, (code, stamps) in found.items()
+        ]
+
+    def escalate(self, visit_id: int, minutes: float) -> bool:
+        """Write the escalation rows for an urgent visit nobody acknowledged in `minutes`, and
+        audit it, in one commit. False, changing nothing, when it was acknowledged or escalated
+        meanwhile (or no escalation target is configured): escalation happens once."""
+        with self._write() as db:
+            row = db.execute(
+                """
+                SELECT code, risk FROM visits
+                WHERE id = ? AND urgent = 1 AND acknowledged_at IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM alerts
+                                  WHERE visit_id = visits.id AND kind = 'escalation')
+                """,
+                [visit_id],
+            ).fetchone()
+            if row is None or not self._escalation_targets:
+                return False
+            code, risk = row
+            self._add_alerts(
+                db, visit_id, "escalation", cast(UrgentLevel, risk), self._escalation_targets
+            )
+            self._insert_audit(
+                db,
+                "system",
+                "escalate",
+                f"{code} not acknowledged within {minutes:g} minutes: escalated",
+            )
+        return True
+
+
+def channel_statuses(db: sqlite3.Connection) -> list[ChannelStatus]:
+    """Store.alert_channel_status on an open connection (`check` reads the file read-only).
+
+    Worked out per target, then per channel: one of two e-mail addresses failing while the
+    other works is a failing channel, not a working one."""
+    rows = db.execute(
+        """
+        SELECT channel,
+               MAX(sent_at),
+               (SELECT last_error FROM alerts AS a
+                WHERE a.channel = alerts.channel AND a.target = alerts.target
+                  AND a.last_error IS NOT NULL
+                ORDER BY a.last_attempt_at DESC, a.id DESC LIMIT 1),
+               MAX(CASE WHEN last_error IS NOT NULL THEN last_attempt_at END),
+               MIN(CASE WHEN state = 'pending' AND attempts > 0 THEN created_at END),
+               SUM(state = 'pending')
+        FROM alerts GROUP BY channel, target ORDER BY channel, target
+        """
+    ).fetchall()
+    by_channel: dict[str, ChannelStatus] = {}
+    for channel, last_sent, last_error, last_error_at, oldest_failing, pending in rows:
+        last_success = _parse_optional(last_sent)
+        failing_since = _parse_optional(oldest_failing)
+        if failing_since is not None and last_success is not None:
+            # Delivered something after that alert was first tried: the target works now;
+            # the backlog will drain on its own schedule.
+            failing_since = None if last_success > failing_since else failing_since
+        error_at = _parse_optional(last_error_at)
+        status = ChannelStatus(
+            channel=channel,
+            last_success=last_success,
+            last_error=last_error,
+            last_error_at=error_at,
+            failing_since=failing_since,
+            pending=int(pending or 0),
+        )
+        known = by_channel.get(channel)
+        if known is not None:
+            newest_error = max(
+                (known, status),
+                key=lambda s: s.last_error_at or datetime.min.replace(tzinfo=UTC),
+            )
+            failing = [s.failing_since for s in (known, status) if s.failing_since is not None]
+            successes = [s.last_success for s in (known, status) if s.last_success is not None]
+            status = ChannelStatus(
+                channel=channel,
+                last_success=max(successes) if successes else None,
+                last_error=newest_error.last_error,
+                last_error_at=newest_error.last_error_at,
+                failing_since=min(failing) if failing else None,
+                pending=known.pending + status.pending,
+            )
+        by_channel[channel] = status
+    return list(by_channel.values())
+
+
+def read_alert_status(db_path: Path) -> list[ChannelStatus]:
+    """The channels' status from the database file, read-only, changing nothing (`check`)."""
+    busy = any(db_path.with_name(db_path.name + s).exists() for s in ("-wal", "-journal"))
+    uri = db_path.resolve().as_uri() + ("?mode=ro" if busy else "?mode=ro&immutable=1")
+    conn = sqlite3.connect(uri, uri=True, timeout=5.0)
+    try:
+        return channel_statuses(conn)
+    finally:
+        conn.close()
 
 
 def _print_job(row: Mapping[str, Any]) -> PrintJob:

@@ -264,6 +264,21 @@ def _alert_outbox(db: Database) -> None:
         db.execute(statement)
 
 
+@_migration
+def _alert_targets(db: Database) -> None:
+    # A channel may have several targets (two e-mail addresses and a webhook are three `notify`
+    # URLs): each gets its own row, so a working one is never told again while another is down.
+    # `target` is a short stable id of the configured target (never the URL: it can hold a
+    # password). `boot_id` and `boot_at` stamp the row on the machine's boot clock
+    # (kiosk/boot_clock.py): the escalation deadline is measured on it, not on the wall clock.
+    for statement in (
+        "ALTER TABLE alerts ADD COLUMN target TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE alerts ADD COLUMN boot_id TEXT",
+        "ALTER TABLE alerts ADD COLUMN boot_at REAL",
+    ):
+        db.execute(statement)
+
+
 SCHEMA_VERSION: int = len(_MIGRATION_NAMES)
 
 

@@ -37,7 +37,8 @@ print(json.dumps({"built": built, "at_welcome": at_welcome, "modules": sorted(sy
 """
 
 # Each is loaded on first use: printing and its PDF on the first print, OpenSSL (hashlib) for
-# PINs in staff mode, sqlite-utils only to run a migration, staff mode on the 3-second hold.
+# PINs in staff mode, sqlite-utils only to run a migration, staff mode on the 3-second hold,
+# Apprise and the alert channels only when alerts are configured.
 NOT_AT_START = (
     "_hashlib",
     "http.client",
@@ -50,6 +51,10 @@ NOT_AT_START = (
     "kiosk.export",
     "kiosk.exports",
     "ui.staff",
+    # Alerts: nothing of them in a kiosk without [alerts] channels (the default config).
+    "apprise",
+    "kiosk.alerts",
+    "kiosk.apprise_urls",
 )
 
 # Loaded by the warm-up after the first frame, not before Welcome is on screen: the visit flow,

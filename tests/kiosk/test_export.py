@@ -46,6 +46,9 @@ CONTRACT = [
     "gad7_band",
     "guidance",
     "printed",
+    "alerted_at",
+    "acknowledged_at",
+    "outcome",
 ]
 ANSWER_HEADER = (
     [f"phq9_{i}" for i in range(1, 11)]
@@ -124,7 +127,7 @@ def test_header_is_exactly_the_contract(store: Store, out: Path) -> None:
     assert path == out / "kiosk-log-2026-11-27.csv"
     with path.open(newline="", encoding="utf-8") as handle:
         assert next(csv.reader(handle)) == CONTRACT
-    assert path.read_bytes().endswith(b"printed\r\n")
+    assert path.read_bytes().endswith(b"outcome\r\n")
 
 
 def test_rows_match_the_visits(

@@ -34,10 +34,11 @@ from tests.support.yesno_instrument import ITEMS, POSITIVE, YESNO, content_with_
 
 ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("America/New_York")
-# The daily log's first twelve columns, as the contract lists them.
+# The daily log's columns, as the contract lists them.
 CONTRACT = [
     *("code", "started_at", "completed_at", "status", "language", "urgent"),
     *("phq9_total", "phq9_band", "gad7_total", "gad7_band", "guidance", "printed"),
+    *("alerted_at", "acknowledged_at", "outcome"),
 ]
 
 
@@ -141,8 +142,9 @@ def test_made_up_instrument_through_flow_store_summary_and_every_export(
     }
     rows = list(csv.DictReader(io.StringIO(written["csv"].read_text("utf-8"))))
     header = next(csv.reader(io.StringIO(written["csv"].read_text("utf-8"))))
-    assert header[:12] == CONTRACT  # the contract's columns do not move
-    assert header[12:14] == ["yesno_total", "yesno_band"]
+    contract = len(CONTRACT)
+    assert header[:contract] == CONTRACT  # the contract's columns do not move
+    assert header[contract : contract + 2] == ["yesno_total", "yesno_band"]
     assert (rows[0]["yesno_total"], rows[0]["yesno_band"]) == ("2", "positive")
     assert [rows[0][f"yesno_{n}"] for n in (1, 2, 3)] == ["1", "1", "0"]
 

@@ -161,3 +161,26 @@ def test_urgent_visits_from_before_levels_get_the_level_of_their_reason(tmp_path
         calm = store.get_visit("CLM-234")
     assert levels == {"TLK-234": "acute", "ITM-234": "non_acute", "SCR-234": "non_acute"}
     assert (calm.urgent, calm.risk, calm.reason) == (False, "none", None)
+
+
+def test_outbox_rows_from_before_targets_are_kept_with_an_empty_target(
+    tmp_path: Path,
+) -> None:
+    before_targets = store_schema._MIGRATION_NAMES.index("0007_alert_targets")
+    path = build_at(tmp_path / "old", before_targets)
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO visits (code, language, started_at, urgent, risk, urgent_reason) "
+            "VALUES ('OLD-234', 'en', '2025-01-02T03:04:05.000+00:00', 1, 'acute', 'talk_now')"
+        )
+        conn.execute(
+            "INSERT INTO alerts (visit_id, kind, level, channel, created_at, next_attempt_at) "
+            "VALUES (1, 'alert', 'acute', 'notify', '2025-01-02T03:04:05.000+00:00', "
+            "'2025-01-02T03:04:05.000+00:00')"
+        )
+    conn.close()
+    with Store.open(tmp_path / "old") as store:
+        [item] = store.due_alerts()
+        [candidate] = store.escalation_candidates()
+    assert (item.code, item.channel, item.target) == ("OLD-234", "notify", "")
+    assert candidate.stamps[0].boot_id is None  # measured from the wall clock, as after a reboot

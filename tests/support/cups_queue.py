@@ -94,6 +94,21 @@ class CupsQueue:
                 )
             time.sleep(0.1)
 
+    def output_titled(self, title: str, timeout: float = 15.0) -> bytes:
+        """The PDF cups-pdf made for the job titled `title` (its file name starts with it)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self._fresh(f"{title}_*job_*.pdf")
+            if found is not None:
+                data = found.read_bytes()
+                if data.rstrip().endswith(b"%%EOF"):
+                    with contextlib.suppress(OSError):
+                        found.unlink()
+                    return data
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no complete PDF titled {title} in {self.out_dir}")
+            time.sleep(0.1)
+
     def _fresh(self, pattern: str) -> Path | None:
         """The newest file matching pattern written since the test began (1 s clock slack)."""
         stamped: list[tuple[float, Path]] = []

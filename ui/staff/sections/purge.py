@@ -65,15 +65,28 @@ class PurgeSection(AdminSection):
             return
         days = self.desk.config.storage.retention_days
 
-        def done(count: int | None, error: BaseException | None) -> None:
-            if error is not None or count is None:
+        def done(result: tuple[int, list[str]] | None, error: BaseException | None) -> None:
+            if error is not None or result is None:
                 self.show_result(f"Nothing deleted: {one_line(error or '')}")
-            else:
-                plural = "visit" if count == 1 else "visits"
-                self.show_result(f"Deleted {count} {plural} older than {days} days.")
+                return
+            count, kept = result
+            plural = "visit" if count == 1 else "visits"
+            text = f"Deleted {count} {plural} older than {days} days."
+            if kept:
+                # UX.md: retention waits for the acknowledgement, and the purge says so.
+                text += (
+                    f" Kept {len(kept)} urgent {'visit' if len(kept) == 1 else 'visits'} nobody "
+                    f"has acknowledged yet ({', '.join(kept)}): acknowledge "
+                    f"{'it' if len(kept) == 1 else 'them'} and the next purge deletes "
+                    f"{'it' if len(kept) == 1 else 'them'}."
+                )
+            self.show_result(text)
 
-        # Purge writes its own audit entry (actor "admin", the count, never a visit).
-        self.desk.worker.run(lambda: store.purge(days, actor="admin"), done)
+        def purge_now() -> tuple[int, list[str]]:
+            # Purge writes its own audit entry (actor "admin", the counts, never a visit).
+            return store.purge(days, actor="admin"), store.purge_kept(days)
+
+        self.desk.worker.run(purge_now, done)
 
     def show_result(self, text: str) -> None:
         self.hidden()
