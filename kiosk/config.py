@@ -176,9 +176,7 @@ def check_hub_url(url: str) -> None:
         raise ValueError(f"{shown}: names no database (postgresql://user:password@host/database)")
     for mode in query.get("sslmode", []):
         if mode not in _SSL_MODES:
-            raise ValueError(
-                f"{shown}: sslmode {mode!r} is not one of {', '.join(_SSL_MODES)}"
-            )
+            raise ValueError(f"{shown}: sslmode {mode!r} is not one of {', '.join(_SSL_MODES)}")
 
 
 class HubConfig(Frozen, frozen=True):

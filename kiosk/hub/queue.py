@@ -67,9 +67,7 @@ def _backfill(db: sqlite3.Connection) -> None:
 def enable(store: Store) -> None:
     """Start queueing (idempotent); the first time, every visit kept is queued as well."""
     with store.transaction() as db:
-        if db.execute(
-            "SELECT 1 FROM settings WHERE key = ?", [HUB_REPLICATE_SETTING]
-        ).fetchone():
+        if db.execute("SELECT 1 FROM settings WHERE key = ?", [HUB_REPLICATE_SETTING]).fetchone():
             return
         db.execute("INSERT INTO settings (key, value) VALUES (?, '1')", [HUB_REPLICATE_SETTING])
         _backfill(db)
@@ -83,9 +81,7 @@ def disable(store: Store) -> bool:
         if cursor.rowcount == 0:
             return False
         db.execute("DELETE FROM hub_changes")
-        db.execute(
-            "DELETE FROM settings WHERE key IN (?, ?)", [HUB_ID_SETTING, ACK_MARK_SETTING]
-        )
+        db.execute("DELETE FROM settings WHERE key IN (?, ?)", [HUB_ID_SETTING, ACK_MARK_SETTING])
     return True
 
 
@@ -111,9 +107,7 @@ def switch_hub(store: Store, hub_id: str) -> bool:
 def backlog(store: Store) -> int:
     """How many visits have changes the hub has not confirmed."""
     with store.snapshot() as db:
-        (count,) = db.execute(
-            "SELECT COUNT(*) FROM hub_changes WHERE seq > shipped_seq"
-        ).fetchone()
+        (count,) = db.execute("SELECT COUNT(*) FROM hub_changes WHERE seq > shipped_seq").fetchone()
     return int(count)
 
 

@@ -1,7 +1,7 @@
 """The hub's schema in PostgreSQL: versioned migrations, connecting, the version check.
 
 Everything lives in the schema ``hub`` of the clinic's database. Migrations are numbered and run
-in order, each in its own transaction under one advisory lock (two administrators running
+in order, each in its own transaction, all under one advisory lock (two administrators running
 `hub init` at once take turns; the second finds nothing to do), and each records itself in
 ``hub.schema_migrations``. A hub whose schema is newer than this version knows is refused by
 `hub init` and by the kiosk's shipper alike, with nothing changed. Never edit a released
@@ -69,8 +69,11 @@ def _one_line(url: str, error: BaseException) -> str:
     return text
 
 
-def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[tuple[object, ...]]:
-    """A connection to the hub, or HubError naming the hub (never its password) and why."""
+def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection[tuple[object, ...]]:
+    """A connection to the hub, or HubError naming the hub (never its password) and why.
+
+    Autocommit by default: every write is inside an explicit ``conn.transaction()``, and a
+    read never leaves a transaction open that would swallow a later block's commit."""
     try:
         return psycopg.connect(
             url,
@@ -110,7 +113,7 @@ def _run(
         "desks": sql.Identifier(roles.desks),
     }
     for statement in statements:
-        conn.execute(sql.SQL(statement).format(**names))  # type: ignore[arg-type]
+        conn.execute(sql.SQL(statement).format(**names))
 
 
 def _ensure_role(conn: psycopg.Connection[tuple[object, ...]], role: str) -> None:
@@ -471,11 +474,13 @@ def init_hub(url: str) -> tuple[int, int]:
     try:
         dbname = conn.info.dbname
         roles = group_roles(dbname)
+        # Held for the whole run (released by the server should this process die): a second
+        # `hub init` waits, then finds the schema current.
+        conn.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
+        before = hub_version(conn)
+        if before > HUB_SCHEMA_VERSION:
+            raise HubSchemaTooNewError(too_new_message(url, before))
         with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-            before = hub_version(conn)
-            if before > HUB_SCHEMA_VERSION:
-                raise HubSchemaTooNewError(too_new_message(url, before))
             conn.execute("CREATE SCHEMA IF NOT EXISTS hub")
             conn.execute(
                 """
@@ -487,14 +492,10 @@ def init_hub(url: str) -> tuple[int, int]:
                 """
             )
         for number, (name, migrate) in enumerate(_MIGRATIONS, start=1):
+            if number <= before:
+                continue
+            # One transaction per migration: a failing one leaves the schema at the last good.
             with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-                # Read again under the lock: another `hub init` may have run it meanwhile.
-                current = hub_version(conn)
-                if current > HUB_SCHEMA_VERSION:
-                    raise HubSchemaTooNewError(too_new_message(url, current))
-                if current >= number:
-                    continue
                 migrate(conn, roles)
                 conn.execute(
                     "INSERT INTO hub.schema_migrations (version, name) VALUES (%s, %s)",

@@ -129,14 +129,27 @@ class PgServer:
 
     def start(self) -> None:
         self._server(
-            str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
-            "-w", "-t", "60", "start",
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-w",
+            "-t",
+            "60",
+            "start",
         )
 
     def stop(self, mode: str = "fast") -> None:
         """`fast` closes sessions cleanly; `immediate` is a crash (no shutdown checkpoint)."""
         self._server(
-            str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop",
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-m",
+            mode,
+            "-w",
+            "stop",
             check=False,
         )
 
