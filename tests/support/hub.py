@@ -29,8 +29,9 @@ def hub_with(
 
 
 def run_visit(store: Store, content: Content, *, value: int = 0, talk_now: bool = False) -> str:
-    """One whole visit through the real flow: agree, answer every question with ``value``
-    (after "I need to talk to someone now" when ``talk_now``), results. Its code."""
+    """One whole visit through the real flow: agree, answer every question with ``value`` (0
+    where a question has fewer options)
+    after "I need to talk to someone now" when ``talk_now``; results. Its code."""
     flow = VisitFlow(store, content, "en")
     flow.agree()
     flow.set_name(None)
@@ -39,7 +40,10 @@ def run_visit(store: Store, content: Content, *, value: int = 0, talk_now: bool 
         flow.talk_now()
         state = flow.continue_after_safety()
     while state.step is Step.QUESTION:
-        state = flow.answer(value)
+        try:
+            state = flow.answer(value)
+        except ValueError:  # a question with fewer options (the fit questions)
+            state = flow.answer(0)
         if state.step is Step.SAFETY:
             state = flow.continue_after_safety()
     assert state.step is Step.RESULTS, state.step
