@@ -76,9 +76,12 @@ def test_a_newer_hub_is_refused_by_init_and_by_a_kiosk_and_left_as_it_is(
 def test_a_kiosk_on_a_database_without_the_schema_is_told_to_run_init(
     hub_admin_url: str, tmp_path: Path
 ) -> None:
-    with Store.open(tmp_path / "k") as store, shipper_for(store, hub_admin_url) as shipper:
-        with pytest.raises(HubSchemaError, match="hub init"):
-            shipper.run_once()
+    with (
+        Store.open(tmp_path / "k") as store,
+        shipper_for(store, hub_admin_url) as shipper,
+        pytest.raises(HubSchemaError, match="hub init"),
+    ):
+        shipper.run_once()
 
 
 # --- row-level security ------------------------------------------------------------------------
@@ -178,11 +181,13 @@ def test_a_desk_reads_everything_and_may_only_acknowledge_mark_seen_and_record_p
             "SELECT seen_at IS NOT NULL, printed FROM hub.visit_board WHERE code = %s", [calm]
         ).fetchone()
         assert row == (True, True)
-    with psycopg.connect(urls["back"], autocommit=True) as second:
-        # The first acknowledgement is the one kept.
-        with pytest.raises(psycopg.errors.UniqueViolation):
-            second.execute(
-                "INSERT INTO hub.acknowledgements (visit_id, staff_role, outcome)"
-                " VALUES (%s, 'admin', 'other')",
-                [ids[urgent]],
-            )
+    # The first acknowledgement is the one kept.
+    with (
+        psycopg.connect(urls["back"], autocommit=True) as second,
+        pytest.raises(psycopg.errors.UniqueViolation),
+    ):
+        second.execute(
+            "INSERT INTO hub.acknowledgements (visit_id, staff_role, outcome)"
+            " VALUES (%s, 'admin', 'other')",
+            [ids[urgent]],
+        )
