@@ -151,10 +151,10 @@ def redact_url(url: str) -> str:
 def check_hub_url(url: str) -> None:
     """Raise ValueError (the message names the URI, password hidden) unless ``url`` is "" or a
     usable postgresql:// URI."""
-    from urllib.parse import parse_qs, urlsplit
-
     if not url:
         return
+    from urllib.parse import parse_qs, urlsplit
+
     shown = redact_url(url)
     if any(ord(char) < 32 or ord(char) == 127 for char in url):
         raise ValueError(f"{shown}: contains a control character (a line break?)")
