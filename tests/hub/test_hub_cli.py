@@ -6,12 +6,12 @@ from __future__ import annotations
 import csv
 import json
 import re
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
-import tomllib
 
 from kiosk.config import load_config
 from kiosk.content import Content

@@ -13,6 +13,7 @@ import pytest
 
 from kiosk.content import Content
 from kiosk.hub import queue
+from kiosk.hub.admin import add_login
 from kiosk.hub.errors import HubError
 from kiosk.hub.shipper import send_batch
 from kiosk.model import StoredScore
@@ -26,7 +27,7 @@ from tests.support.hub import (
     run_visit,
     shipper_for,
 )
-from tests.support.postgres import PgServer, wait_until
+from tests.support.postgres import PgServer, make_certificates, wait_until
 
 
 def _as_hub_sees(kiosk: str, store: Store) -> dict[tuple[str, str], tuple[object, ...]]:
@@ -299,3 +300,29 @@ def test_a_kiosk_moved_to_a_new_hub_sends_it_every_visit_it_keeps(
     finally:
         for url in (first, second):
             pg_server.drop_database(url.split("/")[3].split("?")[0])
+
+
+def test_tls_with_the_clinics_ca_ships_and_a_server_it_cannot_verify_gets_nothing(
+    pg_server_factory: type[PgServer], tmp_path: Path
+) -> None:
+    server = pg_server_factory()  # type: ignore[operator]
+    files = make_certificates(tmp_path / "tls", "127.0.0.1")
+    server.enable_tls(files["server.crt"], files["server.key"])
+    admin = server.admin_url(server.create_database())
+    hub_with(admin)
+    network = f"127.0.0.1:{server.port}"
+    base = add_login(admin, "kiosk", "lobby", host=network)
+    verified = f"{base}?sslmode=verify-full&sslrootcert={files['clinic-ca.crt']}"
+    impostor = f"{base}?sslmode=verify-full&sslrootcert={files['other-ca.crt']}"
+    with Store.open(tmp_path / "k") as store:
+        _quick_visit(store)
+        with shipper_for(store, impostor) as shipper, pytest.raises(HubError) as raised:
+            shipper.run_once()
+        assert "certificate verify failed" in str(raised.value)
+        assert queue.backlog(store) == 1
+        with shipper_for(store, verified) as shipper:
+            assert shipper.run_once() == 1
+        assert queue.backlog(store) == 0
+    with psycopg.connect(verified) as conn:  # the kiosk's own connection is encrypted
+        row = conn.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        assert row.fetchone() == (True,)

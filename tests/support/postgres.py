@@ -153,6 +153,19 @@ class PgServer:
             check=False,
         )
 
+    def enable_tls(self, cert: Path, key: Path) -> None:
+        """Serve TLS with this certificate and key (restarts the server)."""
+        for source, name, mode in ((cert, "server.crt", 0o644), (key, "server.key", 0o600)):
+            target = self.data / name
+            shutil.copyfile(source, target)
+            os.chmod(target, mode)
+            if os.geteuid() == 0:
+                shutil.chown(target, user=os.environ.get("KIOSK_TEST_PG_USER", "postgres"))
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n")
+        self.stop()
+        self.start()
+
     def admin_url(self, dbname: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@/{dbname}?host={self.folder}&port={self.port}"
 
@@ -236,6 +249,35 @@ def pg_server_factory() -> Iterator[Callable[[], PgServer]]:
     finally:
         for server in made:
             server.destroy()
+
+
+def make_certificates(folder: Path, host: str) -> dict[str, Path]:
+    """A clinic CA and a server certificate for ``host`` signed by it (openssl, as docs/hub.md
+    shows), plus a second CA that signed nothing: paths by name."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    for ca in ("clinic-ca", "other-ca"):
+        openssl(
+            "req", "-new", "-x509", "-days", "30", "-nodes", "-newkey", "rsa:2048",
+            "-subj", f"/CN={ca}", "-keyout", f"{ca}.key", "-out", f"{ca}.crt",
+        )  # fmt: skip
+    openssl(
+        "req", "-new", "-nodes", "-newkey", "rsa:2048", "-subj", f"/CN={host}",
+        "-keyout", "server.key", "-out", "server.csr",
+    )  # fmt: skip
+    (folder / "server.ext").write_text(f"subjectAltName=IP:{host},DNS:localhost\n")
+    openssl(
+        "x509", "-req", "-in", "server.csr", "-days", "30", "-CA", "clinic-ca.crt",
+        "-CAkey", "clinic-ca.key", "-CAcreateserial", "-extfile", "server.ext",
+        "-out", "server.crt",
+    )  # fmt: skip
+    return {
+        name: folder / name
+        for name in ("clinic-ca.crt", "other-ca.crt", "server.crt", "server.key")
+    }
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
