@@ -5,6 +5,10 @@ password; acknowledgements made at a desk come back to the kiosk."""
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,6 +32,7 @@ from tests.support.hub import (
     shipper_for,
 )
 from tests.support.postgres import PgServer, make_certificates, wait_until
+from tests.support.process import ROOT
 
 
 def _as_hub_sees(kiosk: str, store: Store) -> dict[tuple[str, str], tuple[object, ...]]:
@@ -326,3 +331,68 @@ def test_tls_with_the_clinics_ca_ships_and_a_server_it_cannot_verify_gets_nothin
     with psycopg.connect(verified) as conn:  # the kiosk's own connection is encrypted
         row = conn.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
         assert row.fetchone() == (True,)
+
+
+# A kiosk process: some visits, then one shipping round (blocked by the test, then killed).
+KIOSK_SHIPPING = """
+import sys
+from pathlib import Path
+from kiosk.hub.shipper import Shipper
+from kiosk.model import StoredScore
+from kiosk.store import Store
+
+store = Store.open(Path(sys.argv[1]))
+for _ in range(8):
+    code = store.create_visit("en").code
+    store.record_answer(code, "phq9", 1, 2)
+    score = StoredScore(instrument="phq9", total=2, band=None, complete=False, skipped=0,
+                        urgent=False)
+    store.complete_visit(code, {"phq9": score}, "outpatient")
+print("visits made", flush=True)
+Shipper(store, sys.argv[2], batch_size=3).run_once()
+print("shipped", flush=True)
+"""
+
+
+def test_a_kiosk_killed_mid_batch_sends_everything_once_when_it_starts_again(
+    hub_admin_url: str, tmp_path: Path
+) -> None:
+    urls = hub_with(hub_admin_url, kiosks=("lobby",))
+    folder = tmp_path / "k"
+    blocker = psycopg.connect(hub_admin_url)
+    blocker.execute("LOCK TABLE hub.visit_changes IN SHARE ROW EXCLUSIVE MODE")
+    kiosk = subprocess.Popen(
+        [sys.executable, "-c", KIOSK_SHIPPING, str(folder), urls["lobby"]],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert kiosk.stdout is not None and kiosk.stdout.readline() == "visits made\n"
+        role = urls["lobby"].split("//", 1)[1].split(":", 1)[0]
+        assert wait_until(
+            lambda: bool(
+                hub_rows(
+                    hub_admin_url,
+                    "SELECT 1 FROM pg_stat_activity WHERE usename = %s"
+                    " AND wait_event_type = 'Lock'",
+                    [role],
+                )
+            )
+        )
+        kiosk.send_signal(signal.SIGKILL)
+        kiosk.wait(10)
+    finally:
+        if kiosk.poll() is None:
+            kiosk.kill()
+            kiosk.wait(10)
+        if kiosk.stdout is not None:
+            kiosk.stdout.close()
+        blocker.close()
+    with Store.open(folder) as store:
+        assert queue.backlog(store) == 8
+        with shipper_for(store, urls["lobby"], batch_size=3) as shipper:
+            shipper.run_once()
+        assert hub_visit_state(hub_admin_url) == _as_hub_sees("lobby", store)
+    assert hub_rows(hub_admin_url, "SELECT COUNT(*) FROM hub.visit_changes") == [(8,)]
