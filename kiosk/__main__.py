@@ -540,6 +540,22 @@ def cmd_reprint(config: Config, args: argparse.Namespace) -> int:
     return 1
 
 
+# --- hub ------------------------------------------------------------------------------------
+
+
+def _hub_arguments(parser: argparse.ArgumentParser) -> None:
+    from kiosk.hub.cli import add_arguments
+
+    add_arguments(parser)
+
+
+def cmd_hub(config: Config, args: argparse.Namespace) -> int:
+    """The clinic hub's commands (kiosk/hub/cli.py); psycopg loads only here."""
+    from kiosk.hub.cli import run
+
+    return run(config, args, read_pin=_read_pin, parse_day=_parse_day)
+
+
 COMMANDS: dict[str, tuple[str, Callable[[Config, argparse.Namespace], int]]] = {
     "check": (
         "check config, content and database integrity (exit 0 only when all hold)",
@@ -559,6 +575,7 @@ COMMANDS: dict[str, tuple[str, Callable[[Config, argparse.Namespace], int]]] = {
         cmd_alerts,
     ),
     "ack": ("acknowledge an urgent visit (staff PIN on standard input)", cmd_ack),
+    "hub": ("the clinic hub: init, add-kiosk, add-desk, set-pin, status, export", cmd_hub),
 }
 # Each command's own arguments, next to the command (commands without any need no entry).
 COMMAND_ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
@@ -567,6 +584,7 @@ COMMAND_ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "reprint": _reprint_arguments,
     "alerts": _alerts_arguments,
     "ack": _ack_arguments,
+    "hub": _hub_arguments,
 }
 
 

@@ -7,6 +7,7 @@ because a silently ignored typo ("idle_second = 30") would leave a lobby kiosk m
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -155,6 +156,76 @@ class AlertsConfig(Frozen, frozen=True):
                 "escalate",
                 "escalation follows an alert nobody acknowledged: set notify or printer too",
             )
+# The hub's address: a libpq URI. Checked here without the driver (psycopg loads only when a
+# hub is configured): the scheme, a host, a database, a port that is a number, no control
+# characters. Its password is never shown: every message names the URI through redact_url.
+_HUB_SCHEMES = ("postgresql://", "postgres://")
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (in the user part and in the query), for
+    messages and logs."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<a hub URL that cannot be read>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        users, hosts = netloc.rsplit("@", 1)
+        user = users.split(":", 1)[0]
+        netloc = f"{user}:***@{hosts}" if ":" in users else f"{user}@{hosts}"
+    query = re.sub(r"(?i)(^|&)(password)=[^&]*", r"\1\2=***", parts.query)
+    redacted = parts._replace(netloc=netloc, query=query).geturl()
+    return redacted
+
+
+def check_hub_url(url: str) -> None:
+    """Raise ValueError (the message names the URI, password hidden) unless ``url`` is "" or a
+    usable postgresql:// URI."""
+    if not url:
+        return
+    from urllib.parse import parse_qs, urlsplit
+
+    shown = redact_url(url)
+    if any(ord(char) < 32 or ord(char) == 127 for char in url):
+        raise ValueError(f"{shown}: contains a control character (a line break?)")
+    if not url.startswith(_HUB_SCHEMES):
+        raise ValueError(f"{shown}: expected a libpq URI starting with postgresql://")
+    try:
+        parts = urlsplit(url)
+        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+        for host in parts.netloc.rsplit("@", 1)[-1].split(","):
+            port = host.rsplit(":", 1)[1] if ":" in host and not host.endswith("]") else ""
+            if port and not (port.isdigit() and 0 < int(port) < 65536):
+                raise ValueError(f"port {port!r} is not a number from 1 to 65535")
+    except ValueError as exc:
+        raise ValueError(f"{shown}: cannot be read ({exc})") from None
+    has_host = parts.hostname or query.get("host") or query.get("hostaddr")
+    if not has_host:
+        raise ValueError(f"{shown}: names no host (postgresql://user:password@host/database)")
+    if not parts.path.strip("/") and not query.get("dbname"):
+        raise ValueError(f"{shown}: names no database (postgresql://user:password@host/database)")
+    for mode in query.get("sslmode", []):
+        if mode not in _SSL_MODES:
+            raise ValueError(f"{shown}: sslmode {mode!r} is not one of {', '.join(_SSL_MODES)}")
+
+
+class HubConfig(Frozen, frozen=True):
+    # The clinic hub (docs/hub.md): "" = this kiosk stands alone; else a postgresql:// URI with
+    # this kiosk's own login, printed by `python -m kiosk hub add-kiosk NAME`.
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        try:
+            check_hub_url(self.url)
+        except ValueError as exc:
+            raise FieldError("url", str(exc)) from None
+
+    def __repr__(self) -> str:
+        return f"HubConfig(url={redact_url(self.url)!r})"
 
 
 class ConfigFile(Frozen, frozen=True):
@@ -164,6 +235,7 @@ class ConfigFile(Frozen, frozen=True):
     printing: PrintingConfig = field(default_factory=PrintingConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    hub: HubConfig = field(default_factory=HubConfig)
 
 
 class Config(Frozen, frozen=True):
@@ -176,6 +248,7 @@ class Config(Frozen, frozen=True):
     printing: PrintingConfig = field(default_factory=PrintingConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    hub: HubConfig = field(default_factory=HubConfig)
     content_dir: Path = DEFAULT_CONTENT_DIR
     source: Path | None = None  # the config file read, if any
 
@@ -244,6 +317,7 @@ def load_config(
         printing=parsed.printing,
         storage=parsed.storage,
         alerts=parsed.alerts,
+        hub=parsed.hub,
         data_dir=resolve_data_dir(data_dir, parsed.storage.data_dir),
         content_dir=resolve_content_dir(content_dir, parsed.kiosk.content_dir, source),
         source=source,

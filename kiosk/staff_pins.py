@@ -62,7 +62,9 @@ __all__ = [
     "WrongPins",
     "delay_after",
     "has_pin",
+    "hash_pin",
     "lockout_remaining",
+    "pin_matches",
     "pin_status",
     "read_pins",
     "set_pin",
@@ -198,6 +200,16 @@ def _matches(stored: str, pin: str) -> bool:
         return _hasher.verify(stored, pin)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def hash_pin(pin: str) -> str:
+    """``pin`` as kept: an argon2id hash (the clinic hub keeps its PINs this way too)."""
+    return _hasher.hash(pin)
+
+
+def pin_matches(stored: str, pin: str) -> bool:
+    """Whether ``pin`` is the one ``stored`` (a hash from hash_pin) was made from."""
+    return _matches(stored, pin)
 
 
 def _note_strength(store: Store, role: Role, pin: str) -> None:

@@ -30,13 +30,14 @@ if TYPE_CHECKING:
     from tests.support.clock import Clock
 
 # Fixtures for every test, each defined once: the test clock, PIN hashing at a small cost, the
-# CUPS test queue, a real main window.
+# CUPS test queue, a real main window, a real PostgreSQL for the hub.
 pytest_plugins = [
     "tests.support.clock",
     "tests.support.pins",
     "tests.support.cups_queue",
     "tests.support.windows",
     "tests.support.alert_servers",
+    "tests.support.postgres",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent

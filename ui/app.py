@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 from kiosk.config import Config
 from kiosk.content import Content, load_content
 from kiosk.store import Store, StoreError, open_store, try_open_store
+from kiosk.store.schema import HUB_REPLICATE_SETTING
 from ui import theme
 from ui.idle import IdleOverlay, IdleWatcher, watch_input
 from ui.shell.navigator import Navigator, ScreenId
@@ -20,6 +21,7 @@ from ui.worker import Worker
 
 if TYPE_CHECKING:
     from kiosk.alerts.worker import AlertWorker
+    from kiosk.hub.shipper import Shipper
 
 log = logging.getLogger(__name__)
 DAY_MS = 24 * 60 * 60 * 1000
@@ -114,6 +116,8 @@ class MainWindow(QMainWindow):
         self._purger: Worker | None = None
         self.alert_worker: AlertWorker | None = None
         self._closing = False
+        # Replication to the clinic hub (docs/hub.md): a thread of its own, only with [hub] url.
+        self.hub_shipper: Shipper | None = None
         self.navigator.store_lost.connect(self._store_lost)
         self._set_store(store)
         if store is None:
@@ -166,6 +170,7 @@ class MainWindow(QMainWindow):
         staff = self.navigator.built_staff()
         if staff is not None:
             staff.store = store
+        self._replicate(store)
         if store is None:
             self.purge_timer.stop()
             self.store_timer.stop()
@@ -194,6 +199,30 @@ class MainWindow(QMainWindow):
         if self.alert_worker is not None:
             self.alert_worker.stop()
             self.alert_worker = None
+    def _replicate(self, store: Store | None) -> None:
+        """Ship this store's visits to the clinic hub from the shipper's own thread; psycopg is
+        loaded only when `[hub] url` is set. Without one, a queue left from a hub is dropped, so
+        the purge goes by retention_days alone."""
+        if self.hub_shipper is not None:
+            self.hub_shipper.stop()
+            self.hub_shipper = None
+        if store is None:
+            return
+        if self.config.hub.url:
+            from kiosk.hub.shipper import Shipper
+
+            self.hub_shipper = Shipper(
+                store, self.config.hub.url, location=self.config.kiosk.location
+            )
+            self.hub_shipper.start()
+        else:
+            try:
+                if store.get_setting(HUB_REPLICATE_SETTING) is not None:
+                    from kiosk.hub.queue import disable
+
+                    disable(store)
+            except StoreError as exc:  # busy now: the next start drops it
+                log.warning("hub queue left as it is: %s", exc)
 
     def _watch_store(self) -> None:
         if self.store is None:
@@ -339,6 +368,9 @@ class MainWindow(QMainWindow):
             if self._lockdown is not None:
                 app.restoreOverrideCursor()
         self._stop_alerts()
+        if self.hub_shipper is not None:
+            self.hub_shipper.stop()  # the round in progress ends before the database closes
+            self.hub_shipper = None
         if self.store is not None:
             self.store.close()
             self.store = None

@@ -15,6 +15,14 @@ _VISIT_CHILDREN: tuple[str, ...] = ("answers", "scores", "print_jobs", "alerts")
 # Tables whose rows belong to a visit's child row (table -> (its parent, the key to it)); they go
 # before their parents.
 _GRANDCHILDREN: dict[str, tuple[str, str]] = {"alert_attempts": ("alerts", "alert_id")}
+# Visits the purge may delete: old enough; not an urgent visit nobody has acknowledged (UX.md:
+# retention waits for the acknowledgement, and the purge says so); and not waiting to reach the
+# clinic hub (a visit with a change the hub has not confirmed stays until it has: docs/hub.md).
+_PURGEABLE = (
+    "SELECT id FROM visits WHERE started_at < ?"
+    " AND NOT (urgent = 1 AND acknowledged_at IS NULL)"
+    " AND id NOT IN (SELECT visit_id FROM hub_changes WHERE seq > shipped_seq)"
+)
 # Page cache for the length of a purge (KiB); SQLite's default is 2 MiB.
 _PURGE_CACHE_KIB = 8192
 
@@ -64,9 +72,6 @@ def _cascade_free(db: sqlite3.Connection, fast: bool) -> Iterator[None]:
         db.execute(f"PRAGMA cache_size = {int(cache_size)}")
 
 
-# Never purged, whatever their age: urgent visits nobody has acknowledged (UX.md: retention
-# waits for the acknowledgement, and the purge says so).
-_PURGEABLE = "started_at < ? AND NOT (urgent = 1 AND acknowledged_at IS NULL)"
 
 
 def _unacknowledged_before(db: sqlite3.Connection, cutoff: str) -> list[str]:
@@ -88,14 +93,13 @@ def _delete_visits_before(db: sqlite3.Connection, cutoff: str) -> int:
         db.execute(
             f"""
             DELETE FROM {table} WHERE {key} IN (
-                SELECT id FROM {parent}
-                WHERE visit_id IN (SELECT id FROM visits WHERE {_PURGEABLE}))
+                SELECT id FROM {parent} WHERE visit_id IN ({_PURGEABLE}))
             """,
             [cutoff],
         )
     for table in _VISIT_CHILDREN:
         db.execute(
-            f"DELETE FROM {table} WHERE visit_id IN (SELECT id FROM visits WHERE {_PURGEABLE})",
+            f"DELETE FROM {table} WHERE visit_id IN ({_PURGEABLE})",
             [cutoff],
         )
-    return int(db.execute(f"DELETE FROM visits WHERE {_PURGEABLE}", [cutoff]).rowcount)
+    return int(db.execute(f"DELETE FROM visits WHERE id IN ({_PURGEABLE})", [cutoff]).rowcount)

@@ -507,6 +507,19 @@ class Store:
                     raise
                 raise error from exc
 
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One committed write transaction on the store's connection, for a package that keeps
+        its own tables in this database (kiosk.hub's replication queue)."""
+        with self._write() as db:
+            yield db
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A consistent read of several queries on the store's connection (kiosk.hub)."""
+        with self._read() as db:
+            yield db
+
     @staticmethod
     def _rollback_quietly(db: sqlite3.Connection) -> None:
         # The error that brought us here matters more than a failing rollback (SQLite may

@@ -277,6 +277,50 @@ def _alert_targets(db: Database) -> None:
         "ALTER TABLE alerts ADD COLUMN boot_at REAL",
     ):
         db.execute(statement)
+# The key in `settings` whose presence turns the hub's replication queue on (kiosk/hub/queue.py).
+HUB_REPLICATE_SETTING = "hub.replicate"
+
+
+@_migration
+def _hub_replication_queue(db: Database) -> None:
+    # The hub's outbox (docs/hub.md): every change to a visit bumps its change sequence here, in
+    # the very transaction of the change, by triggers, so no method of the store has to know the
+    # hub exists. The shipper sends each pending visit's current state with its `seq`, and once
+    # the hub has committed it records `shipped_seq`; a visit with seq > shipped_seq is pending
+    # and the purge keeps it. Triggers fire only while replication is on (a standalone kiosk
+    # queues nothing). No foreign key to visits: the purge's fast path stays as it is, and the
+    # rows of purged visits are dropped by the shipper.
+    for statement in (
+        """
+        CREATE TABLE hub_changes (
+            visit_id INTEGER PRIMARY KEY,
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            shipped_seq INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+        # The shipper's one question, answered from a small index however long the table is.
+        "CREATE INDEX hub_changes_pending ON hub_changes (visit_id) WHERE seq > shipped_seq",
+    ):
+        db.execute(statement)
+    enabled = f"EXISTS (SELECT 1 FROM settings WHERE key = '{HUB_REPLICATE_SETTING}')"
+    watched = {
+        "visits": "NEW.id",
+        "answers": "NEW.visit_id",
+        "scores": "NEW.visit_id",
+        "print_jobs": "NEW.visit_id",
+    }
+    for table, visit in watched.items():
+        for event in ("INSERT", "UPDATE"):
+            db.execute(
+                f"""
+                CREATE TRIGGER hub_queue_{table}_{event.lower()} AFTER {event} ON {table}
+                WHEN {enabled}
+                BEGIN
+                    INSERT INTO hub_changes (visit_id, seq) VALUES ({visit}, 1)
+                    ON CONFLICT (visit_id) DO UPDATE SET seq = seq + 1;
+                END
+                """
+            )
 
 
 SCHEMA_VERSION: int = len(_MIGRATION_NAMES)

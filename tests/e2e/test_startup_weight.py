@@ -55,6 +55,9 @@ NOT_AT_START = (
     "apprise",
     "kiosk.alerts",
     "kiosk.apprise_urls",
+    # The hub's driver and worker: only a kiosk with `[hub] url` set loads them.
+    "psycopg",
+    "kiosk.hub.shipper",
 )
 
 # Loaded by the warm-up after the first frame, not before Welcome is on screen: the visit flow,

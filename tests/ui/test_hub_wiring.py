@@ -1,0 +1,59 @@
+"""The kiosk window with `[hub] url`: its visits reach a real PostgreSQL hub from the shipper's
+thread, an acknowledgement made at a desk comes back to its store, and closing it stops the
+shipper before the database closes."""
+
+from __future__ import annotations
+
+import psycopg
+from pytestqt.qtbot import QtBot
+
+from kiosk.config import Config, HubConfig
+from kiosk.content import Content
+from kiosk.hub import queue
+from tests.support.hub import hub_rows, hub_with, run_visit
+from tests.support.windows import MakeWindow
+
+
+def test_a_kiosk_window_replicates_and_hears_the_desk(
+    make_window: MakeWindow, config: Config, hub_admin_url: str, content: Content, qtbot: QtBot
+) -> None:
+    urls = hub_with(hub_admin_url, kiosks=("lobby",), desks=("front",))
+    window = make_window(config.replace(hub=HubConfig(url=urls["lobby"])))
+    shipper = window.hub_shipper
+    assert shipper is not None
+    store = window.store
+    assert store is not None
+    store.set_thread_wait(5.0)  # this test's own reads, not the screen's
+    code = run_visit(store, content, talk_now=True)
+    qtbot.waitUntil(
+        lambda: bool(hub_rows(hub_admin_url, "SELECT 1 FROM hub.visits")), timeout=20000
+    )
+    assert hub_rows(hub_admin_url, "SELECT code, risk, location FROM hub.visit_board") == [
+        (code, "acute", config.kiosk.location)
+    ]
+    with psycopg.connect(urls["front"], autocommit=True) as desk:
+        desk.execute(
+            "INSERT INTO hub.acknowledgements (visit_id, staff_role, outcome)"
+            " SELECT id, 'reception', 'spoke' FROM hub.visits"
+        )
+    qtbot.waitUntil(lambda: store.get_visit(code).acknowledged_at is not None, timeout=20000)
+    assert queue.is_enabled(store)
+    window.allow_close = True
+    window.close()
+    assert window.hub_shipper is None
+
+
+def test_a_standalone_window_has_no_shipper_and_drops_a_queue_left_from_a_hub(
+    make_window: MakeWindow, config: Config
+) -> None:
+    from kiosk.store import Store
+
+    with Store.open(config.data_dir) as store:
+        queue.enable(store)  # as a kiosk once joined to a hub leaves it
+        store.create_visit("en")
+        assert queue.backlog(store) == 1
+    window = make_window(config)
+    assert window.hub_shipper is None
+    assert window.store is not None
+    assert not queue.is_enabled(window.store)
+    assert queue.backlog(window.store) == 0
