@@ -156,6 +156,8 @@ class AlertsConfig(Frozen, frozen=True):
                 "escalate",
                 "escalation follows an alert nobody acknowledged: set notify or printer too",
             )
+
+
 # The hub's address: a libpq URI. Checked here without the driver (psycopg loads only when a
 # hub is configured): the scheme, a host, a database, a port that is a number, no control
 # characters. Its password is never shown: every message names the URI through redact_url.

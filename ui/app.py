@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
         if self.alert_worker is not None:
             self.alert_worker.stop()
             self.alert_worker = None
+
     def _replicate(self, store: Store | None) -> None:
         """Ship this store's visits to the clinic hub from the shipper's own thread; psycopg is
         loaded only when `[hub] url` is set. Without one, a queue left from a hub is dropped, so

@@ -72,8 +72,6 @@ def _cascade_free(db: sqlite3.Connection, fast: bool) -> Iterator[None]:
         db.execute(f"PRAGMA cache_size = {int(cache_size)}")
 
 
-
-
 def _unacknowledged_before(db: sqlite3.Connection, cutoff: str) -> list[str]:
     """Codes of the urgent visits started before ``cutoff`` that the purge keeps."""
     return [

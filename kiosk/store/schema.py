@@ -277,6 +277,8 @@ def _alert_targets(db: Database) -> None:
         "ALTER TABLE alerts ADD COLUMN boot_at REAL",
     ):
         db.execute(statement)
+
+
 # The key in `settings` whose presence turns the hub's replication queue on (kiosk/hub/queue.py).
 HUB_REPLICATE_SETTING = "hub.replicate"
 
