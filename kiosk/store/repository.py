@@ -929,9 +929,7 @@ class Store:
         fsync per start."""
         cutoff = self._purge_cutoff(retention_days)
         with self._read() as db:
-            row = db.execute(
-                f"SELECT EXISTS (SELECT 1 FROM visits WHERE {_PURGEABLE})", [cutoff]
-            ).fetchone()
+            row = db.execute(f"SELECT EXISTS ({_PURGEABLE})", [cutoff]).fetchone()
         return bool(row[0])
 
     def purge_kept(self, retention_days: int) -> list[str]:
