@@ -121,12 +121,22 @@ class StorageConfig(Frozen, frozen=True):
         _check_path("data_dir", self.data_dir)
 
 
+class AlertsConfig(Frozen, frozen=True):
+    # The contract's [alerts] keys (ARCHITECTURE.md). Staff mode and the safety screen only ask
+    # whether any channel is configured; the delivery side validates and uses them.
+    notify: list[str] = field(default_factory=list)  # Apprise URLs
+    printer: str = ""  # a CUPS queue at the front desk for alert slips; "" = none
+    escalate_after_minutes: Annotated[int, Meta(ge=1, le=120)] = 5
+    escalate: list[str] = field(default_factory=list)
+
+
 class ConfigFile(Frozen, frozen=True):
     clinic: ClinicConfig = field(default_factory=ClinicConfig)
     kiosk: KioskConfig = field(default_factory=KioskConfig)
     screening: ScreeningConfig = field(default_factory=ScreeningConfig)
     printing: PrintingConfig = field(default_factory=PrintingConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
 
 class Config(Frozen, frozen=True):
@@ -138,6 +148,7 @@ class Config(Frozen, frozen=True):
     screening: ScreeningConfig = field(default_factory=ScreeningConfig)
     printing: PrintingConfig = field(default_factory=PrintingConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     content_dir: Path = DEFAULT_CONTENT_DIR
     source: Path | None = None  # the config file read, if any
 
@@ -148,6 +159,12 @@ class Config(Frozen, frozen=True):
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(self.kiosk.languages)
+
+    @property
+    def alerts_configured(self) -> bool:
+        """Is any channel set to tell staff of an urgent visit? Without one nothing may claim
+        the front desk was told (UX.md, the safety screen)."""
+        return bool(self.alerts.notify or self.alerts.printer)
 
 
 def default_data_dir() -> Path:
@@ -205,6 +222,7 @@ def load_config(
         screening=parsed.screening,
         printing=parsed.printing,
         storage=parsed.storage,
+        alerts=parsed.alerts,
         data_dir=resolve_data_dir(data_dir, parsed.storage.data_dir),
         content_dir=resolve_content_dir(content_dir, parsed.kiosk.content_dir, source),
         source=source,
