@@ -240,8 +240,9 @@ def test_urgent_today_lists_alert_times_and_outcomes_and_acknowledges(
     store = window.store
     assert store is not None
     zone = window.config.zone
-    done = urgent_visit(store, content, acute=False)
-    still_open = urgent_visit(store, content, acute=True)
+    still_open = urgent_visit(store, content, acute=False)
+    # Acute and newer, so the store lists it first; acknowledged, so the section lists it after.
+    done = urgent_visit(store, content, acute=True)
     today = datetime.now(zone)
     alerted = today.replace(hour=9, minute=5, second=0, microsecond=0)
     outbox_row(store, still_open, "notify", created=alerted, sent=alerted + timedelta(seconds=2))
@@ -261,8 +262,8 @@ def test_urgent_today_lists_alert_times_and_outcomes_and_acknowledges(
     assert isinstance(section, UrgentTodaySection)
     qtbot.waitUntil(lambda: list(section.cards) == [still_open, done], timeout=5000)
     open_card, done_card = (section.texts_of(code) for code in (still_open, done))
-    assert open_card[0].endswith(" · Acute") and "NOT ACKNOWLEDGED" in open_card
-    assert "Reason: asked to talk to someone now" in open_card
+    assert open_card[0].endswith(" · Non-acute") and "NOT ACKNOWLEDGED" in open_card
+    assert "Reason: a safety answer (PHQ-9 item 9)" in open_card
     assert "Alerted: 9:05 AM" in open_card
     assert "Escalated: 9:08 AM" in open_card
     assert (

@@ -1,7 +1,8 @@
-"""Urgent today: the end-of-day reconciliation (UX.md). Every urgent visit of the day, acute first:
-level and reason, when the alert went out and through what, whether it was escalated, who (by
-role) acknowledged it and the outcome. One still unacknowledged is marked and can be
-acknowledged here. Under them, each alert channel's last success and last error in one line.
+"""Urgent today: the end-of-day reconciliation (UX.md). Every urgent visit of the day, those not
+yet acknowledged first, then acute first: level and reason, when the alert went out and through
+what, whether it was escalated, who (by role) acknowledged it and the outcome. One still
+unacknowledged is marked and can be acknowledged here. Under them, each alert channel's last
+success and last error in one line.
 """
 
 from __future__ import annotations
@@ -95,18 +96,28 @@ class UrgentTodaySection(AdminSection):
     order = 15
 
     def build(self) -> QWidget:
-        inner, column = section_body(
-            "Urgent today",
-            "Every urgent visit of today, acute first: when the alert went out, whether it was "
-            "escalated, and who acknowledged it with what outcome. Acknowledge any still open.",
+        inner, column = section_body("Urgent today")
+        column.addWidget(
+            label(
+                "small",
+                "Every urgent visit of today, those still open first, acute first: when the alert "
+                "went out, whether it was escalated, who acknowledged it and the outcome.",
+            )
         )
+        # The day and the count beside "Refresh": the cards start high enough to be seen.
+        row = QHBoxLayout()
+        row.setSpacing(16)
         self.day = label("subtitle")
-        column.addWidget(self.day)
+        self.message = label("body")
+        texts = QVBoxLayout()
+        texts.setSpacing(4)
+        texts.addWidget(self.day)
+        texts.addWidget(self.message)
+        row.addLayout(texts, 1)
         self.refresh_button = TouchButton("Refresh")
         self.refresh_button.clicked.connect(self.load)
-        column.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self.message = label("body")
-        column.addWidget(self.message)
+        row.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignTop)
+        column.addLayout(row)
         self.visit_list = QVBoxLayout()
         self.visit_list.setSpacing(12)
         column.addLayout(self.visit_list)
@@ -195,7 +206,9 @@ class UrgentTodaySection(AdminSection):
             widget.hide()
             widget.deleteLater()
         self.cards, self.ack_buttons = {}, {}
-        self.visits = list(visits)
+        # Still open first (the store's order otherwise: acute first, then the newest).
+        visits = sorted(visits, key=lambda visit: visit.acknowledged_at is not None)
+        self.visits = visits
         config = self.desk.config
         for visit in visits:
             self.cards[visit.code] = self._card(visit, config)
