@@ -311,3 +311,19 @@ def test_urgent_today_says_when_no_channel_is_configured(
     assert isinstance(section, UrgentTodaySection)
     qtbot.waitUntil(lambda: section.message.text() == "No urgent visits today.", timeout=5000)
     assert section.channels.text().startswith("No alert channel is configured")
+
+
+def test_a_database_that_cannot_be_read_is_said_not_hidden(
+    window: MainWindow, content: Content, qtbot: QtBot
+) -> None:
+    store = window.store
+    assert store is not None
+    staff = enter_as(qtbot, window, RECEPTION_PIN)
+    read_again(qtbot, staff)
+    assert not staff.banner.isVisible()
+    urgent_visit(store, content, acute=True)
+    store.close()  # its files are still there; this handle can read nothing more
+    staff.urgent.refresh()
+    qtbot.waitUntil(lambda: staff.banner.status.isVisible(), timeout=5000)
+    assert staff.banner.status.text().startswith("Cannot check for urgent visits: ")
+    assert "closed" in staff.banner.status.text()
