@@ -262,6 +262,12 @@ class Config(Frozen, frozen=True):
     def languages(self) -> tuple[str, ...]:
         return tuple(self.kiosk.languages)
 
+    @property
+    def alerts_configured(self) -> bool:
+        """Is any channel set to tell staff of an urgent visit? Without one nothing may claim
+        the front desk was told (UX.md, the safety screen)."""
+        return bool(self.alerts.notify or self.alerts.printer)
+
 
 def default_data_dir() -> Path:
     # Imported lazily: platformdirs is only needed when no folder was given.

@@ -343,6 +343,10 @@ class MainWindow(QMainWindow):
         staff = self.navigator.built_staff()
         if staff is not None:
             staff.wait()
+        # The safety screen's last question of the store (a read) ends before it closes.
+        watch = self.navigator.built_alert_watch()
+        if watch is not None:
+            watch.wait(10_000)
         # A database being opened again is closed as soon as it is (see _opened).
         self._closing = True
         self.open_timer.stop()

@@ -92,9 +92,13 @@ def drive(window: MainWindow, screen: str) -> None:
         for _ in range(9 + 7):
             nav.question.option_buttons[0].click()
         return
-    if screen == "safety":
+    if screen in ("safety", "safety_told"):
         for value in (1, 2, 1, 1, 0, 1, 0, 1, 1):
             nav.question.option_buttons[value].click()
+        if screen == "safety_told":
+            # As it shows once a configured channel accepted the alert (previews configure none).
+            nav.alert_watch.stop()
+            nav.safety.show_alert_status("told")
         return
     # results / printing: an urgent, complete visit
     for value in (1, 2, 1, 1, 0, 1, 0, 1, 1):
@@ -140,6 +144,7 @@ SCREENS = (
     "question",
     "fit",
     "safety",
+    "safety_told",
     "results",
     "printing_progress",
     "printing",

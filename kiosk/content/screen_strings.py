@@ -45,6 +45,8 @@ _KEYS: dict[str, set[str]] = {
     "question.progress": {"n", "total"},
     "question.skip": set(),
     "question.back": set(),
+    "safety.told": set(),
+    "safety.coming": set(),
     "results.title": set(),
     "results.code": {"code"},
     "results.crisis_heading": set(),

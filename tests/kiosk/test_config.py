@@ -128,3 +128,12 @@ def test_a_folder_name_with_a_control_character_is_refused(
     with pytest.raises(ConfigError) as info:
         load_config(path, tmp_path)
     assert str(info.value).startswith(f"{path}: {section}.{key}: a folder name cannot contain")
+
+
+def test_alerts_are_configured_only_when_a_channel_is_named(tmp_path: Path) -> None:
+    # The safety screen claims "The front desk has been told." only with a channel to tell.
+    assert not load_config(None, tmp_path).alerts_configured
+    for section in ('notify = ["json://desk.example.org/hook"]', 'printer = "front-desk"'):
+        path = tmp_path / "kiosk.toml"
+        path.write_text(f"[alerts]\n{section}\n", encoding="utf-8")
+        assert load_config(path, tmp_path).alerts_configured, section

@@ -34,6 +34,7 @@ from kiosk.store import (
 )
 from kiosk.store.purge import _only_known_children
 from tests.support.clock import START, Clock
+from tests.support.outbox import outbox_row
 
 CODE_RE = re.compile(rf"^[{CODE_ALPHABET}]{{3}}-[{CODE_ALPHABET}]{{3}}$")
 TABLES = {"visits", "answers", "scores", "print_jobs", "audit", "settings"}
@@ -688,7 +689,7 @@ def test_purge_deletes_old_visits_with_everything_attached(store: Store, clock: 
         store.add_print_job(code, "lobby")
         store.mark_urgent(code, "talk_now", "acute")
         store.acknowledge(code, "reception", "spoke")
-        _outbox_row(store, code, "notify", created=clock.now, error="refused")
+        outbox_row(store, code, "notify", created=clock.now, error="refused")
     raw(store).execute("INSERT INTO alert_attempts SELECT id, created_at, 0, 'refused' FROM alerts")
     raw(store).commit()
     clock.advance(days=100)
@@ -697,7 +698,7 @@ def test_purge_deletes_old_visits_with_everything_attached(store: Store, clock: 
     store.complete_visit(new, {"gad7": score("gad7")}, "outpatient")
     store.add_print_job(new, "lobby")
     store.mark_urgent(new, "talk_now", "acute")
-    _outbox_row(store, new, "notify", created=clock.now, error="refused")
+    outbox_row(store, new, "notify", created=clock.now, error="refused")
     raw(store).execute(
         "INSERT INTO alert_attempts SELECT id, created_at, 0, 'refused' FROM alerts"
         " WHERE visit_id = (SELECT id FROM visits WHERE code = ?)",
@@ -835,48 +836,14 @@ def test_only_an_urgent_visit_is_acknowledged_with_a_known_outcome(store: Store)
 # --- alerts: the reads of the outbox --------------------------------------------------------
 
 
-def _outbox_row(
-    store: Store,
-    code: str,
-    channel: str,
-    *,
-    created: datetime,
-    sent: datetime | None = None,
-    error: str | None = None,
-    kind: str = "alert",
-) -> None:
-    """An outbox row as the delivery worker leaves it (the writer lives with the alerts)."""
-    db = raw(store)
-    db.execute(
-        """
-        INSERT INTO alerts (visit_id, kind, level, channel, created_at, state, attempts,
-                            next_attempt_at, last_attempt_at, last_error, sent_at)
-        VALUES ((SELECT id FROM visits WHERE code = ?), ?, 'acute', ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        [
-            code,
-            kind,
-            channel,
-            created.isoformat(),
-            "sent" if sent else "pending",
-            int(bool(sent or error)),
-            created.isoformat(),
-            (sent or created).isoformat() if (sent or error) else None,
-            error,
-            sent.isoformat() if sent else None,
-        ],
-    )
-    db.commit()
-
-
 def test_the_day_s_urgent_visits_carry_their_deliveries(store: Store, clock: Clock) -> None:
     calm = store.create_visit("en").code
     urgent = store.create_visit("en").code
     store.mark_urgent(urgent, "talk_now", "acute")
     t0 = clock.now
-    _outbox_row(store, urgent, "notify", created=t0, sent=t0 + timedelta(seconds=2))
-    _outbox_row(store, urgent, "printer", created=t0, error="printer is out of paper")
-    _outbox_row(store, urgent, "escalate", created=t0 + timedelta(minutes=3), kind="escalation")
+    outbox_row(store, urgent, "notify", created=t0, sent=t0 + timedelta(seconds=2))
+    outbox_row(store, urgent, "printer", created=t0, error="printer is out of paper")
+    outbox_row(store, urgent, "escalate", created=t0 + timedelta(minutes=3), kind="escalation")
     assert not store.alert_accepted(calm)
     assert store.alert_accepted(urgent)
     [found] = store.urgent_visits(t0 - timedelta(hours=1), t0 + timedelta(hours=1))
@@ -894,8 +861,8 @@ def test_a_channel_is_failing_until_it_delivers_again(store: Store, clock: Clock
     code = store.create_visit("en").code
     store.mark_urgent(code, "phq9_item9", "non_acute")
     t0 = clock.now
-    _outbox_row(store, code, "notify", created=t0, sent=t0)
-    _outbox_row(store, code, "printer", created=t0 + timedelta(minutes=1), error="no paper")
+    outbox_row(store, code, "notify", created=t0, sent=t0)
+    outbox_row(store, code, "printer", created=t0 + timedelta(minutes=1), error="no paper")
     statuses = {s.channel: s for s in store.alert_channel_status()}
     assert statuses["notify"].failing_since is None
     assert statuses["notify"].last_success == t0
@@ -905,7 +872,7 @@ def test_a_channel_is_failing_until_it_delivers_again(store: Store, clock: Clock
         "no paper",
         1,
     )
-    _outbox_row(
+    outbox_row(
         store, code, "printer", created=t0 + timedelta(minutes=2), sent=t0 + timedelta(minutes=3)
     )
     assert {s.channel: s for s in store.alert_channel_status()}["printer"].failing_since is None

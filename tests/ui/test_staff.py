@@ -650,7 +650,7 @@ def staff_pages(qtbot: QtBot, window: MainWindow, code: str) -> Iterator[str]:
     window.navigator.open_staff()
     yield "pin"
     sign_in(qtbot, staff, ADMIN_PIN)
-    for key in ("export", "audit", "printer", "settings", "purge", "exit"):
+    for key in ("export", "urgent", "audit", "printer", "settings", "purge", "exit"):
         staff.admin.tabs[key].click()
         if key == "printer":
             qtbot.waitUntil(
@@ -726,6 +726,7 @@ def test_staff_pages_have_big_targets_unclipped_text_and_spoken_names(
         qtbot.wait(20)  # new rows are styled when shown, then laid out again
         assert window.size().height() == size[1], f"{page}: the window grew"
         failures += [f"{page}: {p}" for p in problems_in(staff.bar)]
+        failures += [f"{page}: {p}" for p in problems_in(staff.banner)]
         failures += [f"{page}: {p}" for p in problems_in(staff.stack.currentWidget())]
         for button in staff.findChildren(QPushButton):
             if button.isVisibleTo(staff) and button.text():

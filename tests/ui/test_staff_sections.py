@@ -21,7 +21,7 @@ from ui.staff.admin import AdminPage
 from ui.staff.panel import StaffPanel
 from ui.staff.sections import AdminSection, register, registered, section_body
 
-KEYS = ["export", "audit", "printer", "settings", "purge", "exit"]
+KEYS = ["export", "urgent", "audit", "printer", "settings", "purge", "exit"]
 
 # Real time: the widgets under test ask the wall clock what "today" is.
 pytestmark = pytest.mark.clock(start=None)
@@ -75,7 +75,16 @@ def test_the_admin_page_reads_its_tabs_from_the_registry(
     register(BackupSection)
     page = AdminPage(desk)
     qtbot.addWidget(page)
-    assert list(page.tabs) == ["export", "audit", "printer", "backup", "settings", "purge", "exit"]
+    assert list(page.tabs) == [
+        "export",
+        "urgent",
+        "audit",
+        "printer",
+        "backup",
+        "settings",
+        "purge",
+        "exit",
+    ]
     assert page.tabs["backup"].text() == "Backup"
     page.tabs["backup"].click()
     assert page.current == "backup"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
@@ -222,6 +224,11 @@ class QuestionScreen(Screen):
             self.options.setColumnStretch(column, 1 if column < self.option_columns else 0)
 
 
+# What the safety screen may say of the alert, and the screen string for each.
+AlertStatus = Literal["none", "told", "coming"]
+ALERT_LINES: dict[str, str] = {"told": "safety.told", "coming": "safety.coming"}
+
+
 class SafetyScreen(Screen):
     continue_requested = Signal()
     stop_requested = Signal()
@@ -234,8 +241,15 @@ class SafetyScreen(Screen):
         self.box.setSpacing(20)
         self.title = label("urgent")
         self.message = label("question")
+        # What is true of the alert (UX.md), under the message: nothing until a channel has
+        # accepted it, then "told", then "coming" once staff acknowledged it.
+        self.alert_status: AlertStatus = "none"
+        self.alert_line = label("alertstatus")
+        self.alert_line.setObjectName("AlertStatus")
+        self.alert_line.hide()
         self.box.addWidget(self.title)
         self.box.addWidget(self.message)
+        self.box.addWidget(self.alert_line)
         self.lines_host = QWidget()
         self.lines = QVBoxLayout(self.lines_host)
         self.lines.setContentsMargins(0, 0, 0, 0)
@@ -257,6 +271,7 @@ class SafetyScreen(Screen):
         safety = self.lc.screening.safety
         set_label(self.title, safety.title)
         set_label(self.message, safety.message)
+        self._show_alert_line()
         clear_layout(self.lines)
         for line in safety.crisis:
             self.lines.addWidget(label("number", line.number))
@@ -267,6 +282,18 @@ class SafetyScreen(Screen):
             )
         self.stop_button.setText(safety.stop_label)
         self.continue_button.setText(safety.continue_label)
+
+    def show_alert_status(self, status: AlertStatus) -> None:
+        """What the front desk knows, as the alert watch last read it ("none": say nothing)."""
+        if status != self.alert_status:
+            self.alert_status = status
+            self._show_alert_line()
+
+    def _show_alert_line(self) -> None:
+        status = self.alert_status
+        text = "" if status == "none" or self.lc is None else self.text(ALERT_LINES[status])
+        set_label(self.alert_line, text)
+        self.alert_line.setVisible(bool(text))
 
 
 class ResultsScreen(Screen):

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         SafetyScreen,
     )
     from ui.screens.programs import ProgramPageScreen, ProgramsMenuScreen
+    from ui.shell.alert_watch import AlertWatch
     from ui.speech import Speaker
     from ui.staff.panel import StaffPanel
 
@@ -162,6 +163,8 @@ class Navigator(QWidget):
             ],
         )
         self.warming.finished.connect(self.warmed_up)
+        # Made the first time the safety screen shows (ui/shell/alert_watch.py).
+        self._alert_watch: AlertWatch | None = None
         # Staff mode (argon2, exports, the PDF viewer) is built on the first 3-second hold:
         # nothing of it is needed to show Welcome, and a restart must be back at once.
         self._staff: StaffPanel | None = None
@@ -411,10 +414,31 @@ class Navigator(QWidget):
             screen.order_focus()
             self.stack.setCurrentWidget(screen)
         self.top_bar.setVisible(screen_id is not ScreenId.STAFF)
+        self._watch_alert(screen_id)
         # A new screen starts with no focus ring; Tab moves into it from the top.
         self.setFocus(Qt.FocusReason.OtherFocusReason)
         self._speak_current()
         self.screen_changed.emit(screen_id.value)
+
+    def _watch_alert(self, screen_id: ScreenId) -> None:
+        """While the safety screen is shown, what the front desk knows is read every second."""
+        code = self.flow.code if self.flow is not None else None
+        if screen_id is ScreenId.SAFETY and code is not None:
+            self.alert_watch.watch(code, self.safety)
+        elif self._alert_watch is not None:
+            self._alert_watch.stop()
+
+    @property
+    def alert_watch(self) -> AlertWatch:
+        if self._alert_watch is None:
+            from ui.shell.alert_watch import AlertWatch
+
+            self._alert_watch = AlertWatch(self, lambda: self.store, self.config.alerts_configured)
+        return self._alert_watch
+
+    def built_alert_watch(self) -> AlertWatch | None:
+        """The alert watch if the safety screen ever showed (shutdown waits for its question)."""
+        return self._alert_watch
 
     def show_program_page(self, page_id: str) -> None:
         self.program_page.show_page(page_id)

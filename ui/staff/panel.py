@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.config import Config
 from kiosk.content import Content
+from kiosk.model import Outcome
 from kiosk.staff_pins import Role
 from kiosk.store import Store, StoreError
 from ui.idle import IdleWatcher, watch_input
@@ -29,6 +30,8 @@ from ui.staff.pin_page import PinPage
 from ui.staff.reception import ReceptionPage, VisitPage
 from ui.staff.reception_desk import ReceptionDesk
 from ui.staff.sign_in import PinSignIn
+from ui.staff.urgent import UrgentBanner
+from ui.staff.urgent_watch import Acknowledged, UrgentWatch
 from ui.widgets.basics import TouchButton, label, set_label
 from ui.worker import Worker
 
@@ -79,6 +82,7 @@ class StaffPanel(QWidget):
 
     exit_requested = Signal()
     quit_requested = Signal()
+    urgent_changed = Signal()  # an urgent visit was acknowledged here: "Urgent today" re-reads
 
     def __init__(
         self, config: Config, content: Content, store: Store | None, printer: PrintService
@@ -118,6 +122,8 @@ class StaffPanel(QWidget):
             return
         self.built = True
         self.bar = StaffBar()
+        # Above every page once someone is signed in (ui/staff/urgent.py).
+        self.banner = UrgentBanner()
         self.pin_page = PinPage()
         self.reception = ReceptionPage()
         self.visit_page = VisitPage()
@@ -126,6 +132,7 @@ class StaffPanel(QWidget):
         for page in (self.pin_page, self.reception, self.visit_page, self.admin):
             self.stack.addWidget(page)
         self._layout.addWidget(self.bar)
+        self._layout.addWidget(self.banner)
         self._layout.addWidget(self.stack, 1)
         # The controllers read the panel's clock at each use: a test may replace it any time.
         self._sign_in = PinSignIn(
@@ -148,6 +155,16 @@ class StaffPanel(QWidget):
             audit=self.audit,
             parent=self,
         )
+        self._urgent = UrgentWatch(
+            self.banner,
+            config=self.config,
+            store=lambda: self.store,
+            role=lambda: self.role,
+            today=self.today,
+            now=lambda: self.clock(),
+            parent=self,
+        )
+        self._urgent.changed.connect(self.urgent_changed)
         self.bar.sign_out_requested.connect(self.sign_out)
         self.bar.switch_requested.connect(self._switch)
         self._sign_in.signed_in.connect(self._signed_in)
@@ -167,6 +184,16 @@ class StaffPanel(QWidget):
     def reception_desk(self) -> ReceptionDesk:
         self._build()
         return self._desk
+
+    @property
+    def urgent(self) -> UrgentWatch:
+        """Keeps the urgent banner true while someone is signed in."""
+        self._build()
+        return self._urgent
+
+    def acknowledge(self, code: str, outcome: Outcome, done: Acknowledged) -> None:
+        """Acknowledge an urgent visit as the signed-in role (banner and "Urgent today")."""
+        self.urgent.acknowledge(code, outcome, done)
 
     @property
     def lockout_timer(self) -> QTimer:
@@ -209,6 +236,7 @@ class StaffPanel(QWidget):
             self._watching = None
         if not self.built:
             return
+        self._urgent.stop()
         self._sign_in.reset()
         self._desk.clear()
         self.admin.clear()
@@ -232,9 +260,12 @@ class StaffPanel(QWidget):
         """Let running staff work (an export, a purge) finish before the database closes."""
         self.worker.wait(msecs)
         self.printer_worker.wait(msecs)
+        if self.built:
+            self._urgent.wait(msecs)
 
     def _signed_in(self, role: Role, notices: list[str]) -> None:
         self.role = role
+        self._urgent.start()
         if role == "admin":
             self.admin.set_notices(notices)
             self.show_admin()

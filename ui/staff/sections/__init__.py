@@ -18,16 +18,18 @@ import pkgutil
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, SignalInstance
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.config import Config
 from kiosk.content import Content
+from kiosk.model import Outcome
 from kiosk.staff_pins import Role
 from kiosk.store import Store
 from ui.widgets.basics import TouchButton, card, label
 
 if TYPE_CHECKING:
+    from ui.staff.urgent_watch import Acknowledged
     from ui.worker import Worker
 
 
@@ -40,12 +42,15 @@ class StaffDesk(Protocol):
     role: Role | None
     worker: Worker  # slow work off the GUI thread
     printer_worker: Worker  # lpstat, which may hang: never ahead of an export
+    urgent_changed: SignalInstance  # an urgent visit was acknowledged (banner or section)
 
     def today(self) -> date: ...
 
     def audit(self, action: str, detail: str) -> None: ...
 
     def quit_kiosk(self) -> None: ...
+
+    def acknowledge(self, code: str, outcome: Outcome, done: Acknowledged) -> None: ...
 
 
 class AdminSection:
