@@ -69,3 +69,11 @@ def mark_sent(store: Store, alert_id: int, at: datetime) -> None:
             """,
             [stored(at), stored(at), alert_id],
         )
+
+
+def clear_outbox(store: Store) -> None:
+    """Forget the rows the store wrote when the visits became urgent, so a test can lay out the
+    outbox exactly as it wants it (its times, its failures) with outbox_row."""
+    with closing(sqlite3.connect(store.path)) as db, db:
+        db.execute("DELETE FROM alert_attempts")
+        db.execute("DELETE FROM alerts")

@@ -57,6 +57,11 @@ def test_item_9_reaches_e_mail_and_webhook_with_the_code_only(
     # The GUI thread hears of it (a queued signal from the worker's thread).
     qtbot.waitUntil(lambda: code in delivered, timeout=5000)
     assert window.store is not None and window.store.alert_accepted(code)
+    # And the visitor is told the truth, from the real delivery (the safety screen's own tests
+    # write the outbox rows themselves).
+    qtbot.waitUntil(
+        lambda: "The front desk has been told." in nav.safety.speech_text(), timeout=5000
+    )
 
 
 def test_talk_now_is_sent_as_acute(
