@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QGridLayout,
+    QHBoxLayout,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.config import Config
 from kiosk.flow import FlowState, QuestionRef
@@ -54,6 +61,9 @@ class PrivacyScreen(Screen):
             set_label(point, f"•  {text}")
         self.not_now_button.setText(self.text("privacy.not_now"))
         self.agree_button.setText(self.text("privacy.agree"))
+
+    def back_control(self) -> QAbstractButton | None:
+        return self.not_now_button
 
 
 class NameScreen(Screen):
@@ -145,6 +155,14 @@ class QuestionScreen(Screen):
         if self.lc is not None:
             self.retranslate()
         self.scroll_to_top()
+
+    def back_control(self) -> QAbstractButton | None:
+        return self.back_button
+
+    def place_text(self) -> list[str]:
+        # The section, "Question 3 of 9" and the question itself: the answers follow on Down.
+        labels = (self.section, self.progress, self.question)
+        return [w.text() for w in labels if w.text().strip()]
 
     def _texts(self, ref: QuestionRef) -> tuple[str, str, str, list[str]]:
         """(section heading, stem, question, options) in the current language."""
