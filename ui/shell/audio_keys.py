@@ -183,7 +183,7 @@ class AudioKeys(QObject):
     def back(self) -> None:
         screen = self.nav.screens.get(self.nav.current)
         control = screen.back_control() if screen is not None else None
-        if control is not None and control.isVisibleTo(screen) and control.isEnabled():
+        if control is not None and control in self.controls():
             control.click()
         else:
             self.nav.reader.say_now([self.text("access.no_back")])
