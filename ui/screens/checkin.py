@@ -95,11 +95,21 @@ class NameScreen(Screen):
 
     def _show_text(self, text: str) -> None:
         set_label(self.entry, text or " ")
+        self._name_entry()
         self.done_button.setEnabled(bool(text.strip()))
+
+    def _name_entry(self) -> None:
+        # A screen reader hears the field as a form field: what it is for, then what is typed
+        # (never a blank label while nothing is).
+        if self.lc is not None:
+            typed = self.keypad.text()
+            title = self.text("name.title")
+            self.entry.setAccessibleName(f"{title}: {typed}" if typed else title)
 
     def retranslate(self) -> None:
         set_label(self.title, self.text("name.title"))
         set_label(self.hint, self.text("name.hint"))
+        self._name_entry()
         self.skip_button.setText(self.text("name.skip"))
         self.done_button.setText(self.text("name.done"))
         self.keypad.set_labels(self.text("name.space"), self.text("name.delete"))
@@ -199,6 +209,7 @@ class QuestionScreen(Screen):
             clear_layout(self.options)
             self.option_buttons = []
             self.progress_bar.setValue(0)
+            self.progress_bar.setAccessibleName("")
             return
         heading, stem, question, options = self._texts(state.question)
         set_label(self.section, heading)
@@ -206,6 +217,8 @@ class QuestionScreen(Screen):
             self.progress,
             self.text("question.progress", n=state.section_position, total=state.section_total),
         )
+        # A screen reader names the bar by where the visitor is, as the label beside it does.
+        self.progress_bar.setAccessibleName(self.progress.text())
         self.progress_bar.setRange(0, max(1, state.overall_total))
         self.progress_bar.setValue(state.overall_position - 1)
         set_label(self.stem, stem)
