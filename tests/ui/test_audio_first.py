@@ -251,3 +251,17 @@ def test_read_aloud_off_leaves_the_keys_silent(
     count = len(ear.heard)
     keypad.press(K.Key_Up)
     assert len(ear.heard) == count
+
+
+def test_the_idle_card_is_heard_and_answered_from_the_keypad(
+    make_window: MakeWindow, config: Config, qtbot: QtBot, mock_speech: None
+) -> None:
+    keypad, ear = listening_window(make_window, config, qtbot)
+    window = keypad.window
+    keypad.press(K.Key_Down)
+    keypad.choose(window.navigator.welcome.checkin_button.text())
+    window._idle_warning()
+    assert window.overlay.more_time_button.text() in ear.last
+    keypad.press(K.Key_Return)  # "I need more time", which the card's focus is on
+    qtbot.waitUntil(lambda: not window.overlay.isVisible())
+    assert window.navigator.current is ScreenId.PRIVACY

@@ -99,6 +99,9 @@ class AudioKeys(QObject):
         nav = self.nav
         if nav.current is ScreenId.STAFF or not nav.isVisible() or event.key() in MODIFIERS:
             return False
+        focused = QApplication.focusWidget()
+        if focused is not None and focused is not nav and not nav.isAncestorOf(focused):
+            return False  # over the screens (the idle card's "I need more time"): Qt's keys
         action = KEYS.get(event.key())
         reader = nav.reader
         if not reader.reading and nav.current is ScreenId.WELCOME and nav.speaker.available:
