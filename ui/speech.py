@@ -65,7 +65,8 @@ class _Probe(QObject):
     Its answer proves that the engine finished those requests; the state and the voices are what
     the engine keeps in memory (no call into the speech service)."""
 
-    answered = Signal(int, bool, list)  # request number, engine ready, its voices' locale names
+    # request number, engine ready, its voices' locale names, the locale of the voice in use
+    answered = Signal(int, bool, list, str)
 
     def __init__(self, tts: QTextToSpeech) -> None:
         super().__init__()
@@ -77,7 +78,7 @@ class _Probe(QObject):
 
         ready = self._tts.state() != QTextToSpeech.State.Error
         locales = [locale.name() for locale in self._tts.availableLocales()] if ready else []
-        self.answered.emit(number, ready, locales)
+        self.answered.emit(number, ready, locales, self._tts.locale().name() if ready else "")
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,9 @@ class Speaker(QObject):
         self._hung = False  # a request is overdue
         self._asked = 0  # number of the last report asked of the engine
         self._language: str | None = None
+        # The locale of the engine's voice, as it last reported it (e.g. "es_ES" once Spanish is
+        # chosen); "" until it has started.
+        self.voice_locale = ""
         self._volume: float | None = None  # None: the engine's own until one is set
         self._locales: list[QLocale] = []
         self._speaking = False
@@ -210,9 +214,10 @@ class Speaker(QObject):
         if not self._deadline.isActive():
             self._deadline.start(within_ms)
 
-    def _answered(self, number: int, ready: bool, locales: list[str]) -> None:
+    def _answered(self, number: int, ready: bool, locales: list[str], voice: str) -> None:
         if self._engine is None:
             return  # shut down
+        self.voice_locale = voice
         if number == self._asked:
             self._deadline.stop()
         else:
