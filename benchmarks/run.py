@@ -349,6 +349,21 @@ def rows_for(results: dict[str, Any]) -> list[dict[str, Any]]:
             "no growth",
             r["widgets_at_end"] <= r["widgets_after_first_open"],
         )
+    if "speech" in results and not failed("speech", "8 key -> speech heard (p95)", "<= 1.5x"):
+        r = results["speech"]
+        k, f = r["key_to_sound"], r["floor"]
+        timed(
+            f"8 keypad key -> speech heard, median of {k['n']} (floor: espeak-ng, fresh process)",
+            k["median_ms"],
+            f["median_ms"],
+        )
+        timed(
+            "8 keypad key -> speech heard, p95",
+            k["p95_ms"],
+            f["p95_ms"],
+            "<= 1.5x floor",
+            1.5 * f["p95_ms"],
+        )
     if "start_rss" in results and not failed("start_rss", "6 RSS after start", "<= 1.5x"):
         r = results["start_rss"]
         row(
@@ -453,6 +468,7 @@ STEPS: dict[str, Callable[[dict[str, str], bool], dict[str, Any]]] = {
     "purge": lambda env, quick: _child("bench_data.py", "purge", env, quick),
     "memory": lambda env, quick: _child("bench_ui.py", "memory", env, quick),
     "reception": lambda env, quick: _child("bench_ui.py", "reception", env, quick),
+    "speech": lambda env, quick: _child("bench_speech.py", "speech", env, quick),
 }
 
 
