@@ -92,6 +92,7 @@ _KEYS: dict[str, set[str]] = {
     "access.no_back": set(),
     "access.volume": {"percent"},
     "access.keys": set(),
+    "access.headset_only": set(),
 }
 
 UI_KEYS: Mapping[str, frozenset[str]] = {key: frozenset(names) for key, names in _KEYS.items()}

@@ -64,6 +64,9 @@ def test_every_documented_key_is_read(tmp_path: Path) -> None:
         ('[clinic]\ntimezone = "America"\n', "clinic.timezone: unknown time zone"),
         ("[storage]\nretention_days = 0\n", "storage.retention_days"),
         ('[printer]\nprinter = "x"\n', "printer: unknown key"),
+        ('[speech]\noutput = "lobby"\n', "speech.output"),
+        ("[speech]\nvolume = 2\n", "speech.volume"),
+        ("[speech]\nsafety_aloud = true\n", "speech.safety_aloud: unknown key"),
         ("[kiosk\n", "not valid TOML"),
     ],
 )

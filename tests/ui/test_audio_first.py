@@ -74,8 +74,13 @@ class Keypad:
         self.press(K.Key_Return)
 
 
+def with_headset(config: Config) -> Config:
+    """A kiosk whose speech goes to a headset: everything is read (see test_speech_privacy)."""
+    return config.replace(speech=config.speech.replace(output="headset"))
+
+
 def listening_window(make_window: MakeWindow, config: Config, qtbot: QtBot) -> tuple[Keypad, Ear]:
-    window = make_window(config)
+    window = make_window(with_headset(config))
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     ear = Ear()

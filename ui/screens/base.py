@@ -156,6 +156,10 @@ class Screen(QWidget):
                 return [widget.text()]
         return []
 
+    def withheld_texts(self) -> set[str]:
+        """Texts on screen that read aloud says only to a headset (a safety question)."""
+        return set()
+
     def back_control(self) -> QAbstractButton | None:
         """The control that goes back from this screen (the keypad's Back key), if any."""
         return None

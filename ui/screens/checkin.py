@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QProgressBar,
     QVBoxLayout,
     QWidget,
@@ -169,6 +170,17 @@ class QuestionScreen(Screen):
     def back_control(self) -> QAbstractButton | None:
         return self.back_button
 
+    def withheld_texts(self) -> set[str]:
+        # A question with a safety rule (PHQ-9 item 9) is about thoughts of self-harm.
+        from kiosk.instruments import get
+
+        ref = self.state.question if self.state is not None else None
+        if ref is None or ref.is_difficulty or ref.section not in self.config.screening.instruments:
+            return set()
+        if any(rule.item == ref.item for rule in get(ref.section).safety):
+            return {self.question.text(), self.stem.text()} - {""}
+        return set()
+
     def place_text(self) -> list[str]:
         # The section, "Question 3 of 9" and the question itself: the answers follow on Down.
         labels = (self.section, self.progress, self.question)
@@ -299,6 +311,11 @@ class SafetyScreen(Screen):
         self.stop_button.setText(safety.stop_label)
         self.continue_button.setText(safety.continue_label)
 
+    def withheld_texts(self) -> set[str]:
+        # The whole message: that this screen is shown says what the visitor answered.
+        labels = [self.title, self.message, *self.lines_host.findChildren(QLabel)]
+        return {w.text() for w in labels if w.text().strip()}
+
 
 class ResultsScreen(Screen):
     print_requested = Signal()
@@ -307,6 +324,7 @@ class ResultsScreen(Screen):
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         self.state: FlowState | None = None
+        self.withheld: set[str] = set()  # the urgent note, when there is one
         self.title = label("title")
         self.code = label("progress")
         self.column.addWidget(self.title)
@@ -332,6 +350,9 @@ class ResultsScreen(Screen):
             self.retranslate()
         self.scroll_to_top()
 
+    def withheld_texts(self) -> set[str]:
+        return self.withheld
+
     def band_text(self, instrument: str) -> str:
         """The plain-words line for one instrument, as shown and as read aloud."""
         assert self.lc is not None and self.state is not None and self.state.results is not None
@@ -347,6 +368,7 @@ class ResultsScreen(Screen):
         self.print_button.setText(self.text("results.print"))
         state = self.state
         clear_layout(self.body)
+        self.withheld = set()
         if state is None or state.results is None:
             set_label(self.code, "")  # the last visitor's code goes with the reset
             return
@@ -358,6 +380,7 @@ class ResultsScreen(Screen):
             box = QVBoxLayout(urgent)
             box.setContentsMargins(24, 20, 24, 20)
             box.addWidget(label("urgent", screening.safety.message))
+            self.withheld = {screening.safety.message}
             self.body.addWidget(urgent)
         for instrument_id in state.results.scores:
             instrument = screening.instruments.instrument(instrument_id)

@@ -29,6 +29,7 @@ from ui.shell.audio_keys import AudioKeys
 from ui.shell.checkin_controller import CheckinController
 from ui.shell.looks import Looks
 from ui.shell.read_aloud import ReadAloud
+from ui.shell.speech_privacy import SpeechPrivacy
 from ui.shell.top_bar import TopBar
 from ui.shell.warm_up import WarmUp
 
@@ -120,7 +121,14 @@ class Navigator(QWidget):
 
         self.top_bar = TopBar(config, content, can_speak=False)
         self.looks = Looks(self.top_bar, self._on_screen)
-        self.reader = ReadAloud(self, self.top_bar, self.language)
+        self.reader = ReadAloud(
+            self,
+            self.top_bar,
+            self.language,
+            privacy=SpeechPrivacy(config.speech),
+            withheld=lambda: self._current_screen_withheld(),
+            volume=config.speech.volume,
+        )
         self.keypad = AudioKeys(self)
         self.top_bar.language_requested.connect(self.switch_language)
         self.top_bar.read_aloud_toggled.connect(self.set_reading)
@@ -542,6 +550,10 @@ class Navigator(QWidget):
         """A switch or keyboard user who listens hears each button as Tab reaches it."""
         if self.current is not ScreenId.STAFF:  # nothing of staff mode is read aloud
             self.reader.announce(widget)
+
+    def _current_screen_withheld(self) -> set[str]:
+        screen = self.screens.get(self.current)
+        return screen.withheld_texts() if screen is not None else set()
 
     def _speak_current(self) -> None:
         self.reader.speak(self.screens.get(self.current))

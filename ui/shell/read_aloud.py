@@ -5,12 +5,14 @@ visitor who moves on never waits behind old text."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
 from kiosk.content import LanguageContent
+from ui.shell.speech_privacy import SpeechPrivacy
 from ui.shell.top_bar import TopBar
 
 if TYPE_CHECKING:
@@ -27,14 +29,27 @@ MIN_VOLUME = 0.2
 class ReadAloud(QObject):
     """Whether the kiosk is reading (`reading`) and the voice that does it (`speaker`)."""
 
-    def __init__(self, parent: QWidget, top_bar: TopBar, language: str) -> None:
+    def __init__(
+        self,
+        parent: QWidget,
+        top_bar: TopBar,
+        language: str,
+        *,
+        privacy: SpeechPrivacy | None = None,
+        withheld: Callable[[], set[str]] = set,
+        volume: float = DEFAULT_VOLUME,
+    ) -> None:
         super().__init__(parent)
         self.host = parent
         self.top_bar = top_bar
         self.language = language
         self.lc: LanguageContent | None = None
         self.reading = False
-        self.volume = DEFAULT_VOLUME
+        self.default_volume = volume
+        self.volume = volume
+        # The texts on screen that only a headset may hear (a safety question), and the rule.
+        self.privacy = privacy
+        self.withheld = withheld
         # Said before the next screen, in the same utterance (the answer just chosen): a new
         # screen cuts off what was being said, and this must not be cut off by it.
         self._preface: list[str] = []
@@ -95,14 +110,32 @@ class ReadAloud(QObject):
             if forget:
                 self._speaker.forget()
         if forget:
-            self.set_volume(DEFAULT_VOLUME)
+            self.set_volume(self.default_volume)
 
     def say_now(self, parts: list[str]) -> None:
         """Cut off whatever is being said and say this (in reading mode only)."""
-        parts = [p for p in parts if p.strip()]
+        parts = self._private([p for p in parts if p.strip()])
         if self.reading and parts:
             self.speaker.stop()
             self.speaker.say(parts)
+
+    def _private(self, parts: list[str]) -> list[str]:
+        """A safety question is said only where the visitor alone hears it: from a loudspeaker,
+        in its place, how to hear it (once)."""
+        withheld = self.withheld() if self.privacy is not None else set()
+        if not withheld or not any(p in withheld for p in parts):
+            return parts
+        assert self.privacy is not None
+        if self.privacy.may_say_safety():
+            return parts
+        notice = self.lc.strings("access.headset_only") if self.lc is not None else ""
+        kept: list[str] = []
+        for part in parts:
+            if part not in withheld:
+                kept.append(part)
+            elif notice not in kept:
+                kept.append(notice)
+        return kept
 
     def speak(self, screen: Screen | None) -> None:
         if self.reading and screen is not None:
