@@ -248,6 +248,9 @@ class QuestionScreen(Screen):
             button.setText(text)
             set_prop(button, "selected", state.answer == value)
             set_prop(button.text_label(), "selected", state.answer == value)
+            # A screen reader (and the keypad's voice) hears which answer was given before.
+            chosen = self.text("access.chosen_state") if state.answer == value else ""
+            button.setAccessibleDescription(chosen)
 
     def set_portrait(self, portrait: bool) -> None:
         super().set_portrait(portrait)

@@ -154,12 +154,11 @@ class ReadAloud(QObject):
             strings = self.lc.strings
             if widget.isCheckable() and widget is not self.top_bar.read_button:  # says it
                 parts.append(strings("access.on" if widget.isChecked() else "access.off"))
-            elif widget.property("selected"):
-                parts.append(strings("access.chosen_state"))
             if not widget.isEnabled():
                 parts.append(strings("access.unavailable"))
         if widget.accessibleDescription():
-            parts.append(widget.accessibleDescription())  # a topic's one-line summary
+            # A topic's one-line summary; "your answer" on the answer given before.
+            parts.append(widget.accessibleDescription())
         return parts
 
     def announce(self, widget: QWidget | None) -> None:
