@@ -376,6 +376,20 @@ def rows_for(results: dict[str, Any]) -> list[dict[str, Any]]:
             f["p95_ms"],
             "<= 33 ms",
             33,
+    if "speech" in results and not failed("speech", "9 key -> speech heard (p95)", "<= 1.5x"):
+        r = results["speech"]
+        k, f = r["key_to_sound"], r["floor"]
+        timed(
+            f"9 keypad key -> speech heard, median of {k['n']} (floor: espeak-ng, fresh process)",
+            k["median_ms"],
+            f["median_ms"],
+        )
+        timed(
+            "9 keypad key -> speech heard, p95",
+            k["p95_ms"],
+            f["p95_ms"],
+            "<= 1.5x floor",
+            1.5 * f["p95_ms"],
         )
     if "start_rss" in results and not failed("start_rss", "6 RSS after start", "<= 1.5x"):
         r = results["start_rss"]
@@ -483,6 +497,7 @@ STEPS: dict[str, Callable[[dict[str, str], bool], dict[str, Any]]] = {
     "reception": lambda env, quick: _child("bench_ui.py", "reception", env, quick),
     "alert_delivery": lambda env, quick: _child("bench_alerts.py", "delivery", env, quick),
     "alert_taps": lambda env, quick: _child("bench_alerts.py", "taps_down", env, quick),
+    "speech": lambda env, quick: _child("bench_speech.py", "speech", env, quick),
 }
 
 

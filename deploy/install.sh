@@ -65,8 +65,12 @@ DEPLOY="$SRC/deploy"
 UNITS=(clinic-kiosk.service clinic-kiosk-failed.service clinic-kiosk-purge.service clinic-kiosk-purge.timer)
 # What the kiosk needs at run time; Qt's own libraries come with PySide6 from PyPI. xwayland:
 # Debian's cage 0.1.4 does not start without it, although the app talks Wayland.
+# Read aloud: speech-dispatcher with espeak-ng (English and Spanish voices) and ALSA's tools
+# (alsamixer, speaker-test: setting and trying the volume). Screen readers: the accessibility bus
+# (at-spi2-core) on the private session bus the unit starts with dbus-run-session (dbus).
 PACKAGES=(
     python3 python3-venv cage xwayland dbus libpam-systemd cups cups-client
+    speech-dispatcher speech-dispatcher-espeak-ng espeak-ng libspeechd2 alsa-utils at-spi2-core
     libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri libxkbcommon0 libfontconfig1 libdbus-1-3
     libglib2.0-0 libwayland-client0 libwayland-cursor0 libwayland-egl1
 )
@@ -103,6 +107,9 @@ if ! getent passwd "$KIOSK_USER" >/dev/null; then
         --shell /usr/sbin/nologin --comment "Clinic lobby kiosk" "$KIOSK_USER"
 fi
 KIOSK_GROUP=$(id -gn "$KIOSK_USER")
+# The unit gives it the group audio (SupplementaryGroups=) for read aloud's sound; the group must
+# exist (Debian's base system has it).
+getent group audio >/dev/null || groupadd --system audio
 
 # --- the application, root-owned ---------------------------------------------------------------
 install -d -m 0755 -o root -g root "$PREFIX"

@@ -114,6 +114,22 @@ class PrintingConfig(Frozen, frozen=True):
     timeout_seconds: Annotated[int, Meta(ge=5, le=600)] = 60
 
 
+class SpeechConfig(Frozen, frozen=True):
+    """Read aloud (docs/accessibility.md)."""
+
+    # The speech volume every visit starts at (0.2-1.0); a keypad's volume keys change it for
+    # the visit only.
+    volume: Annotated[float, Meta(ge=0.2, le=1.0)] = 0.8
+    # Where read aloud is heard. "auto": a headset when one is plugged in (a USB headset, or
+    # headphones in a jack the sound card reports), else the loudspeaker; "headset": the kiosk's
+    # only sound output is a headset or handset; "speaker": a loudspeaker.
+    output: Literal["auto", "headset", "speaker"] = "auto"
+    # Whether a safety question (PHQ-9 item 9: thoughts of self-harm) and the safety screen may
+    # be read from a loudspeaker, for the lobby to hear. Off: they are read only to a headset,
+    # and the loudspeaker says how to hear them instead.
+    safety_on_speaker: bool = False
+
+
 class StorageConfig(Frozen, frozen=True):
     data_dir: str = ""
     retention_days: Annotated[int, Meta(ge=1, le=3650)] = 90
@@ -235,6 +251,7 @@ class ConfigFile(Frozen, frozen=True):
     kiosk: KioskConfig = field(default_factory=KioskConfig)
     screening: ScreeningConfig = field(default_factory=ScreeningConfig)
     printing: PrintingConfig = field(default_factory=PrintingConfig)
+    speech: SpeechConfig = field(default_factory=SpeechConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     hub: HubConfig = field(default_factory=HubConfig)
@@ -248,6 +265,7 @@ class Config(Frozen, frozen=True):
     kiosk: KioskConfig = field(default_factory=KioskConfig)
     screening: ScreeningConfig = field(default_factory=ScreeningConfig)
     printing: PrintingConfig = field(default_factory=PrintingConfig)
+    speech: SpeechConfig = field(default_factory=SpeechConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     hub: HubConfig = field(default_factory=HubConfig)
@@ -323,6 +341,7 @@ def load_config(
         kiosk=parsed.kiosk,
         screening=parsed.screening,
         printing=parsed.printing,
+        speech=parsed.speech,
         storage=parsed.storage,
         alerts=parsed.alerts,
         hub=parsed.hub,

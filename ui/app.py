@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         bar = self.navigator.top_bar
         for changed in (bar.large_text_toggled, bar.high_contrast_toggled):
             changed.connect(lambda _=False: self._rearm())
-        bar.read_aloud_requested.connect(self._rearm)
+        bar.read_aloud_toggled.connect(lambda _=False: self._rearm())
         bar.language_requested.connect(lambda _: self._rearm())
         self.navigator.quit_requested.connect(self.quit_kiosk)
         self._lockdown: LockDown | None = None

@@ -65,7 +65,8 @@ class _Probe(QObject):
     Its answer proves that the engine finished those requests; the state and the voices are what
     the engine keeps in memory (no call into the speech service)."""
 
-    answered = Signal(int, bool, list)  # request number, engine ready, its voices' locale names
+    # request number, engine ready, its voices' locale names, the locale of the voice in use
+    answered = Signal(int, bool, list, str)
 
     def __init__(self, tts: QTextToSpeech) -> None:
         super().__init__()
@@ -77,7 +78,7 @@ class _Probe(QObject):
 
         ready = self._tts.state() != QTextToSpeech.State.Error
         locales = [locale.name() for locale in self._tts.availableLocales()] if ready else []
-        self.answered.emit(number, ready, locales)
+        self.answered.emit(number, ready, locales, self._tts.locale().name() if ready else "")
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,10 @@ class Speaker(QObject):
 
     speaking_changed = Signal(bool)
     available_changed = Signal(bool)
+    # The transcript: each text handed to the engine and the language it is read in, as it is
+    # handed over (tests compare it with the screen; the benchmark times key press to audio).
+    said = Signal(str, str)
+    silenced = Signal()  # what was being read was cut off (the next key, a new screen)
     _hosted = Signal(object)  # an _Engine, from the engine's thread once it has made it
     _report_requested = Signal(int)  # to the engine's probe
 
@@ -139,6 +144,10 @@ class Speaker(QObject):
         self._hung = False  # a request is overdue
         self._asked = 0  # number of the last report asked of the engine
         self._language: str | None = None
+        # The locale of the engine's voice, as it last reported it (e.g. "es_ES" once Spanish is
+        # chosen); "" until it has started.
+        self.voice_locale = ""
+        self._volume: float | None = None  # None: the engine's own until one is set
         self._locales: list[QLocale] = []
         self._speaking = False
         self._states: dict[Any, bool] = {}  # QTextToSpeech.State -> speaking
@@ -205,9 +214,10 @@ class Speaker(QObject):
         if not self._deadline.isActive():
             self._deadline.start(within_ms)
 
-    def _answered(self, number: int, ready: bool, locales: list[str]) -> None:
+    def _answered(self, number: int, ready: bool, locales: list[str], voice: str) -> None:
         if self._engine is None:
             return  # shut down
+        self.voice_locale = voice
         if number == self._asked:
             self._deadline.stop()
         else:
@@ -229,10 +239,12 @@ class Speaker(QObject):
             else:
                 log.info("read aloud: the %s speech engine is ready", self._engine_name)
             self._apply_language()
+            self._apply_volume()
         elif self._hung and number == self._asked:
             self._hung = False
             log.warning("read aloud: the speech engine answers again; read aloud is back")
             self._apply_language()
+            self._apply_volume()
         self._update_available()
 
     def _overdue(self) -> None:
@@ -302,6 +314,21 @@ class Speaker(QObject):
             self._language,
         )
 
+    @property
+    def volume(self) -> float | None:
+        return self._volume
+
+    def set_volume(self, volume: float) -> None:
+        """0.0 (silent) to 1.0; kept, and given to the engine again if it starts over."""
+        self._volume = min(1.0, max(0.0, volume))
+        if self.available:
+            self._apply_volume()
+
+    def _apply_volume(self) -> None:
+        if self._volume is not None:
+            self._invoke("setVolume", Q_ARG(float, self._volume))
+            self._ask(ANSWER_MS)
+
     def say(self, parts: list[str]) -> None:
         if not self.available:
             return
@@ -309,6 +336,7 @@ class Speaker(QObject):
         self.spoken.append(text)
         self._invoke("say", Q_ARG(str, text))
         self._ask(ANSWER_MS)
+        self.said.emit(text, self._language or "")
 
     def forget(self) -> None:
         self.spoken.clear()
@@ -317,6 +345,7 @@ class Speaker(QObject):
         if self.available:
             self._invoke("stop")
             self._ask(ANSWER_MS)
+            self.silenced.emit()
 
     # -- closing ------------------------------------------------------------------------------
 

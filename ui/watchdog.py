@@ -52,8 +52,9 @@ def watchdog_interval_ms(environ: Mapping[str, str] | None = None) -> int | None
     """Half of WATCHDOG_USEC in milliseconds, as sd_watchdog_enabled(3) advises; None when off.
 
     WATCHDOG_PID names the process systemd expects pings from: the service's main process, which
-    is `cage`, the kiosk's parent. So the kiosk accepts its own pid and its parent's; any other
-    means the variables leaked from an unrelated service and are not meant for us.
+    is `dbus-run-session` (the kiosk's private session bus), the parent of `cage`, the kiosk's
+    parent. So the kiosk accepts its own pid and its ancestors' (init apart, up to MAX_ANCESTORS);
+    any other means the variables leaked from an unrelated service and are not meant for us.
     """
     env = os.environ if environ is None else environ
     if not env.get("NOTIFY_SOCKET"):
@@ -65,9 +66,26 @@ def watchdog_interval_ms(environ: Mapping[str, str] | None = None) -> int | None
     if usec <= 0:
         return None
     pid = env.get("WATCHDOG_PID", "")
-    if pid and pid not in (str(os.getpid()), str(os.getppid())):
+    if pid and pid not in {str(p) for p in (os.getpid(), *_ancestors())}:
         return None
     return max(1, usec // 2000)
+
+
+MAX_ANCESTORS = 4
+
+
+def _ancestors() -> list[int]:
+    """The parent, its parent... (from /proc), init and what is above MAX_ANCESTORS left out."""
+    found: list[int] = []
+    pid = os.getppid()
+    while pid > 1 and len(found) < MAX_ANCESTORS:
+        found.append(pid)
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+                pid = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return found
 
 
 class Watchdog(QObject):

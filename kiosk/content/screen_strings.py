@@ -85,6 +85,16 @@ _KEYS: dict[str, set[str]] = {
     "access.stop_reading": set(),
     "access.large_text": set(),
     "access.high_contrast": set(),
+    "access.on": set(),
+    "access.off": set(),
+    "access.chosen_state": set(),
+    "access.unavailable": set(),
+    "access.you_chose": {"answer"},
+    "access.focus": {"control"},
+    "access.no_back": set(),
+    "access.volume": {"percent"},
+    "access.keys": set(),
+    "access.headset_only": set(),
 }
 
 UI_KEYS: Mapping[str, frozenset[str]] = {key: frozenset(names) for key, names in _KEYS.items()}
@@ -100,4 +110,7 @@ SAMPLE_VALUES: Mapping[str, object] = {
     "days": 90,
     "code": "K7Q2",
     "phone": "555-0100",
+    "answer": "Several days",
+    "control": "Back",
+    "percent": 80,
 }

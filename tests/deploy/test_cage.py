@@ -39,6 +39,7 @@ from tests.support.deploy import unavailable as _unavailable
 from tests.support.kiosk_service import (
     INSTALLED_PYTHON,
     UNIT,
+    app_pid,
     exercise_restarts,
     service_command,
     service_environment,
@@ -164,11 +165,15 @@ def stage() -> Iterator[Stage]:
 def copy_app(target: Path) -> None:
     target.mkdir(mode=0o755)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for item in ("kiosk", "ui", "resources"):
-        shutil.copytree(ROOT / item, target / item, ignore=ignore)
+    for item in ("kiosk", "ui", "resources", "deploy"):
+        shutil.copytree(ROOT / item, target / item, ignore=ignore, symlinks=True)
     shutil.copy2(ROOT / "main.py", target / "main.py")
     for path in [target, *target.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
+        if path.is_symlink():
+            continue
+        # As install.sh leaves them: the scripts in deploy/ stay executable.
+        executable = path.is_dir() or path.stat().st_mode & 0o100
+        path.chmod(0o755 if executable else 0o644)
 
 
 def screenshot(stage: Stage, run_dir: Path, name: str) -> Path:
@@ -223,6 +228,30 @@ def wait_for_welcome(supervisor: Supervisor, stage: Stage, run_dir: Path, name: 
         supervisor.run_until(lambda: False, 0.5)
     assert not problems, f"{shot}: {'; '.join(problems)}\nlog:\n{supervisor.output()[-3000:]}"
     return shot
+
+
+def speech_and_screen_reader(supervisor: Supervisor, run_dir: Path) -> None:
+    """Read aloud's engine reached speech-dispatcher (libspeechd started it, as the kiosk user,
+    in the unit's runtime folder) and the app runs with the screen-reader variable on a private
+    session bus that started the accessibility bus (issue 19)."""
+    if not shutil.which("speech-dispatcher"):
+        unavailable("speech-dispatcher is not installed (read aloud's engine)")
+    environ = dict(
+        item.split("=", 1)
+        for item in Path(f"/proc/{app_pid(supervisor)}/environ").read_text().split("\0")
+        if "=" in item
+    )
+    assert environ.get("QT_LINUX_ACCESSIBILITY_ALWAYS_ON") == "1"
+    assert environ.get("DBUS_SESSION_BUS_ADDRESS"), "no private session bus (dbus-run-session)"
+    speech = run_dir / "speech-dispatcher" / "speechd.sock"
+    a11y = run_dir / "at-spi" / "bus"
+    ok = supervisor.run_until(lambda: speech.exists() and a11y.exists(), 20)
+    assert ok, (
+        f"speech-dispatcher's socket {speech.exists()}, the accessibility bus {a11y.exists()}; "
+        f"in {sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob('*'))}; "
+        f"log:\n{supervisor.output()[-3000:]}"
+    )
+    assert "read aloud:" not in supervisor.output()  # no warning that the engine hung
 
 
 def test_kiosk_runs_in_cage_and_comes_back(stage: Stage, tmp_path: Path) -> None:
@@ -282,6 +311,7 @@ def test_kiosk_runs_in_cage_and_comes_back(stage: Stage, tmp_path: Path) -> None
         print(f"welcome screen under cage: {tmp_path / 'welcome.png'}")
         # cage, the app and anything they started: no TCP listener, no UDP socket.
         assert listening_sockets(supervisor.pids()) == []
+        speech_and_screen_reader(supervisor, run_dir)
 
         for line in exercise_restarts(supervisor, start_timeout=40):
             print(line)

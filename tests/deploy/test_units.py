@@ -51,6 +51,25 @@ def test_kiosk_unit_runs_cage_fullscreen_as_the_kiosk_user() -> None:
     assert "QT_QPA_PLATFORM=wayland" in words(KIOSK, "Service.Environment")
 
 
+def test_kiosk_unit_is_open_to_screen_readers_and_can_play_sound() -> None:
+    # Issue 19: Qt exposes the widgets over AT-SPI only with the variable and an accessibility
+    # bus, started on a private session bus before cage; speech-dispatcher plays through ALSA.
+    assert "QT_LINUX_ACCESSIBILITY_ALWAYS_ON=1" in words(KIOSK, "Service.Environment")
+    start = one(KIOSK, "Service.ExecStart").split()
+    cage = start.index("/usr/bin/cage")
+    assert start[:cage][-3:] == [
+        "--dbus-daemon=/opt/clinic-kiosk/deploy/session-bus.sh",
+        "--",
+        "/opt/clinic-kiosk/deploy/a11y-bus.sh",
+    ]
+    assert "/usr/bin/dbus-run-session" in start[:cage]
+    assert one(KIOSK, "Service.SupplementaryGroups") == "audio"
+    for script in ("session-bus.sh", "a11y-bus.sh"):
+        assert os.access(ROOT / "deploy" / script, os.X_OK), script
+    # dbus-daemon would tell systemd READY=1 itself: the wrapper takes NOTIFY_SOCKET away.
+    assert "unset NOTIFY_SOCKET" in (ROOT / "deploy" / "session-bus.sh").read_text()
+
+
 def test_kiosk_unit_restarts_and_escalates() -> None:
     assert one(KIOSK, "Service.Type") == "notify"
     assert one(KIOSK, "Service.NotifyAccess") == "all"

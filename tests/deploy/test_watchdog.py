@@ -129,6 +129,27 @@ def test_watchdog_pid_of_the_parent_is_accepted() -> None:
     assert done.stdout.strip() == "2000", done.stderr
 
 
+def test_watchdog_pid_of_the_grandparent_is_accepted() -> None:
+    """In the unit, WATCHDOG_PID is dbus-run-session's (the main process), the parent of cage,
+    the app's parent: here the test is the app's grandparent through a shell in between."""
+    code = (
+        "from ui.watchdog import watchdog_interval_ms; "
+        "print(watchdog_interval_ms({'NOTIFY_SOCKET': '/run/x', 'WATCHDOG_USEC': '4000000', "
+        f"'WATCHDOG_PID': '{os.getpid()}'}}))"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    # "; true" keeps sh from exec'ing python: sh stays between the test and the app.
+    done = subprocess.run(
+        ["sh", "-c", '"$0" -c "$1"; true', sys.executable, code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "2000", done.stderr
+
+
 # -- Watchdog (the QObject main.py uses) ------------------------------------------------------
 
 

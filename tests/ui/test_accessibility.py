@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
@@ -155,7 +156,8 @@ def test_read_aloud_mode_speaks_everything_on_every_screen(
     # A visitor who cannot read the screen turns read aloud on at Welcome and goes on by ear:
     # each screen, each new question, a language switch and the print outcome are spoken, and
     # what is spoken is all that is on screen (the answers of a question just built included).
-    window = make_window(config)
+    # Through a headset: from a loudspeaker the safety texts are not said (test_speech_privacy).
+    window = make_window(config.replace(speech=config.speech.replace(output="headset")))
     nav = window.navigator
     nav.top_bar.read_button.click()
     drive(window, screen)
@@ -430,3 +432,58 @@ def test_spanish_screens_show_no_english(
     for button in window.navigator.findChildren(QPushButton):
         if button.isVisibleTo(window.navigator) and button.text():
             assert button.accessibleName() == button.text()
+
+
+def do_action(button: QPushButton, action: str) -> None:
+    """What a screen reader does (Orca through AT-SPI): invoke one of the button's actions."""
+    interface = QAccessible.queryAccessibleInterface(button)
+    assert interface is not None
+    actions = interface.actionInterface()
+    assert actions is not None and action in actions.actionNames()
+    actions.doAction(action)
+    QTest.qWait(250)  # "Press" is an animated click: it clicks 100 ms later
+
+
+def top_bar_actions() -> list[tuple[str, str]]:
+    # A checkable button offers "Toggle" first (the default action) and "Press" second.
+    return [
+        (button, action)
+        for button in ("read_button", "large_button", "contrast_button")
+        for action in ("Toggle", "Press")
+    ] + [("language", "Press")]
+
+
+@pytest.mark.parametrize(("name", "action"), top_bar_actions())
+def test_each_action_of_a_control_does_what_a_tap_does(
+    make_window: MakeWindow,
+    config: Config,
+    content: Content,
+    mock_speech: None,
+    name: str,
+    action: str,
+) -> None:
+    # Through AT-SPI, "Toggle" flipped Read aloud's state and never started reading: every
+    # control must do what a tap does whichever of its actions is invoked, both ways.
+    window = make_window(config)
+    nav = window.navigator
+    bar = nav.top_bar
+    if name == "language":
+        do_action(bar.language_buttons["es"], action)
+        assert nav.language == "es"
+        return
+    button = getattr(bar, name)
+    effects = {
+        "read_button": lambda: nav.reading,
+        "large_button": lambda: nav.theme_options.large_text,
+        "contrast_button": lambda: nav.theme_options.high_contrast,
+    }
+    on = effects[name]
+    do_action(button, action)
+    assert button.isChecked() and on()
+    if name == "read_button":
+        assert nav.speaker.spoken[-1].startswith(nav.welcome.greeting.text())
+        assert button.text() == content["en"].strings("access.stop_reading")
+    do_action(button, action)
+    assert not button.isChecked() and not on()
+    if name == "read_button":
+        assert button.text() == content["en"].strings("access.read_aloud")

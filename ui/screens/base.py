@@ -149,6 +149,21 @@ class Screen(QWidget):
                 parts.append(widget.accessibleDescription())  # a topic's one-line summary
         return [p for p in parts if p.strip()]
 
+    def place_text(self) -> list[str]:
+        """Where the visitor is, in a few words (the Help key): the screen's first line."""
+        for widget in self.reading_order():
+            if isinstance(widget, QLabel) and widget.text().strip() and will_show(widget, self):
+                return [widget.text()]
+        return []
+
+    def withheld_texts(self) -> set[str]:
+        """Texts on screen that read aloud says only to a headset (a safety question)."""
+        return set()
+
+    def back_control(self) -> QAbstractButton | None:
+        """The control that goes back from this screen (the keypad's Back key), if any."""
+        return None
+
     def reading_order(self) -> list[QWidget]:
         return [*in_order(self.column), *in_order(self.footer)]
 

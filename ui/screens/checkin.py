@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Literal
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.config import Config
 from kiosk.flow import FlowState, QuestionRef
@@ -57,6 +65,9 @@ class PrivacyScreen(Screen):
         self.not_now_button.setText(self.text("privacy.not_now"))
         self.agree_button.setText(self.text("privacy.agree"))
 
+    def back_control(self) -> QAbstractButton | None:
+        return self.not_now_button
+
 
 class NameScreen(Screen):
     name_given = Signal(str)  # "" when skipped
@@ -87,11 +98,21 @@ class NameScreen(Screen):
 
     def _show_text(self, text: str) -> None:
         set_label(self.entry, text or " ")
+        self._name_entry()
         self.done_button.setEnabled(bool(text.strip()))
+
+    def _name_entry(self) -> None:
+        # A screen reader hears the field as a form field: what it is for, then what is typed
+        # (never a blank label while nothing is).
+        if self.lc is not None:
+            typed = self.keypad.text()
+            title = self.text("name.title")
+            self.entry.setAccessibleName(f"{title}: {typed}" if typed else title)
 
     def retranslate(self) -> None:
         set_label(self.title, self.text("name.title"))
         set_label(self.hint, self.text("name.hint"))
+        self._name_entry()
         self.skip_button.setText(self.text("name.skip"))
         self.done_button.setText(self.text("name.done"))
         self.keypad.set_labels(self.text("name.space"), self.text("name.delete"))
@@ -148,6 +169,25 @@ class QuestionScreen(Screen):
             self.retranslate()
         self.scroll_to_top()
 
+    def back_control(self) -> QAbstractButton | None:
+        return self.back_button
+
+    def withheld_texts(self) -> set[str]:
+        # A question with a safety rule (PHQ-9 item 9) is about thoughts of self-harm.
+        from kiosk.instruments import get
+
+        ref = self.state.question if self.state is not None else None
+        if ref is None or ref.is_difficulty or ref.section not in self.config.screening.instruments:
+            return set()
+        if any(rule.item == ref.item for rule in get(ref.section).safety):
+            return {self.question.text(), self.stem.text()} - {""}
+        return set()
+
+    def place_text(self) -> list[str]:
+        # The section, "Question 3 of 9" and the question itself: the answers follow on Down.
+        labels = (self.section, self.progress, self.question)
+        return [w.text() for w in labels if w.text().strip()]
+
     def _texts(self, ref: QuestionRef) -> tuple[str, str, str, list[str]]:
         """(section heading, stem, question, options) in the current language."""
         assert self.lc is not None
@@ -183,6 +223,7 @@ class QuestionScreen(Screen):
             clear_layout(self.options)
             self.option_buttons = []
             self.progress_bar.setValue(0)
+            self.progress_bar.setAccessibleName("")
             return
         heading, stem, question, options = self._texts(state.question)
         set_label(self.section, heading)
@@ -190,6 +231,8 @@ class QuestionScreen(Screen):
             self.progress,
             self.text("question.progress", n=state.section_position, total=state.section_total),
         )
+        # A screen reader names the bar by where the visitor is, as the label beside it does.
+        self.progress_bar.setAccessibleName(self.progress.text())
         self.progress_bar.setRange(0, max(1, state.overall_total))
         self.progress_bar.setValue(state.overall_position - 1)
         set_label(self.stem, stem)
@@ -207,6 +250,9 @@ class QuestionScreen(Screen):
             button.setText(text)
             set_prop(button, "selected", state.answer == value)
             set_prop(button.text_label(), "selected", state.answer == value)
+            # A screen reader (and the keypad's voice) hears which answer was given before.
+            chosen = self.text("access.chosen_state") if state.answer == value else ""
+            button.setAccessibleDescription(chosen)
 
     def set_portrait(self, portrait: bool) -> None:
         super().set_portrait(portrait)
@@ -294,6 +340,10 @@ class SafetyScreen(Screen):
         text = "" if status == "none" or self.lc is None else self.text(ALERT_LINES[status])
         set_label(self.alert_line, text)
         self.alert_line.setVisible(bool(text))
+    def withheld_texts(self) -> set[str]:
+        # The whole message: that this screen is shown says what the visitor answered.
+        labels = [self.title, self.message, *self.lines_host.findChildren(QLabel)]
+        return {w.text() for w in labels if w.text().strip()}
 
 
 class ResultsScreen(Screen):
@@ -303,6 +353,7 @@ class ResultsScreen(Screen):
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         self.state: FlowState | None = None
+        self.withheld: set[str] = set()  # the urgent note, when there is one
         self.title = label("title")
         self.code = label("progress")
         self.column.addWidget(self.title)
@@ -328,6 +379,9 @@ class ResultsScreen(Screen):
             self.retranslate()
         self.scroll_to_top()
 
+    def withheld_texts(self) -> set[str]:
+        return self.withheld
+
     def band_text(self, instrument: str) -> str:
         """The plain-words line for one instrument, as shown and as read aloud."""
         assert self.lc is not None and self.state is not None and self.state.results is not None
@@ -343,6 +397,7 @@ class ResultsScreen(Screen):
         self.print_button.setText(self.text("results.print"))
         state = self.state
         clear_layout(self.body)
+        self.withheld = set()
         if state is None or state.results is None:
             set_label(self.code, "")  # the last visitor's code goes with the reset
             return
@@ -354,6 +409,7 @@ class ResultsScreen(Screen):
             box = QVBoxLayout(urgent)
             box.setContentsMargins(24, 20, 24, 20)
             box.addWidget(label("urgent", screening.safety.message))
+            self.withheld = {screening.safety.message}
             self.body.addWidget(urgent)
         for instrument_id in state.results.scores:
             instrument = screening.instruments.instrument(instrument_id)

@@ -8,7 +8,14 @@ that never scrolls away.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QGridLayout,
+    QHBoxLayout,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.config import Config
 from kiosk.content import Block, LanguageContent, ProgramPage
@@ -97,6 +104,9 @@ class ProgramsMenuScreen(Screen):
         self.home_button.setText(self.text("common.home"))
         self.checkin_button.setText(self.text("programs.start_checkin"))
 
+    def back_control(self) -> QAbstractButton | None:
+        return self.home_button
+
 
 class ProgramPageScreen(Screen):
     menu_requested = Signal()
@@ -140,6 +150,9 @@ class ProgramPageScreen(Screen):
         if self.lc is not None:
             self.retranslate()
         self.scroll_to_top()
+
+    def back_control(self) -> QAbstractButton | None:
+        return self.back_button
 
     def _next(self) -> None:
         assert self.lc is not None

@@ -25,9 +25,11 @@ from kiosk.store import Store
 from ui import theme
 from ui.screens.base import Screen
 from ui.screens.welcome import WelcomeScreen
+from ui.shell.audio_keys import AudioKeys
 from ui.shell.checkin_controller import CheckinController
 from ui.shell.looks import Looks
 from ui.shell.read_aloud import ReadAloud
+from ui.shell.speech_privacy import SpeechPrivacy
 from ui.shell.top_bar import TopBar
 from ui.shell.warm_up import WarmUp
 
@@ -120,9 +122,17 @@ class Navigator(QWidget):
 
         self.top_bar = TopBar(config, content, can_speak=False)
         self.looks = Looks(self.top_bar, self._on_screen)
-        self.reader = ReadAloud(self, self.top_bar, self.language)
+        self.reader = ReadAloud(
+            self,
+            self.top_bar,
+            self.language,
+            privacy=SpeechPrivacy(config.speech),
+            withheld=lambda: self._current_screen_withheld(),
+            volume=config.speech.volume,
+        )
+        self.keypad = AudioKeys(self)
         self.top_bar.language_requested.connect(self.switch_language)
-        self.top_bar.read_aloud_requested.connect(self.read_aloud)
+        self.top_bar.read_aloud_toggled.connect(self.set_reading)
         self.top_bar.large_text_toggled.connect(self.looks.set_large_text)
         self.top_bar.high_contrast_toggled.connect(self.looks.set_high_contrast)
         layout = QVBoxLayout(self)
@@ -266,6 +276,8 @@ class Navigator(QWidget):
     def _question(self) -> Screen:
         step = self.checkin.step
         screen: QuestionScreen = _checkin().QuestionScreen(self.config)
+        # Before the step: the confirmation is said with the next screen, not cut off by it.
+        screen.answer_chosen.connect(self.keypad.answer_chosen)
         screen.answer_chosen.connect(lambda v: step(lambda f: f.answer(v)))
         screen.skip_requested.connect(lambda: step(lambda f: f.skip()))
         screen.back_requested.connect(lambda: step(lambda f: f.back()))
@@ -355,6 +367,7 @@ class Navigator(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
+        self.keypad.watch()  # the window has its QWindow now: a keypad's keys arrive there
         self.warming.shown()
 
     def window_exposed(self) -> None:
@@ -536,7 +549,7 @@ class Navigator(QWidget):
     def _apply_language(self) -> None:
         lc = self.content[self.language]
         self.top_bar.set_language(self.language, lc)
-        self.reader.set_language(self.language)
+        self.reader.set_language(self.language, lc)
         for screen in self.screens.values():
             screen.set_language(lc)
 
@@ -564,14 +577,21 @@ class Navigator(QWidget):
     # -- accessibility ------------------------------------------------------------------------
 
     def read_aloud(self) -> None:
-        """The top bar's read-aloud button: reading mode on (this screen and every next one is
-        spoken) or off."""
+        """Reading mode on (this screen and every next one is spoken) or off."""
         self.reader.toggle(self.screens.get(self.current))
+
+    def set_reading(self, on: bool) -> None:
+        """The top bar's read-aloud button, whichever way its state was changed."""
+        self.reader.set_reading(on, self.screens.get(self.current))
 
     def announce_focus(self, widget: QWidget | None) -> None:
         """A switch or keyboard user who listens hears each button as Tab reaches it."""
         if self.current is not ScreenId.STAFF:  # nothing of staff mode is read aloud
             self.reader.announce(widget)
+
+    def _current_screen_withheld(self) -> set[str]:
+        screen = self.screens.get(self.current)
+        return screen.withheld_texts() if screen is not None else set()
 
     def _speak_current(self) -> None:
         self.reader.speak(self.screens.get(self.current))

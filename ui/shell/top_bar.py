@@ -21,7 +21,7 @@ class TopBar(QWidget):
 
     language_requested = Signal(str)
     staff_requested = Signal()
-    read_aloud_requested = Signal()
+    read_aloud_toggled = Signal(bool)
     large_text_toggled = Signal(bool)
     high_contrast_toggled = Signal(bool)
 
@@ -47,7 +47,9 @@ class TopBar(QWidget):
         self.read_button = TouchButton(role="tool")
         self.read_button.setCheckable(True)
         self.read_button.setVisible(can_speak)
-        self.read_button.clicked.connect(self.read_aloud_requested)
+        # Every toggle listens to the state, not to `clicked`: a screen reader's "Toggle" action
+        # (the first of a checkable button) flips the state and never clicks.
+        self.read_button.toggled.connect(self.read_aloud_toggled)
         self.large_button = TouchButton(role="tool")
         self.large_button.setCheckable(True)
         self.large_button.toggled.connect(self.large_text_toggled)
