@@ -376,6 +376,7 @@ def rows_for(results: dict[str, Any]) -> list[dict[str, Any]]:
             f["p95_ms"],
             "<= 33 ms",
             33,
+        )
     if "speech" in results and not failed("speech", "9 key -> speech heard (p95)", "<= 1.5x"):
         r = results["speech"]
         k, f = r["key_to_sound"], r["floor"]

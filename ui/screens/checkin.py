@@ -340,6 +340,7 @@ class SafetyScreen(Screen):
         text = "" if status == "none" or self.lc is None else self.text(ALERT_LINES[status])
         set_label(self.alert_line, text)
         self.alert_line.setVisible(bool(text))
+
     def withheld_texts(self) -> set[str]:
         # The whole message: that this screen is shown says what the visitor answered.
         labels = [self.title, self.message, *self.lines_host.findChildren(QLabel)]
