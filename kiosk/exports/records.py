@@ -37,7 +37,8 @@ def _instrument_columns(*, leading: bool) -> tuple[str, ...]:
 
 def csv_columns() -> tuple[str, ...]:
     """The CSV's columns before the answers: the contract's twelve (the shipped instruments'
-    in registration order), then any other registered instrument's total and band."""
+    in registration order), then how urgent and why (`risk`, `reason`), then any other
+    registered instrument's total and band (the ASQ's `asq_total`, `asq_band`)."""
     return (
         "code",
         "started_at",
@@ -48,11 +49,15 @@ def csv_columns() -> tuple[str, ...]:
         *_instrument_columns(leading=True),
         "guidance",
         "printed",
+        *_RISK_COLUMNS,
         *_instrument_columns(leading=False),
     )
 
 
-# As the shipped instruments make them: the contract's first twelve columns.
+# CLINICAL.md: `risk` is none / non_acute / acute; `reason` every trigger joined with "+".
+_RISK_COLUMNS: Final[tuple[str, ...]] = ("risk", "reason")
+
+# As the shipped instruments make them: the contract's columns.
 CSV_COLUMNS: Final[tuple[str, ...]] = csv_columns()
 
 
@@ -104,6 +109,8 @@ def visit_record(
         record[f"{instrument}_band"] = score.band if complete and score else None
     record["guidance"] = visit.guidance
     record["printed"] = visit.printed
+    record["risk"] = visit.risk
+    record["reason"] = visit.reason
     if with_answers:
         counts = answer_items([visit]) if items is None else items
         record["answers"] = {
