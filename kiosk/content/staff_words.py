@@ -20,6 +20,7 @@ import msgspec
 
 from kiosk import instruments
 from kiosk.content.data_file import (
+    ContentError,
     FieldError,
     Frozen,
     Label,
@@ -125,12 +126,14 @@ class StaffContent(msgspec.Struct, frozen=True):
 
     language: str
     words: StaffWords
-    instruments: InstrumentsContent
+    # None when the staff language is not one the kiosk shows visitors and its instruments.toml
+    # does not load: an answer is then quoted by its value.
+    instruments: InstrumentsContent | None
 
     def answer_label(self, instrument_id: str, item: int, value: int | None) -> str:
         if value is None:
             return self.words.skipped
-        if not self.instruments.offers(instrument_id):
+        if self.instruments is None or not self.instruments.offers(instrument_id):
             return str(value)
         wording = self.instruments.instrument(instrument_id)
         spec = instruments.get(instrument_id)
@@ -148,6 +151,11 @@ def load_staff_words(
         language = path.parent.name
         loaded: Any = load_model(path, StaffWords)
         check_meta_language(path, loaded.meta.language, language)
-        wording = known.get(language) or load_instruments(path.parent / INSTRUMENTS_FILE)
+        wording = known.get(language)
+        if wording is None:
+            try:
+                wording = load_instruments(path.parent / INSTRUMENTS_FILE)
+            except ContentError:
+                wording = None  # not a visitor language here: `check` does not ask it to load
         words[language] = StaffContent(language, loaded, wording)
     return words

@@ -111,6 +111,8 @@ def visit_record(
     record["printed"] = visit.printed
     record["risk"] = visit.risk
     record["reason"] = visit.reason
+    # In the CSV's column order, so a JSON record reads like a CSV row.
+    record = {column: record[column] for column in csv_columns()}
     if with_answers:
         counts = answer_items([visit]) if items is None else items
         record["answers"] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
+from kiosk import instruments
 from kiosk.config import Config
 from kiosk.flow import FlowState, QuestionRef
 from kiosk.model import FIT_SECTION
@@ -329,13 +330,28 @@ class ResultsScreen(Screen):
             box.addWidget(label("urgent", screening.safety.message))
             self.body.addWidget(urgent)
         for instrument_id in state.results.scores:
-            instrument = screening.instruments.instrument(instrument_id)
+            offered = screening.instruments.offers(instrument_id)
             box_frame = card()
             box = QVBoxLayout(box_frame)
             box.setContentsMargins(24, 20, 24, 20)
-            box.addWidget(label("heading", instrument.heading))
+            # Answered before the visitor chose a language that does not ask it: its name.
+            heading = (
+                screening.instruments.instrument(instrument_id).heading
+                if offered
+                else instruments.get(instrument_id).name
+            )
+            box.addWidget(label("heading", heading))
             box.addWidget(label("body", self.band_text(instrument_id)))
             self.body.addWidget(box_frame)
+        for instrument_id in state.results.not_offered:
+            # No official text in this language, so not asked: said plainly, never hidden.
+            self.body.addWidget(
+                label(
+                    "body",
+                    f"{instruments.get(instrument_id).name}: "
+                    f"{screening.instruments.not_offered.get(instrument_id, '')}",
+                )
+            )
         guidance = card()
         box = QVBoxLayout(guidance)
         box.setContentsMargins(24, 20, 24, 20)
@@ -353,7 +369,8 @@ class ResultsScreen(Screen):
                 label("body", self.text("results.staff_phone", phone=self.config.clinic.phone))
             )
         self.body.addWidget(label("small", words.not_a_diagnosis))
-        self.body.addWidget(label("small", screening.instruments.attribution))
+        for line in screening.instruments.attributions(list(state.results.scores)):
+            self.body.addWidget(label("small", line))
 
 
 class PrintingScreen(Screen):
