@@ -349,7 +349,9 @@ class VisitFlow:
         code = self._visit_code()
         # Every instrument asked in this language, and any answered before a language switch.
         scored = [i for i in self._instruments if self._offered(i) or self._answers.of(i)]
-        scores = {instrument: score(instrument, self._answers.of(instrument)) for instrument in scored}
+        scores = {
+            instrument: score(instrument, self._answers.of(instrument)) for instrument in scored
+        }
         # Urgency may also come from an earlier session of this visit; the store is the truth.
         urgent = self._urgent or any(s.urgent for s in scores.values())
         guidance = evaluate(

@@ -109,9 +109,7 @@ def score(instrument_id: str, answers: Mapping[int, int | None]) -> ScoreResult:
     spec = instruments.get(instrument_id)
     _check(spec, answers)
     # A rule fires on a present answer only: an absent item was never shown.
-    urgent = any(
-        rule.item in answers and rule.fires(answers[rule.item]) for rule in spec.safety
-    )
+    urgent = any(rule.item in answers and rule.fires(answers[rule.item]) for rule in spec.safety)
     if spec.screen is not None:
         return _score_screen(spec, answers, urgent)
     values = [answers.get(item) for item in range(1, spec.items + 1)]

@@ -137,11 +137,9 @@ class InstrumentsContent(msgspec.Struct, frozen=True):
 def _instruments_model(instrument_ids: tuple[str, ...]) -> type[msgspec.Struct]:
     # The file's shape follows the registry: a table per instrument, named by its id, so a
     # missing or misspelt table is named like any other key.
-    fields: list[tuple[str, Any]] = [("meta", Meta), ("attribution", Text)]
+    fields: list[Any] = [("meta", Meta), ("attribution", Text)]
     # Optional here, required below unless listed under [not_offered].
-    fields += [
-        (instrument_id, InstrumentContent | None, None) for instrument_id in instrument_ids
-    ]
+    fields += [(instrument_id, InstrumentContent | None, None) for instrument_id in instrument_ids]
     fields.append(("not_offered", dict[str, Text], {}))
     return msgspec.defstruct(
         "InstrumentsFile",

@@ -94,7 +94,7 @@ class StaffWords(Frozen, frozen=True):
     not_offered: Label
     skipped: Label
     # instrument id -> band name -> staff words; a band missing here is printed as its name.
-    bands: dict[str, dict[str, Label]] = {}
+    bands: dict[str, dict[str, Label]] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         missing = [reason for reason in known_reasons() if reason not in self.reasons]

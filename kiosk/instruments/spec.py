@@ -147,9 +147,9 @@ class InstrumentSpec(Struct, frozen=True):
             uppers = [band.upper for band in self.bands]
             if not self.bands or uppers != sorted(set(uppers)) or uppers[-1] != self.max_total:
                 raise ValueError(f"{self.id}: bands must rise and end at the maximum total")
-        for rule in self.asked_when:
-            if not 1 <= rule.item <= self.items or not all(i < rule.item for i in rule.any_of):
-                raise ValueError(f"{self.id}: item {rule.item} can only depend on earlier items")
+        for asked in self.asked_when:
+            if not 1 <= asked.item <= self.items or not all(i < asked.item for i in asked.any_of):
+                raise ValueError(f"{self.id}: item {asked.item} can only depend on earlier items")
         for rule in self.safety:
             if not 1 <= rule.item <= self.items:
                 raise ValueError(f"{self.id}: safety item {rule.item} is not a scored item")

@@ -60,7 +60,7 @@ def reason_words(visit: Visit, staff: StaffContent) -> list[str]:
 
 
 def level_and_reason(visit: Visit, staff: StaffContent) -> str:
-    """"URGENT, acute · ASQ positive, acute; Asked to talk to someone now" (the banner)."""
+    """ "URGENT, acute · ASQ positive, acute; Asked to talk to someone now" (the banner)."""
     level = staff.words.level(visit.risk)
     reasons = reason_words(visit, staff)
     return f"{level} \u00b7 {'; '.join(reasons)}" if reasons else level

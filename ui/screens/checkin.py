@@ -369,8 +369,8 @@ class ResultsScreen(Screen):
                 label("body", self.text("results.staff_phone", phone=self.config.clinic.phone))
             )
         self.body.addWidget(label("small", words.not_a_diagnosis))
-        for line in screening.instruments.attributions(list(state.results.scores)):
-            self.body.addWidget(label("small", line))
+        for attribution in screening.instruments.attributions(list(state.results.scores)):
+            self.body.addWidget(label("small", attribution))
 
 
 class PrintingScreen(Screen):
