@@ -55,6 +55,55 @@ def settle() -> None:
         QApplication.processEvents()
 
 
+# Sample visits: (section, item) -> option position; 0 ("Not at all", "No") elsewhere.
+URGENT_VISIT = {
+    **{("phq9", i): v for i, v in enumerate((1, 2, 1, 1, 0, 1, 0, 1, 1, 1), start=1)},
+    **{("gad7", i): v for i, v in enumerate((2, 2, 1, 1, 0, 1, 1, 1), start=1)},
+    **{("fit", i): v for i, v in enumerate((2, 1, 0, 2, 1), start=1)},
+}
+ASQ_ACUTE = {
+    **{("phq9", i): v for i, v in enumerate((1, 1, 2, 1, 0, 1, 0, 0, 0, 1), start=1)},
+    ("asq", 1): 1,
+    ("asq", 3): 1,
+    ("asq", 5): 1,
+    **{("gad7", i): v for i, v in enumerate((1, 1, 1, 0, 0, 1, 0, 1), start=1)},
+    **{("fit", i): v for i, v in enumerate((1, 1, 0, 0, 1), start=1)},
+}
+
+
+def _walk(
+    window: MainWindow,
+    taps: dict[tuple[str, int], int],
+    *,
+    until: str | None = None,
+    stop_at_safety: int = 0,
+) -> None:
+    """Tap through the check-in as the flow asks (the questions depend on the language and the
+    answers): `taps` or the first option; on at each safety screen, or stop at the
+    `stop_at_safety`-th; stop at the first question of section `until`, or at the results."""
+    from kiosk.flow import Step
+
+    nav = window.navigator
+    assert nav.flow is not None
+    seen_safety = 0
+    while True:
+        state = nav.flow.state()
+        if state.step is Step.SAFETY:
+            seen_safety += 1
+            if seen_safety == stop_at_safety:
+                return
+            nav.safety.continue_button.click()
+            continue
+        if state.step is not Step.QUESTION or state.question is None:
+            return
+        ref = state.question
+        if until is not None and ref.section == until:
+            return
+        if until == "asq" and ref.section not in ("phq9",):
+            return  # the language does not ask the ASQ: the question after the PHQ-9
+        nav.question.option_buttons[taps.get((ref.section, ref.item), 0)].click()
+
+
 def drive(window: MainWindow, screen: str) -> None:
     """Put the window on `screen` the way a visitor would get there."""
     nav = window.navigator
@@ -89,23 +138,23 @@ def drive(window: MainWindow, screen: str) -> None:
         nav.question.option_buttons[1].click()
         return
     if screen == "fit":
-        for _ in range(9 + 7):
-            nav.question.option_buttons[0].click()
+        _walk(window, {}, until="fit")
         return
     if screen == "safety":
         for value in (1, 2, 1, 1, 0, 1, 0, 1, 1):
             nav.question.option_buttons[value].click()
         return
-    # results / printing: an urgent, complete visit
-    for value in (1, 2, 1, 1, 0, 1, 0, 1, 1):
-        nav.question.option_buttons[value].click()
-    nav.safety.continue_button.click()
-    nav.question.option_buttons[1].click()  # difficulty
-    for value in (2, 2, 1, 1, 0, 1, 1):
-        nav.question.option_buttons[value].click()
-    nav.question.option_buttons[1].click()
-    for value in (2, 1, 0, 2, 1):
-        nav.question.option_buttons[value].click()
+    if screen == "asq":  # the first ASQ question (where the language offers the ASQ)
+        _walk(window, {}, until="asq")
+        return
+    if screen == "asq_safety":  # the second safety screen: ASQ "right now" Yes raises to acute
+        _walk(window, ASQ_ACUTE, stop_at_safety=2)
+        return
+    if screen == "results_asq_acute":
+        _walk(window, ASQ_ACUTE)
+        return
+    # results / printing: an urgent (PHQ-9 item 9), complete visit
+    _walk(window, URGENT_VISIT)
     if screen in ("printing_progress", "printing", "printing_failed"):
         from PySide6.QtWidgets import QApplication
 
@@ -140,8 +189,11 @@ SCREENS = (
     "name",
     "question",
     "fit",
+    "asq",
     "safety",
+    "asq_safety",
     "results",
+    "results_asq_acute",
     "printing_progress",
     "printing",
     "printing_failed",
