@@ -175,6 +175,13 @@ class QuestionScreen(Screen):
         assert self.lc is not None
         self.talk_button.setText(self.lc.screening.safety.talk_now_label)
         state = self.state
+        section = state.question.section if state is not None and state.question else None
+        if section not in (None, FIT_SECTION) and not self.lc.screening.instruments.offers(
+            section
+        ):
+            # A question this language does not ask (the ASQ in Spanish), left behind the safety
+            # screen: the flow has moved on and shows its next question when the visitor does.
+            state = None
         if state is None or state.question is None:
             # After a reset nothing of the last visitor's question or answer stays in memory.
             for text_label in (self.section, self.progress, self.stem, self.question):
