@@ -55,36 +55,54 @@ def settle() -> None:
         QApplication.processEvents()
 
 
-# Sample visits: (section, item) -> option position; 0 ("Not at all", "No") elsewhere.
-URGENT_VISIT = {
-    **{("phq9", i): v for i, v in enumerate((1, 2, 1, 1, 0, 1, 0, 1, 1, 1), start=1)},
-    **{("gad7", i): v for i, v in enumerate((2, 2, 1, 1, 0, 1, 1, 1), start=1)},
-    **{("fit", i): v for i, v in enumerate((2, 1, 0, 2, 1), start=1)},
-}
-ASQ_ACUTE = {
-    **{("phq9", i): v for i, v in enumerate((1, 1, 2, 1, 0, 1, 0, 0, 0, 1), start=1)},
-    ("asq", 1): 1,
-    ("asq", 3): 1,
-    ("asq", 5): 1,
-    **{("gad7", i): v for i, v in enumerate((1, 1, 1, 0, 0, 1, 0, 1), start=1)},
-    **{("fit", i): v for i, v in enumerate((1, 1, 0, 0, 1), start=1)},
-}
+# Sample visits, without naming an instrument (the registry's ids stay in kiosk/instruments):
+# per summed instrument, in asking order, the option positions of its items (difficulty last);
+# the fit questions'; and whether a screen instrument (the suicide-risk screen) is positive and
+# acute: a Yes to its first item and to its acuity item. 0 everywhere else.
+URGENT_VISIT = (((1, 2, 1, 1, 0, 1, 0, 1, 1, 1), (2, 2, 1, 1, 0, 1, 1, 1)), (2, 1, 0, 2, 1), False)
+SCREEN_ACUTE = (((1, 1, 2, 1, 0, 1, 0, 0, 0, 1), (1, 1, 1, 0, 0, 1, 0, 1)), (1, 1, 0, 0, 1), True)
+SampleVisit = tuple[tuple[tuple[int, ...], ...], tuple[int, ...], bool]
+
+
+def _sample_tap(window: MainWindow, sample: SampleVisit, section: str, item: int) -> int:
+    from kiosk import instruments
+    from kiosk.model import FIT_SECTION
+
+    summed, fit, screen_acute = sample
+    if section == FIT_SECTION:
+        return fit[item - 1] if item <= len(fit) else 0
+    spec = instruments.get(section)
+    if spec.screen is not None:
+        return int(
+            screen_acute and item in (spec.screen.positive_items[0], spec.screen.acuity_item)
+        )
+    flow = window.navigator.flow
+    assert flow is not None
+    order = [i for i in flow.instruments if instruments.get(i).screen is None]
+    values = summed[order.index(section)] if order.index(section) < len(summed) else ()
+    return values[item - 1] if item <= len(values) else 0
 
 
 def _walk(
     window: MainWindow,
-    taps: dict[tuple[str, int], int],
+    sample: SampleVisit | None,
     *,
-    until: str | None = None,
+    until_fit: bool = False,
+    until_screen: bool = False,
     stop_at_safety: int = 0,
 ) -> None:
     """Tap through the check-in as the flow asks (the questions depend on the language and the
-    answers): `taps` or the first option; on at each safety screen, or stop at the
-    `stop_at_safety`-th; stop at the first question of section `until`, or at the results."""
+    answers): the sample's answers, or the first option; on at each safety screen, or stop at the
+    `stop_at_safety`-th; stop at the fit questions, at the first question of a screen instrument
+    (or the first question after the first instrument where the language asks none), or at the
+    results."""
+    from kiosk import instruments
     from kiosk.flow import Step
+    from kiosk.model import FIT_SECTION
 
     nav = window.navigator
     assert nav.flow is not None
+    first = nav.flow.instruments[0]
     seen_safety = 0
     while True:
         state = nav.flow.state()
@@ -97,11 +115,16 @@ def _walk(
         if state.step is not Step.QUESTION or state.question is None:
             return
         ref = state.question
-        if until is not None and ref.section == until:
+        if until_fit and ref.section == FIT_SECTION:
             return
-        if until == "asq" and ref.section not in ("phq9",):
-            return  # the language does not ask the ASQ: the question after the PHQ-9
-        nav.question.option_buttons[taps.get((ref.section, ref.item), 0)].click()
+        if until_screen and (
+            ref.section == FIT_SECTION
+            or instruments.get(ref.section).screen is not None
+            or ref.section != first
+        ):
+            return
+        value = 0 if sample is None else _sample_tap(window, sample, ref.section, ref.item)
+        nav.question.option_buttons[value].click()
 
 
 def drive(window: MainWindow, screen: str) -> None:
@@ -138,20 +161,22 @@ def drive(window: MainWindow, screen: str) -> None:
         nav.question.option_buttons[1].click()
         return
     if screen == "fit":
-        _walk(window, {}, until="fit")
+        _walk(window, None, until_fit=True)
         return
     if screen == "safety":
         for value in (1, 2, 1, 1, 0, 1, 0, 1, 1):
             nav.question.option_buttons[value].click()
         return
-    if screen == "asq":  # the first ASQ question (where the language offers the ASQ)
-        _walk(window, {}, until="asq")
+    if (
+        screen == "risk_question"
+    ):  # the first suicide-risk screen question (where the language asks it)
+        _walk(window, None, until_screen=True)
         return
-    if screen == "asq_safety":  # the second safety screen: ASQ "right now" Yes raises to acute
-        _walk(window, ASQ_ACUTE, stop_at_safety=2)
+    if screen == "safety_acute":  # the safety screen after "thoughts ... right now?" Yes (acute)
+        _walk(window, SCREEN_ACUTE, stop_at_safety=2)
         return
-    if screen == "results_asq_acute":
-        _walk(window, ASQ_ACUTE)
+    if screen == "results_acute":
+        _walk(window, SCREEN_ACUTE)
         return
     # results / printing: an urgent (PHQ-9 item 9), complete visit
     _walk(window, URGENT_VISIT)
@@ -189,11 +214,11 @@ SCREENS = (
     "name",
     "question",
     "fit",
-    "asq",
+    "risk_question",
     "safety",
-    "asq_safety",
+    "safety_acute",
     "results",
-    "results_asq_acute",
+    "results_acute",
     "printing_progress",
     "printing",
     "printing_failed",

@@ -462,8 +462,7 @@ def _staff_box(ctx: _Ctx, config: Config) -> Table:
 def _not_offered(ctx: _Ctx, instrument: InstrumentId) -> Paragraph:
     """An instrument with no official text in the visitor's language: said, not hidden."""
     sentence = ctx.lc.screening.instruments.not_offered.get(instrument, "")
-    name = instruments.get(instrument).name
-    return Paragraph(f"<b>{escape(name)}:</b> {escape(sentence)}", ctx.st.body)
+    return Paragraph(f"<b>{escape(sentence)}</b>", ctx.st.body)
 
 
 def _fit_section(ctx: _Ctx) -> Table:

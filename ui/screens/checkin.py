@@ -353,11 +353,7 @@ class ResultsScreen(Screen):
         for instrument_id in state.results.not_offered:
             # No official text in this language, so not asked: said plainly, never hidden.
             self.body.addWidget(
-                label(
-                    "body",
-                    f"{instruments.get(instrument_id).name}: "
-                    f"{screening.instruments.not_offered.get(instrument_id, '')}",
-                )
+                label("body", screening.instruments.not_offered.get(instrument_id, ""))
             )
         guidance = card()
         box = QVBoxLayout(guidance)
