@@ -329,9 +329,7 @@ def test_stop_here_shows_results_for_what_was_answered(
     results = shown_texts(nav.results)
     # PHQ-9: 2 answered, 1 skipped, 6 never shown; GAD-7 (and in English the ASQ) never
     # reached: all "not asked".
-    assert sum(words.not_scored_ended in text for text in results) == (
-        3 if language == "en" else 2
-    )
+    assert sum(words.not_scored_ended in text for text in results) == (3 if language == "en" else 2)
     assert words.guidance.staff_today in results
     for band in ("minimal", "mild", "moderate"):
         assert words.band_text("phq9", band) not in results

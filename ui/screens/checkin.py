@@ -176,9 +176,7 @@ class QuestionScreen(Screen):
         self.talk_button.setText(self.lc.screening.safety.talk_now_label)
         state = self.state
         section = state.question.section if state is not None and state.question else None
-        if section not in (None, FIT_SECTION) and not self.lc.screening.instruments.offers(
-            section
-        ):
+        if section not in (None, FIT_SECTION) and not self.lc.screening.instruments.offers(section):
             # A question this language does not ask (the ASQ in Spanish), left behind the safety
             # screen: the flow has moved on and shows its next question when the visitor does.
             state = None
