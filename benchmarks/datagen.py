@@ -18,6 +18,7 @@ from pathlib import Path
 
 from _common import ROOT  # noqa: F401 - puts the project root on sys.path
 
+from kiosk import instruments
 from kiosk.content import Content
 from kiosk.flow import FlowState, Step, VisitFlow
 from kiosk.guidance import evaluate
@@ -84,6 +85,8 @@ def flow_visit(
         assert ref is not None
         if ref.section == "phq9" and ref.item == 9:
             value: int | None = rng.randint(1, 3) if urgent else 0
+        elif ref.section != "fit" and instruments.get(ref.section).max_value == 1:
+            value = 0  # a yes/no screen (the ASQ): No, so only item 9 makes a visit urgent
         elif ref.section == "fit":
             value = rng.randrange(_fit_options(content, language, ref.item))
         else:
@@ -166,7 +169,12 @@ def _bulk_insert(
             chunk = 5000
             for first in range(0, total, chunk):
                 rows = _bulk_rows(starts[first : first + chunk], first + 1, rng, fit, rules)
-                conn.executemany("INSERT INTO visits VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows[0])
+                conn.executemany(
+                    "INSERT INTO visits (id, code, language, started_at, completed_at, status, "
+                    "urgent, urgent_reason, name, guidance, seen_at, risk) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    rows[0],
+                )
                 conn.executemany(
                     "INSERT INTO answers (visit_id, section, item, value, answered_at) "
                     "VALUES (?,?,?,?,?)",
@@ -205,15 +213,22 @@ def _bulk_rows(
     for offset, started in enumerate(starts):
         visit_id = first_id + offset
         urgent_item9 = rng.random() < 0.04
-        answers: dict[str, dict[int, int | None]] = {"phq9": {}, "gad7": {}, "fit": {}}
+        answers: dict[str, dict[int, int | None]] = {i: {} for i in (*instrument_ids(), "fit")}
         for instrument in instrument_ids():
+            spec = instruments.get(instrument)
             for item in range(1, SCORED_ITEMS[instrument] + 1):
+                if not spec.asked(item, answers[instrument]):
+                    continue  # the ASQ's acuity question after four Nos
                 if instrument == "phq9" and item == 9:
                     value: int | None = rng.randint(1, 3) if urgent_item9 else 0
+                elif spec.max_value == 1:  # a yes/no screen: mostly No
+                    value = 1 if rng.random() < 0.03 else 0
                 else:
                     value = None if rng.random() < 0.03 else rng.choice((0, 1, 1, 2, 2, 3))
                 answers[instrument][item] = value
-            if any((v or 0) > 0 for v in answers[instrument].values()):
+            if spec.difficulty_item is not None and any(
+                (v or 0) > 0 for v in answers[instrument].values()
+            ):
                 answers[instrument][DIFFICULTY_ITEM[instrument]] = rng.randrange(4)
         for item, size in enumerate(fit_sizes, start=1):
             answers["fit"][item] = rng.randrange(size)
@@ -269,6 +284,7 @@ def _bulk_rows(
                 None,
                 guidance,
                 _iso(completed + timedelta(minutes=10)) if rng.random() < 0.7 else None,
+                "non_acute" if urgent else "none",
             )
         )
         if rng.random() < 0.7:

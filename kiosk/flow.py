@@ -8,10 +8,18 @@ The questions asked are the configured instruments' (`[screening] instruments`, 
 each as its spec and content declare) and then every "which program fits" question the content
 holds: no count is fixed here.
 
-Safety (CLINICAL.md): a safety answer (PHQ-9 item 9 > 0, as the instrument's spec declares), or
-"I need to talk to someone now", marks the visit urgent in the store first and then shows the
-safety screen before any further question.
-Urgent is never cleared: skips, back-navigation, abandonment and restarts keep it.
+Safety (CLINICAL.md): a safety answer (as the instrument's spec declares: PHQ-9 item 9 > 0 is
+non-acute; an ASQ Yes or skip of items 1–4 is non-acute; ASQ item 5 Yes is acute), or "I need
+to talk to someone now" (acute), marks the visit urgent in the store first. The safety screen
+follows, before any further question, when the visit's level rose: once per level, so PHQ-9
+item 9 and then an ASQ Yes show it once, item 9 and then ASQ item 5 Yes twice. The ASQ's
+non-acute trigger fires on the first positive answer (a Yes or a skip of 1–4), not at the end
+of the ASQ. A "talk now" tap always shows it: the visitor asked.
+Urgent is never cleared and never lowered: skips, back-navigation, abandonment and restarts
+keep it.
+
+An instrument whose content has no text in the visit's language (listed under `not_offered`,
+e.g. the ASQ in Spanish) is not asked in that language; the results say so.
 """
 
 from __future__ import annotations
@@ -57,6 +65,8 @@ class Results:
     urgent: bool
     # Each instrument's answers (absent = never shown): "skipped" and "not asked" read differently.
     answers: Mapping[InstrumentId, Mapping[int, int | None]]
+    # Configured instruments not asked because the visit's language has no official text.
+    not_offered: tuple[InstrumentId, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,8 +152,12 @@ class VisitFlow:
         """Every question the visitor will be asked, given the answers so far."""
         refs: list[QuestionRef] = []
         for instrument_id in self._instruments:
+            if not self._offered(instrument_id):
+                continue
             spec = instruments.get(instrument_id)
-            refs += [QuestionRef(spec.id, i) for i in range(1, spec.items + 1)]
+            # An item with an `asked_when` rule (ASQ item 5) only when earlier answers call for it.
+            answers = self._answers.of(spec.id)
+            refs += [QuestionRef(spec.id, i) for i in spec.expected_items(answers)]
             # CLINICAL.md: the difficulty question only when any scored item is above 0.
             if spec.difficulty_item is not None and self._answers.any_above(spec):
                 refs.append(QuestionRef(spec.id, spec.difficulty_item))
@@ -190,7 +204,20 @@ class VisitFlow:
     def set_language(self, language: str) -> FlowState:
         if self._code is not None:
             self._store.set_language(self._code, language)
+        before = self.sequence()
         self._language = language
+        # On a question the new language does not ask (the ASQ in Spanish): on to the next one
+        # it does ask, or to the results when none is left.
+        for attribute in ("_current", "_resume"):
+            ref: QuestionRef | None = getattr(self, attribute)
+            if ref is None or self._offered(ref.section):
+                continue
+            after = self.sequence()
+            start = before.index(ref) + 1 if ref in before else len(before)
+            following = [r for r in before[start:] if r in after]
+            setattr(self, attribute, following[0] if following else None)
+            if attribute == "_current" and not following and self._step is Step.QUESTION:
+                return self._finish()
         return self.state()
 
     def agree(self) -> FlowState:
@@ -299,17 +326,20 @@ class VisitFlow:
         self._validate_value(current, value)
         code = self._visit_code()
         trigger = safety_rule(current.section, current.item, value)
+        rose = False
         if trigger is not None:
             # Urgent before the answer: a positive item 9 is never durable on a visit that is
             # not urgent, even if the answer's commit fails or the power goes between the two.
-            self._mark_urgent(code, trigger.reason, trigger.level)
+            rose = self._mark_urgent(code, trigger.reason, trigger.level)
         # Committed before anything moves on: the visitor's tap is durable once we return.
         self._store.record_answer(code, current.section, current.item, value)
         self._answers.of(current.section)[current.item] = value
         seq = self.sequence()
         index = seq.index(current)
         following = seq[index + 1] if index + 1 < len(seq) else None
-        if trigger is not None:
+        if rose:
+            # Once per level (CLINICAL.md): a trigger that does not raise the level is recorded
+            # (its reason) but does not bring the screen back.
             self._step = Step.SAFETY
             self._resume = following
             return self.state()
@@ -328,15 +358,21 @@ class VisitFlow:
         if not 0 <= value < count:
             raise ValueError(f"{ref.section} item {ref.item}: value {value} out of range")
 
-    def _mark_urgent(self, code: str, reason: str, level: UrgentLevel) -> None:
-        self._store.mark_urgent(code, reason, level)
+    def _mark_urgent(self, code: str, reason: str, level: UrgentLevel) -> bool:
+        """Urgent in the store at `level` or above; True when the visit's level rose."""
+        rose = self._store.mark_urgent(code, reason, level)
         self._urgent = True
+        return rose
+
+    def _offered(self, instrument_id: InstrumentId) -> bool:
+        return self._content[self._language].screening.instruments.offers(instrument_id)
 
     def _finish(self) -> FlowState:
         code = self._visit_code()
+        # Every instrument asked in this language, and any answered before a language switch.
+        scored = [i for i in self._instruments if self._offered(i) or self._answers.of(i)]
         scores = {
-            instrument: score(instrument, self._answers.of(instrument))
-            for instrument in self._instruments
+            instrument: score(instrument, self._answers.of(instrument)) for instrument in scored
         }
         # Urgency may also come from an earlier session of this visit; the store is the truth.
         urgent = self._urgent or any(s.urgent for s in scores.values())
@@ -356,7 +392,8 @@ class VisitFlow:
             scores=scores,
             guidance=guidance,
             urgent=urgent,
-            answers={i: dict(self._answers.of(i)) for i in self._instruments},
+            answers={i: dict(self._answers.of(i)) for i in scored},
+            not_offered=tuple(i for i in self._instruments if i not in scored),
         )
         self._step = Step.RESULTS
         self._current = None

@@ -5,8 +5,8 @@ kiosk/instruments/. Two rules matter most:
 
 - An instrument with any scored item skipped has no total and no band: a partial sum is not a low
   score, and showing it as "minimal" could send someone at risk home reassured.
-- A safety answer (PHQ-9 item 9 above 0) makes the visit urgent, whether or not the rest was
-  answered.
+- A safety answer (PHQ-9 item 9 above 0, any ASQ Yes or skip of 1–4) makes the visit urgent,
+  whether or not the rest was answered.
 """
 
 from __future__ import annotations
@@ -106,21 +106,23 @@ def _check(spec: InstrumentSpec, answers: Mapping[int, int | None]) -> None:
 def score(instrument_id: str, answers: Mapping[int, int | None]) -> ScoreResult:
     """Score one instrument.
 
-    `answers` maps item number (1-based) to the chosen value (0–3 for the PHQ-9 and GAD-7), or
-    None when skipped. A scored item that is missing counts as skipped. The difficulty item may
-    be present and is ignored. Unknown instruments or items and values outside the instrument's
-    answer values raise ValueError.
+    `answers` maps item number (1-based) to the chosen value (0–3 for the PHQ-9 and GAD-7, 0/1
+    for the ASQ), or None when skipped. For a summed instrument a scored item that is missing
+    counts as skipped; the difficulty item may be present and is ignored. A screen (the ASQ) is
+    scored by its own rule (_score_screen). Unknown instruments or items and values outside the
+    instrument's answer values raise ValueError.
     """
     spec = instruments.get(instrument_id)
     _check(spec, answers)
+    # A rule fires on a present answer only: an absent item was never shown.
+    urgent = any(rule.item in answers and rule.fires(answers[rule.item]) for rule in spec.safety)
+    if spec.screen is not None:
+        return _score_screen(spec, answers, urgent)
     values = [answers.get(item) for item in range(1, spec.items + 1)]
     given = [value for value in values if value is not None]
     skipped = spec.items - len(given)
     complete = skipped == 0
     total = sum(given) if complete else None
-    urgent = any(
-        spec.safety_rule(rule.item, answers.get(rule.item)) is not None for rule in spec.safety
-    )
     return ScoreResult(
         total=total,
         band=spec.band_for(total) if total is not None else None,
@@ -129,6 +131,41 @@ def score(instrument_id: str, answers: Mapping[int, int | None]) -> ScoreResult:
         skipped=skipped,
         answered=len(given),
         partial=sum(given),
+    )
+
+
+def _score_screen(
+    spec: InstrumentSpec, answers: Mapping[int, int | None], urgent: bool
+) -> ScoreResult:
+    """The ASQ's rule (CLINICAL.md): No to every screen item -> negative; any Yes or skip ->
+    positive, then the acuity item Yes -> acute, else non-acute. Complete when every screen
+    item was shown and the acuity item too where it is asked; total and band only then."""
+    screen = spec.screen
+    assert screen is not None
+    expected = spec.expected_items(answers)
+    given = [answers[item] for item in expected if answers.get(item) is not None]
+    skipped = len(expected) - len(given)
+    complete = all(item in answers for item in expected)
+    band: str | None = None
+    total: int | None = None
+    if answers and complete:
+        total = sum(answers.get(item) or 0 for item in screen.positive_items)
+        positive = any(
+            answers[item] is None or (answers[item] or 0) > 0 for item in screen.positive_items
+        )
+        if not positive:
+            band = screen.negative
+        elif (answers.get(screen.acuity_item) or 0) > 0:
+            band = screen.acute
+        else:
+            band = screen.non_acute
+    return ScoreResult(
+        total=total,
+        band=band,
+        complete=bool(answers) and complete,
+        urgent=urgent,
+        skipped=skipped,
+        answered=len(given),
     )
 
 
@@ -143,5 +180,6 @@ def safety_rule(section: str, item: int, value: int | None) -> SafetyRule | None
 
 
 def is_safety_trigger(section: str, item: int, value: int | None) -> bool:
-    """True when this answer must bring up the safety screen at once (PHQ-9 item 9 above 0)."""
+    """True when this answer (None = skipped) must make the visit urgent at once (PHQ-9 item 9
+    above 0, an ASQ Yes or skip)."""
     return safety_rule(section, item, value) is not None

@@ -55,6 +55,78 @@ def settle() -> None:
         QApplication.processEvents()
 
 
+# Sample visits, without naming an instrument (the registry's ids stay in kiosk/instruments):
+# per summed instrument, in asking order, the option positions of its items (difficulty last);
+# the fit questions'; and whether a screen instrument (the suicide-risk screen) is positive and
+# acute: a Yes to its first item and to its acuity item. 0 everywhere else.
+URGENT_VISIT = (((1, 2, 1, 1, 0, 1, 0, 1, 1, 1), (2, 2, 1, 1, 0, 1, 1)), (2, 1, 0, 2, 1), False)
+SCREEN_ACUTE = (((1, 1, 2, 1, 0, 1, 0, 0, 0, 1), (1, 1, 1, 0, 0, 1, 0)), (1, 1, 0, 0, 1), True)
+SampleVisit = tuple[tuple[tuple[int, ...], ...], tuple[int, ...], bool]
+
+
+def _sample_tap(window: MainWindow, sample: SampleVisit, section: str, item: int) -> int:
+    from kiosk import instruments
+    from kiosk.model import FIT_SECTION
+
+    summed, fit, screen_acute = sample
+    if section == FIT_SECTION:
+        return fit[item - 1] if item <= len(fit) else 0
+    spec = instruments.get(section)
+    if spec.screen is not None:
+        return int(
+            screen_acute and item in (spec.screen.positive_items[0], spec.screen.acuity_item)
+        )
+    flow = window.navigator.flow
+    assert flow is not None
+    order = [i for i in flow.instruments if instruments.get(i).screen is None]
+    values = summed[order.index(section)] if order.index(section) < len(summed) else ()
+    return values[item - 1] if item <= len(values) else 0
+
+
+def _walk(
+    window: MainWindow,
+    sample: SampleVisit | None,
+    *,
+    until_fit: bool = False,
+    until_screen: bool = False,
+    stop_at_safety: int = 0,
+) -> None:
+    """Tap through the check-in as the flow asks (the questions depend on the language and the
+    answers): the sample's answers, or the first option; on at each safety screen, or stop at the
+    `stop_at_safety`-th; stop at the fit questions, at the first question of a screen instrument
+    (or the first question after the first instrument where the language asks none), or at the
+    results."""
+    from kiosk import instruments
+    from kiosk.flow import Step
+    from kiosk.model import FIT_SECTION
+
+    nav = window.navigator
+    assert nav.flow is not None
+    first = nav.flow.instruments[0]
+    seen_safety = 0
+    while True:
+        state = nav.flow.state()
+        if state.step is Step.SAFETY:
+            seen_safety += 1
+            if seen_safety == stop_at_safety:
+                return
+            nav.safety.continue_button.click()
+            continue
+        if state.step is not Step.QUESTION or state.question is None:
+            return
+        ref = state.question
+        if until_fit and ref.section == FIT_SECTION:
+            return
+        if until_screen and (
+            ref.section == FIT_SECTION
+            or instruments.get(ref.section).screen is not None
+            or ref.section != first
+        ):
+            return
+        value = 0 if sample is None else _sample_tap(window, sample, ref.section, ref.item)
+        nav.question.option_buttons[value].click()
+
+
 def drive(window: MainWindow, screen: str) -> None:
     """Put the window on `screen` the way a visitor would get there."""
     nav = window.navigator
@@ -89,8 +161,7 @@ def drive(window: MainWindow, screen: str) -> None:
         nav.question.option_buttons[1].click()
         return
     if screen == "fit":
-        for _ in range(9 + 7):
-            nav.question.option_buttons[0].click()
+        _walk(window, None, until_fit=True)
         return
     if screen in ("safety", "safety_told"):
         for value in (1, 2, 1, 1, 0, 1, 0, 1, 1):
@@ -100,15 +171,19 @@ def drive(window: MainWindow, screen: str) -> None:
             nav.alert_watch.stop()
             nav.safety.show_alert_status("told")
         return
-    # results / printing: an urgent, complete visit
-    for value in (1, 2, 1, 1, 0, 1, 0, 1, 1):
-        nav.question.option_buttons[value].click()
-    nav.safety.continue_button.click()
-    nav.question.option_buttons[1].click()  # the PHQ-9's difficulty question
-    for value in (2, 2, 1, 1, 0, 1, 1):  # the GAD-7 (it has no difficulty question)
-        nav.question.option_buttons[value].click()
-    for value in (2, 1, 0, 2, 1):
-        nav.question.option_buttons[value].click()
+    if (
+        screen == "risk_question"
+    ):  # the first suicide-risk screen question (where the language asks it)
+        _walk(window, None, until_screen=True)
+        return
+    if screen == "safety_acute":  # the safety screen after "thoughts ... right now?" Yes (acute)
+        _walk(window, SCREEN_ACUTE, stop_at_safety=2)
+        return
+    if screen == "results_acute":
+        _walk(window, SCREEN_ACUTE)
+        return
+    # results / printing: an urgent (PHQ-9 item 9), complete visit
+    _walk(window, URGENT_VISIT)
     if screen in ("printing_progress", "printing", "printing_failed"):
         from PySide6.QtWidgets import QApplication
 
@@ -143,9 +218,12 @@ SCREENS = (
     "name",
     "question",
     "fit",
+    "risk_question",
     "safety",
     "safety_told",
+    "safety_acute",
     "results",
+    "results_acute",
     "printing_progress",
     "printing",
     "printing_failed",

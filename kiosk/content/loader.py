@@ -32,6 +32,7 @@ from kiosk.content.data_file import (
 )
 from kiosk.content.screen_strings import SAMPLE_VALUES, UI_KEYS
 from kiosk.content.screening import ScreeningContent, check_languages_match, load_screening
+from kiosk.content.staff_words import STAFF_FILE, StaffContent, load_staff_words
 from kiosk.guidance import GuidanceRules, load_rules
 
 PROGRAM_PAGE_IDS = ("outpatient", "iop", "differ", "choose", "paying")
@@ -223,6 +224,13 @@ class LanguageContent(msgspec.Struct, frozen=True):
     programs: ProgramsContent
     strings: Strings
     screening: ScreeningContent
+    # Every language folder's staff.toml (the summary's staff box is in the clinic's staff
+    # language, whatever this content's language is).
+    staff_words: Mapping[str, StaffContent] = msgspec.field(default_factory=dict)
+
+    def staff(self, language: str) -> StaffContent:
+        """The staff box's words in `language`, or in this content's own language."""
+        return self.staff_words.get(language) or self.staff_words[self.language]
 
 
 class Content(msgspec.Struct, frozen=True):
@@ -280,6 +288,13 @@ def load_content(root: Path, languages: Iterable[str]) -> Content:
             )
     for language_content in loaded.values():
         check_fill_in(language_content)
+    staff_words = load_staff_words(
+        root, {language: lc.screening.instruments for language, lc in loaded.items()}
+    )
+    for language in loaded:
+        if language not in staff_words:
+            raise ContentError(f"{root / language / STAFF_FILE}: missing (the summary's staff box)")
+        loaded[language] = msgspec.structs.replace(loaded[language], staff_words=staff_words)
     rules = load_rules(root / "guidance.toml", reference.screening.fit)
     return Content(root=root, languages=loaded, rules=rules)
 

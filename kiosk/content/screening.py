@@ -77,6 +77,8 @@ class InstrumentContent(Frozen, frozen=True):
     # Only for an instrument whose spec has a difficulty item (the PHQ-9's tenth question).
     difficulty: Text | None = None
     difficulty_options: Annotated[tuple[Label, ...], msgspec.Meta(max_length=20)] = ()
+    # This instrument's own attribution line (the ASQ's NIMH line), printed beside the file's.
+    attribution: Text | None = None
     # The official form this wording was copied from ("PHQ-9 Spanish for the USA, …"), so a
     # clinic can check it against the original (CLINICAL.md: every translation names it).
     source: Text | None = None
@@ -106,22 +108,40 @@ def check_instrument(spec: InstrumentSpec, wording: InstrumentContent) -> None:
 
 
 class InstrumentsContent(msgspec.Struct, frozen=True):
-    """instruments.toml: the attribution line and one table per registered instrument."""
+    """instruments.toml: the attribution line and one table per registered instrument, or the
+    instrument's id under [not_offered] with the sentence shown instead (no official text in
+    this language: the instrument is not asked in it)."""
 
     meta: Meta
     attribution: str
     by_id: Mapping[str, InstrumentContent]
+    not_offered: Mapping[str, str] = msgspec.field(default_factory=dict)
 
     def instrument(self, instrument_id: str) -> InstrumentContent:
         return self.by_id[instrument_id]
+
+    def offers(self, instrument_id: str) -> bool:
+        """Is `instrument_id` asked in this language?"""
+        return instrument_id in self.by_id
+
+    def attributions(self, instrument_ids: tuple[str, ...] | list[str]) -> list[str]:
+        """The file's attribution line, then each of these offered instruments' own."""
+        own = [
+            self.by_id[i].attribution
+            for i in instrument_ids
+            if i in self.by_id and self.by_id[i].attribution
+        ]
+        return [self.attribution, *(line for line in own if line)]
 
 
 @functools.cache
 def _instruments_model(instrument_ids: tuple[str, ...]) -> type[msgspec.Struct]:
     # The file's shape follows the registry: a table per instrument, named by its id, so a
     # missing or misspelt table is named like any other key.
-    fields: list[tuple[str, Any]] = [("meta", Meta), ("attribution", Text)]
-    fields += [(instrument_id, InstrumentContent) for instrument_id in instrument_ids]
+    fields: list[Any] = [("meta", Meta), ("attribution", Text)]
+    # Optional here, required below unless listed under [not_offered].
+    fields += [(instrument_id, InstrumentContent | None, None) for instrument_id in instrument_ids]
+    fields.append(("not_offered", dict[str, Text], {}))
     return msgspec.defstruct(
         "InstrumentsFile",
         fields,
@@ -137,15 +157,36 @@ def load_instruments(path: Path) -> InstrumentsContent:
     registered = instruments.ids()
     loaded: Any = load_model(path, _instruments_model(registered))  # fields made at run time
     by_id: dict[str, InstrumentContent] = {}
+    not_offered: dict[str, str] = dict(loaded.not_offered)
+    for instrument_id in not_offered:
+        if instrument_id not in registered:
+            raise ContentError(
+                f"{path}: not_offered.{instrument_id}: not a registered instrument "
+                f"(known: {', '.join(registered)})"
+            )
     for instrument_id in registered:
-        wording: InstrumentContent = getattr(loaded, instrument_id)
+        wording: InstrumentContent | None = getattr(loaded, instrument_id)
+        if wording is None:
+            if instrument_id not in not_offered:
+                raise ContentError(
+                    f"{path}: {instrument_id}: missing (required; or, where no official text "
+                    f"exists in this language, a sentence under not_offered.{instrument_id})"
+                )
+            continue
+        if instrument_id in not_offered:
+            raise ContentError(
+                f"{path}: not_offered.{instrument_id}: the [{instrument_id}] table is there too; "
+                "keep one"
+            )
         try:
             check_instrument(instruments.get(instrument_id), wording)
         except FieldError as exc:
             field, message = str(exc)[1:].split("@ ", 1)
             raise ContentError(f"{path}: {instrument_id}.{field}: {message}") from None
         by_id[instrument_id] = wording
-    return InstrumentsContent(meta=loaded.meta, attribution=loaded.attribution, by_id=by_id)
+    return InstrumentsContent(
+        meta=loaded.meta, attribution=loaded.attribution, by_id=by_id, not_offered=not_offered
+    )
 
 
 class FitOption(Frozen, frozen=True):
@@ -382,6 +423,8 @@ def check_languages_match(a: ScreeningContent, b: ScreeningContent) -> None:
     problems: list[str] = []
     instruments_path = b.path("instruments")
     for instrument_id in instrument_ids():
+        if not (a.instruments.offers(instrument_id) and b.instruments.offers(instrument_id)):
+            continue  # not asked in one of them: nothing stored in one can mean another thing
         ours, theirs = (
             a.instruments.instrument(instrument_id),
             b.instruments.instrument(instrument_id),

@@ -36,9 +36,10 @@ def _instrument_columns(*, leading: bool) -> tuple[str, ...]:
 
 
 def csv_columns() -> tuple[str, ...]:
-    """The CSV's columns before the answers: the contract's (the shipped instruments' in
-    registration order, then the urgent visit's alert and acknowledgement), then any other
-    registered instrument's total and band."""
+    """The CSV's columns before the answers: the contract's twelve (the shipped instruments'
+    in registration order), then how urgent and why (`risk`, `reason`), when staff were told and
+    what they did (`alerted_at`, `acknowledged_at`, `outcome`), then any other registered
+    instrument's total and band (the ASQ's `asq_total`, `asq_band`)."""
     return (
         "code",
         "started_at",
@@ -49,6 +50,7 @@ def csv_columns() -> tuple[str, ...]:
         *_instrument_columns(leading=True),
         "guidance",
         "printed",
+        *_RISK_COLUMNS,
         # When staff were told of an urgent visit and what they did (kiosk/alerts).
         "alerted_at",
         "acknowledged_at",
@@ -56,6 +58,9 @@ def csv_columns() -> tuple[str, ...]:
         *_instrument_columns(leading=False),
     )
 
+
+# CLINICAL.md: `risk` is none / non_acute / acute; `reason` every trigger joined with "+".
+_RISK_COLUMNS: Final[tuple[str, ...]] = ("risk", "reason")
 
 # As the shipped instruments make them: the contract's columns.
 CSV_COLUMNS: Final[tuple[str, ...]] = csv_columns()
@@ -109,9 +114,13 @@ def visit_record(
         record[f"{instrument}_band"] = score.band if complete and score else None
     record["guidance"] = visit.guidance
     record["printed"] = visit.printed
+    record["risk"] = visit.risk
+    record["reason"] = visit.reason
     record["alerted_at"] = local_time(visit.alerted_at, zone)
     record["acknowledged_at"] = local_time(visit.acknowledged_at, zone)
     record["outcome"] = visit.outcome
+    # In the CSV's column order, so a JSON record reads like a CSV row.
+    record = {column: record[column] for column in csv_columns()}
     if with_answers:
         counts = answer_items([visit]) if items is None else items
         record["answers"] = {

@@ -8,16 +8,27 @@ The registration order is the default asking order and the order of the CSV colu
 
 from __future__ import annotations
 
-from kiosk.instruments.spec import Band, Codes, Coding, InstrumentSpec, SafetyLevel, SafetyRule
+from kiosk.instruments.spec import (
+    AskedWhen,
+    Band,
+    Codes,
+    Coding,
+    InstrumentSpec,
+    SafetyLevel,
+    SafetyRule,
+    ScreenScoring,
+)
 
 __all__ = [
     "INSTRUMENTS",
+    "AskedWhen",
     "Band",
     "Codes",
     "Coding",
     "InstrumentSpec",
     "SafetyLevel",
     "SafetyRule",
+    "ScreenScoring",
     "get",
     "ids",
     "register",
@@ -57,7 +68,8 @@ def ids() -> tuple[str, ...]:
 
 
 # The shipped instruments. One line per instrument; the order is the default asking order.
-from kiosk.instruments import gad7, phq9  # noqa: E402 - the registry exists before the specs
+from kiosk.instruments import asq, gad7, phq9  # noqa: E402 - the registry exists before the specs
 
 register(phq9.SPEC)
+register(asq.SPEC)
 register(gad7.SPEC)

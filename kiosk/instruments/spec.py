@@ -8,6 +8,7 @@ clinic-editable content.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from msgspec import Struct
@@ -33,6 +34,54 @@ class SafetyRule(Struct, frozen=True):
     level: SafetyLevel
     # Stored as the visit's urgent reason and exported in `reason`.
     reason: str
+    # A skip triggers too (NIMH's ASQ: a refusal to answer counts as positive). PHQ-9 item 9:
+    # a skip is not a positive answer.
+    or_skipped: bool = False
+
+    def fires(self, value: int | None) -> bool:
+        """Does this answer (None = shown and skipped) trigger the rule? Never raises: an odd
+        value above the threshold still counts, a validation error must not hide the screen."""
+        if value is None:
+            return self.or_skipped
+        try:
+            return bool(value > self.above)
+        except TypeError:
+            return False
+
+
+class AskedWhen(Struct, frozen=True):
+    """An item asked only when earlier answers call for it (the ASQ's acuity question)."""
+
+    item: int
+    # Asked when any of these items was answered above `above`, or skipped if `or_skipped`.
+    any_of: tuple[int, ...]
+    above: int = 0
+    or_skipped: bool = False
+
+    def holds(self, answers: Mapping[int, int | None]) -> bool:
+        for item in self.any_of:
+            if item not in answers:
+                continue
+            value = answers[item]
+            if (value is None and self.or_skipped) or (value is not None and value > self.above):
+                return True
+        return False
+
+
+class ScreenScoring(Struct, frozen=True):
+    """A screen rather than a sum (the ASQ): any `positive_items` answer above 0 or skipped is
+    positive; then the `acuity_item` above 0 makes it acute. `total` counts the answers above 0
+    among the positive items; the bands are named here, lowest first."""
+
+    positive_items: tuple[int, ...]
+    acuity_item: int
+    negative: str = "negative"
+    non_acute: str = "non_acute"
+    acute: str = "acute"
+
+    @property
+    def band_names(self) -> tuple[str, ...]:
+        return (self.negative, self.non_acute, self.acute)
 
 
 class Coding(Struct, frozen=True):
@@ -60,7 +109,7 @@ class InstrumentSpec(Struct, frozen=True):
     name: str  # as printed on the form ("PHQ-9"), for staff
     items: int  # scored items, numbered 1..items
     answer_values: tuple[int, ...]
-    bands: tuple[Band, ...]  # lowest first; the last ends at the maximum total
+    bands: tuple[Band, ...]  # lowest first; the last ends at the maximum total (sum scoring)
     difficulty_item: int | None = None  # asked after the scored items, never scored
     difficulty_values: tuple[int, ...] = ()
     safety: tuple[SafetyRule, ...] = ()
@@ -76,6 +125,10 @@ class InstrumentSpec(Struct, frozen=True):
     # The daily log's first twelve columns are a contract (phq9_total … gad7_band between
     # `urgent` and `guidance`); an instrument added later has its columns after `printed`.
     leading_columns: bool = False
+    # Items asked only when earlier answers call for them; every other item is always asked.
+    asked_when: tuple[AskedWhen, ...] = ()
+    # Screen scoring (positive / acute) instead of a banded sum; `bands` is then empty.
+    screen: ScreenScoring | None = None
 
     def __post_init__(self) -> None:
         for what, values in (
@@ -90,9 +143,17 @@ class InstrumentSpec(Struct, frozen=True):
             raise ValueError(f"{self.id}: a difficulty item needs its values, and only then")
         if self.difficulty_item is not None and self.difficulty_item != self.items + 1:
             raise ValueError(f"{self.id}: the difficulty item comes right after the scored items")
-        uppers = [band.upper for band in self.bands]
-        if not self.bands or uppers != sorted(set(uppers)) or uppers[-1] != self.max_total:
-            raise ValueError(f"{self.id}: bands must rise and end at the maximum total")
+        if self.screen is not None:
+            scored = {*self.screen.positive_items, self.screen.acuity_item}
+            if self.bands or not scored <= set(range(1, self.items + 1)):
+                raise ValueError(f"{self.id}: a screen names its own items and has no sum bands")
+        else:
+            uppers = [band.upper for band in self.bands]
+            if not self.bands or uppers != sorted(set(uppers)) or uppers[-1] != self.max_total:
+                raise ValueError(f"{self.id}: bands must rise and end at the maximum total")
+        for asked in self.asked_when:
+            if not 1 <= asked.item <= self.items or not all(i < asked.item for i in asked.any_of):
+                raise ValueError(f"{self.id}: item {asked.item} can only depend on earlier items")
         for rule in self.safety:
             if not 1 <= rule.item <= self.items:
                 raise ValueError(f"{self.id}: safety item {rule.item} is not a scored item")
@@ -105,6 +166,8 @@ class InstrumentSpec(Struct, frozen=True):
 
     @property
     def band_names(self) -> tuple[str, ...]:
+        if self.screen is not None:
+            return self.screen.band_names
         return tuple(band.name for band in self.bands)
 
     @property
@@ -113,7 +176,17 @@ class InstrumentSpec(Struct, frozen=True):
 
     @property
     def max_total(self) -> int:
+        if self.screen is not None:
+            return len(self.screen.positive_items) * self.max_value
         return self.items * self.max_value
+
+    def asked(self, item: int, answers: Mapping[int, int | None]) -> bool:
+        """Is scored item `item` asked, given the answers so far (`asked_when`)?"""
+        return all(rule.holds(answers) for rule in self.asked_when if rule.item == item)
+
+    def expected_items(self, answers: Mapping[int, int | None]) -> tuple[int, ...]:
+        """The scored items this visitor is (or was) asked, given their answers."""
+        return tuple(i for i in range(1, self.items + 1) if self.asked(i, answers))
 
     @property
     def asked_items(self) -> int:
@@ -128,6 +201,8 @@ class InstrumentSpec(Struct, frozen=True):
 
     def band_for(self, total: int) -> str:
         """The band of a complete total; ValueError outside 0..max_total."""
+        if self.screen is not None:
+            raise ValueError(f"{self.id} is a screen: its band is not a function of its total")
         if isinstance(total, bool) or not isinstance(total, int):
             raise ValueError(f"{self.id} total must be an integer, got {total!r}")
         if not 0 <= total <= self.max_total:
@@ -140,20 +215,13 @@ class InstrumentSpec(Struct, frozen=True):
         raise AssertionError("unreachable: the last band ends at the maximum total")
 
     def safety_rule(self, item: int, value: int | None) -> SafetyRule | None:
-        """The rule this answer triggers, if any.
+        """The rule this answer (None = shown and skipped) triggers, if any.
 
         Deliberately lenient: it never raises, and any value above the threshold counts even if
         it is out of range, because a validation error must not be why the safety screen fails
         to appear.
         """
-        if value is None:
-            return None
         for rule in self.safety:
-            if rule.item != item:
-                continue
-            try:
-                if bool(value > rule.above):
-                    return rule
-            except TypeError:
-                return None
+            if rule.item == item and rule.fires(value):
+                return rule
         return None

@@ -43,8 +43,10 @@ from kiosk import instruments
 from kiosk.config import FONTS_DIR, Config
 from kiosk.content import LanguageContent
 from kiosk.content.screening import InstrumentContent
+from kiosk.content.staff_words import StaffContent
 from kiosk.model import FIT_SECTION, InstrumentId, StoredScore, Visit
 from kiosk.scoring import score
+from kiosk.summary.staff_box import level_and_reason, staff_box
 from kiosk.summary.wording import result_words
 
 __all__ = [
@@ -118,6 +120,8 @@ def _register_fonts() -> None:
 @dataclass(frozen=True)
 class _Styles:
     banner: ParagraphStyle
+    banner_detail: ParagraphStyle
+    staff_heading: ParagraphStyle
     clinic: ParagraphStyle
     title: ParagraphStyle
     meta: ParagraphStyle
@@ -152,6 +156,10 @@ def _styles(scale: float = 1.0) -> _Styles:
 
     return _Styles(
         banner=style("banner", 18, bold=True, textColor=colors.white, alignment=TA_CENTER),
+        banner_detail=style(
+            "banner_detail", 10.5, bold=True, textColor=colors.white, alignment=TA_CENTER
+        ),
+        staff_heading=style("staff_heading", 8.5, bold=True, textColor=colors.white),
         clinic=style("clinic", 15, bold=True, textColor=TEAL),
         title=style("title", 12.5, bold=True, spaceBefore=1),
         meta=style("meta", 9.5, leading=12.5),
@@ -220,6 +228,8 @@ class _Ctx:
     st: _Styles
     answer_width: float
     scale: float = 1.0
+    # The staff box's words: the clinic's staff language, whatever the visitor's.
+    staff: StaffContent | None = None
 
     def gap(self, points: float) -> Spacer:
         return Spacer(1, points * self.scale)
@@ -229,7 +239,10 @@ class _Ctx:
 
 
 def _banner(ctx: _Ctx) -> Table:
-    banner = _paragraph(ctx.text("report.urgent_banner"), ctx.st.banner)
+    banner: list[Paragraph] = [_paragraph(ctx.text("report.urgent_banner"), ctx.st.banner)]
+    if ctx.staff is not None:
+        # The level and the reason, in staff words: what the desk acts on first.
+        banner.append(_paragraph(level_and_reason(ctx.visit, ctx.staff), ctx.st.banner_detail))
     table = Table([[banner]], colWidths=[ctx.width])
     table.setStyle(
         _table_style(
@@ -383,7 +396,9 @@ def _instrument_section(ctx: _Ctx, instrument: InstrumentId) -> Table:
             # "not at all" stands out.
             bold = value is None or (is_safety_item and value != 0)
         else:
-            answer, bold = not_asked, is_safety_item
+            # Not asked because the rule did not call for it (ASQ item 5 after four Nos) is
+            # nothing to point at; a safety item the visitor never reached is.
+            answer, bold = not_asked, is_safety_item and spec.asked(number, answers)
         rows.append((f"{number}.", text, answer, bold))
     difficulty = spec.difficulty_item
     if difficulty is not None:
@@ -395,6 +410,59 @@ def _instrument_section(ctx: _Ctx, instrument: InstrumentId) -> Table:
     heading = f"{content.title} \u00b7 {content.heading}"
     result = _result_text(ctx, instrument, _score_of(ctx.visit, instrument))
     return _answers_table(ctx, heading, result, rows, ctx.answer_width)
+
+
+def _staff_scores(ctx: _Ctx, config: Config) -> list[tuple[InstrumentId, StoredScore | None, bool]]:
+    rows: list[tuple[InstrumentId, StoredScore | None, bool]] = []
+    offered = ctx.lc.screening.instruments.offers
+    for instrument in _asked(ctx.visit, config):
+        reached = instrument in ctx.visit.answers or instrument in ctx.visit.scores
+        stored = _score_of(ctx.visit, instrument) if reached else None
+        if stored is not None and instrument not in ctx.visit.answers and not stored.complete:
+            stored = None  # scored at the end but never shown a question: not reached
+        rows.append((instrument, stored, offered(instrument) or reached))
+    return rows
+
+
+def _staff_box(ctx: _Ctx, config: Config) -> Table:
+    """The staff box (CLINICAL.md): in the staff language, framed in teal, near the top."""
+    assert ctx.staff is not None
+    visit, st = ctx.visit, ctx.st
+    moment = (visit.completed_at or visit.started_at).astimezone(config.zone)
+    when = format_local_time(moment, ctx.staff.language)
+    box = staff_box(visit, ctx.staff, _staff_scores(ctx, config), when)
+    pairs = [box.code, box.time, box.language, box.risk]
+    if box.reason is not None:
+        pairs.append(box.reason)
+    facts = " · ".join(f"{escape(label)}: <b>{escape(value)}</b>" for label, value in pairs)
+    results = " · ".join(escape(line) for line in box.results)
+    table = Table(
+        [
+            [Paragraph(escape(box.heading), st.staff_heading)],
+            [Paragraph(facts, st.body)],
+            [Paragraph(results, st.body)],
+        ],
+        colWidths=[ctx.width],
+    )
+    table.setStyle(
+        _table_style(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), TEAL),
+                ("BOX", (0, 0), (-1, -1), 1.0, TEAL),
+                ("LEFTPADDING", (0, 0), (-1, -1), 5),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5 * ctx.scale),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5 * ctx.scale),
+            ]
+        )
+    )
+    return table
+
+
+def _not_offered(ctx: _Ctx, instrument: InstrumentId) -> Paragraph:
+    """An instrument with no official text in the visitor's language: said, not hidden."""
+    sentence = ctx.lc.screening.instruments.not_offered.get(instrument, "")
+    return Paragraph(f"<b>{escape(sentence)}</b>", ctx.st.body)
 
 
 def _fit_section(ctx: _Ctx) -> Table:
@@ -489,8 +557,9 @@ def _later_pages(code: str, label: str) -> Callable[[Any, Any], None]:
 
 
 # Tried in turn until the summary fits one page: full size first, then slightly tighter type
-# and spacing (long clinic-edited texts); past the last, it runs onto a second page.
-_SCALES: Final = (1.0, 0.94, 0.88)
+# and spacing (long clinic-edited texts, three instruments and the staff box); past the last,
+# it runs onto a second page.
+_SCALES: Final = (1.0, 0.94, 0.88, 0.83, 0.78)
 
 
 def render_summary(visit: Visit, lc: LanguageContent, config: Config) -> bytes:
@@ -507,13 +576,21 @@ def _story(ctx: _Ctx, config: Config) -> list[Any]:
     story: list[Any] = []
     if ctx.visit.urgent:
         story += [_banner(ctx), ctx.gap(7)]
-    story += [_header(ctx, config), ctx.gap(6)]
-    for instrument in _asked(ctx.visit, config):
-        story += [_instrument_section(ctx, instrument), ctx.gap(5)]
+    story += [_header(ctx, config), ctx.gap(5)]
+    if ctx.staff is not None:
+        story += [_staff_box(ctx, config), ctx.gap(6)]
+    asked = _asked(ctx.visit, config)
+    offered = [i for i in asked if ctx.lc.screening.instruments.offers(i)]
+    for instrument in asked:
+        if instrument in offered:
+            story += [_instrument_section(ctx, instrument), ctx.gap(5)]
+        else:
+            story += [_not_offered(ctx, instrument), ctx.gap(5)]
     story += [_fit_section(ctx), ctx.gap(7)]
     story += [_guidance_and_crisis(ctx, config.clinic.phone), ctx.gap(6)]
     story += [*_programs(ctx), ctx.gap(5)]
-    story.append(_paragraph(ctx.lc.screening.instruments.attribution, ctx.st.small))
+    for line in ctx.lc.screening.instruments.attributions(offered):
+        story.append(_paragraph(line, ctx.st.small))
     return story
 
 
@@ -521,7 +598,8 @@ def _render(visit: Visit, lc: LanguageContent, config: Config, scale: float) -> 
     st = _styles(scale)
     pagesize = PAGE_SIZES[config.printing.paper]
     width = pagesize[0] - 2 * MARGIN
-    ctx = _Ctx(visit, lc, width, st, _answer_width(lc, st.cell_bold, width), scale)
+    staff = lc.staff(config.clinic.staff_language) if lc.staff_words else None
+    ctx = _Ctx(visit, lc, width, st, _answer_width(lc, st.cell_bold, width), scale, staff)
 
     # Frames without ReportLab's default 6 pt inner padding, so tables span the margins exactly.
     def frame() -> Frame:

@@ -69,12 +69,16 @@ def result_words(
         if result is not None and result.urgent and spec.safety_replaces_band
         else None
     )
-    shown = sum(1 for item in range(1, spec.items + 1) if item in answers)
-    if result is None or shown < spec.items:
+    # The items this visitor was to be asked (ASQ item 5 only after a Yes or a skip of 1–4).
+    expected = spec.expected_items(answers)
+    if result is None or any(item not in answers for item in expected):
         return _with_safety(safety, ResultWords(words.not_scored_ended, None))
     if not result.complete or result.total is None or result.band is None:
-        skipped = sum(1 for item in range(1, spec.items + 1) if answers[item] is None)
+        skipped = sum(1 for item in expected if answers[item] is None)
         return _with_safety(safety, ResultWords(words.not_scored(skipped), None))
+    if spec.screen is not None:
+        # A screen's count of Yes answers means nothing to the visitor: the sentence only.
+        return ResultWords(words.band_text(spec.id, result.band), None)
     total = lc.strings("results.score_line", total=result.total, max=spec.max_total)
     return ResultWords(safety or words.band_text(spec.id, result.band), total)
 

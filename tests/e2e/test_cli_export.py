@@ -139,7 +139,7 @@ def test_export_fhir(data: Path, out: Path) -> None:
     text = (out / f"kiosk-log-{DAY}.fhir.json").read_text("utf-8")
     bundle = Bundle.model_validate(json.loads(text))
     assert bundle.entry is not None
-    assert len(bundle.entry) == 4
+    assert len(bundle.entry) == 6  # PHQ-9, ASQ and GAD-7 of each of the two visits
     assert "Zelda" not in text
     assert "Little interest or pleasure in doing things" in text  # wording from the content
 

@@ -46,12 +46,17 @@ CONTRACT = [
     "gad7_band",
     "guidance",
     "printed",
+    "risk",
+    "reason",
     "alerted_at",
     "acknowledged_at",
     "outcome",
+    "asq_total",
+    "asq_band",
 ]
 ANSWER_HEADER = (
     [f"phq9_{i}" for i in range(1, 11)]
+    + [f"asq_{i}" for i in range(1, 6)]
     + [f"gad7_{i}" for i in range(1, 8)]  # no difficulty question on the GAD-7
     + [f"fit_{i}" for i in range(1, 6)]
 )
@@ -127,7 +132,7 @@ def test_header_is_exactly_the_contract(store: Store, out: Path) -> None:
     assert path == out / "kiosk-log-2026-11-27.csv"
     with path.open(newline="", encoding="utf-8") as handle:
         assert next(csv.reader(handle)) == CONTRACT
-    assert path.read_bytes().endswith(b"outcome\r\n")
+    assert path.read_bytes().endswith(b"asq_band\r\n")
 
 
 def test_rows_match_the_visits(
@@ -367,7 +372,7 @@ def test_fhir_bundle_validates_as_r4(
     bundle = Bundle.model_validate(data)
     assert bundle.type == "collection"
     assert bundle.entry is not None
-    assert len(bundle.entry) == 7
+    assert len(bundle.entry) == 9  # the ASQ too for the two English visits that reached it
     for entry in data["entry"]:
         # Each entry also stands on its own as an R4 QuestionnaireResponse.
         response = QuestionnaireResponse.model_validate(entry["resource"])
@@ -382,8 +387,9 @@ def test_fhir_answers_and_totals(
 ) -> None:
     responses = _responses(export_day(store, DAY, "fhir", out, zone=ZONE, content=content))
     phq9, gad7 = "http://loinc.org/q/44249-1", "http://loinc.org/q/69737-5"
-    # Calm, urgent and incomplete have both instruments; the abandoned visit only the PHQ-9.
-    assert len(responses) == 7
+    # Calm, urgent and incomplete have both instruments; the abandoned visit only the PHQ-9;
+    # the ASQ for calm and incomplete (English; the urgent visit was in Spanish).
+    assert len(responses) == 9
     assert (day_of_visits["abandoned"], gad7) not in responses
 
     urgent = responses[(day_of_visits["urgent"], phq9)]

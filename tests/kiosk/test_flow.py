@@ -44,10 +44,17 @@ def plan(
     fit: Sequence[int | None] = LOW_FIT,
     *,
     phq9_difficulty: int | None = 1,
+    asq: Sequence[int | None] = (0, 0, 0, 0),
+    asq_acuity: int | None = 0,
 ) -> Plan:
     """What to tap on each question. The difficulty question is planned only when CLINICAL.md
-    says it is asked, so asking it otherwise fails the walk with a KeyError."""
+    says it is asked, so asking it otherwise fails the walk with a KeyError; so is the ASQ's
+    acuity question (item 5: only after a Yes or a skip of 1–4). The ASQ is all No by default."""
     result: Plan = {}
+    for item, value in enumerate(asq, start=1):
+        result[("asq", item)] = value
+    if any(value is None or value > 0 for value in asq):
+        result[("asq", 5)] = asq_acuity
     for section, values, difficulty_item, difficulty in (
         ("phq9", phq9, 10, phq9_difficulty),
         ("gad7", gad7, None, None),  # the GAD-7 USA form has no difficulty question
@@ -60,9 +67,11 @@ def plan(
     return result
 
 
-def expected_answers(p: Plan) -> dict[str, dict[int, int | None]]:
+def expected_answers(p: Plan, language: str = "en") -> dict[str, dict[int, int | None]]:
     out: dict[str, dict[int, int | None]] = {}
     for (section, item), value in p.items():
+        if section == "asq" and language == "es":
+            continue  # no official Spanish ASQ: not asked in Spanish
         out.setdefault(section, {})[item] = value
     return out
 
@@ -160,8 +169,9 @@ def test_name_is_optional_and_cleaned(
     assert state.step is Step.QUESTION
     assert state.question == QuestionRef("phq9", 1)
     assert (state.section_position, state.section_total) == (1, 9)
-    # 9 + 7 + 5 questions until an answer above 0 adds a difficulty question.
-    assert (state.overall_position, state.overall_total) == (1, 21)
+    # 9 + 4 + 7 + 5 questions until an answer above 0 adds a difficulty question (or an ASQ
+    # Yes its acuity question).
+    assert (state.overall_position, state.overall_total) == (1, 25)
 
 
 def test_first_question_back_returns_to_the_name_screen(store: Store, content: Content) -> None:
@@ -222,11 +232,11 @@ def test_gad7_asks_no_difficulty_question(
 def test_difficulty_question_counts_in_the_progress(store: Store, content: Content) -> None:
     flow = begin(store, content)
     state = flow.answer(0)
-    assert (state.section_position, state.section_total, state.overall_total) == (2, 9, 21)
+    assert (state.section_position, state.section_total, state.overall_total) == (2, 9, 25)
     state = flow.answer(2)
     assert state.question == QuestionRef("phq9", 3)
     assert (state.section_position, state.section_total) == (3, 10)
-    assert (state.overall_position, state.overall_total) == (3, 22)
+    assert (state.overall_position, state.overall_total) == (3, 26)
 
 
 # --- every tap is committed at once --------------------------------------------------------------
@@ -317,7 +327,7 @@ def test_item9_zero_or_skipped_is_not_urgent(
     walk(flow, plan([0] * 9, [0] * 7), until=PHQ9_ITEM9)
     state = tap(flow, value)
     assert state.step is Step.QUESTION
-    assert state.question == QuestionRef("gad7", 1)
+    assert state.question == QuestionRef("asq", 1)
     assert not state.urgent
     assert not visit(reader, flow).urgent
 
@@ -410,7 +420,7 @@ def test_urgent_sticks_through_back_reanswer_skip_abandon_and_reopen(
     state = flow.back()
     assert state.question == PHQ9_ITEM9 and state.answer == 2
     state = flow.answer(0)  # the visitor changes the answer: urgent stays
-    assert state.question == QuestionRef("gad7", 1)
+    assert state.question == QuestionRef("asq", 1)
     assert state.urgent
     assert visit(reader, flow).urgent
     state = flow.skip()
@@ -553,7 +563,8 @@ def test_results_scores_bands_and_guidance_are_stored_with_the_visit(
     assert stored.completed_at is not None
     assert stored.guidance == guidance
     assert stored.urgent is (phq9[8] > 0)
-    assert stored.answers == expected_answers(p)
+    assert stored.answers == expected_answers(p, "es")
+    assert "asq" not in results.scores and results.not_offered == ("asq",)
     for instrument, total, band in (("phq9", phq_total, phq_band), ("gad7", gad_total, gad_band)):
         score = stored.scores[instrument]  # type: ignore[index]
         assert (score.total, score.band, score.complete, score.skipped) == (total, band, True, 0)
@@ -589,18 +600,22 @@ def test_incomplete_instrument_has_no_band_and_says_not_scored(
 
 def test_every_question_skipped(store: Store, reader: Store, content: Content) -> None:
     flow = begin(store, content)
-    state = walk(flow, plan([None] * 9, [None] * 7, [None] * 5))
+    state = walk(flow, plan([None] * 9, [None] * 7, [None] * 5, asq=[None] * 4, asq_acuity=None))
     assert state.results is not None
     assert state.results.scores["phq9"].band is None
     assert state.results.scores["phq9"].skipped == 9
     assert state.results.scores["gad7"].skipped == 7
-    # Nothing answered: the kiosk cannot tell, so it suggests neither program.
-    assert state.results.guidance == "clinician"
+    # NIMH: a refusal to answer the ASQ counts as positive, so skipping it is urgent.
+    assert state.results.scores["asq"].band == "non_acute"
+    assert state.results.guidance == "staff_today"
     stored = visit(reader, flow)
-    assert stored.guidance == "clinician"
-    assert not stored.urgent
+    assert (stored.urgent, stored.risk, stored.reason) == (True, "non_acute", "asq")
     assert stored.answers["fit"] == {i: None for i in range(1, 6)}
-    assert {s.band for s in stored.scores.values()} == {None}
+    assert {i: s.band for i, s in stored.scores.items()} == {
+        "phq9": None,
+        "asq": "non_acute",
+        "gad7": None,
+    }
 
 
 # --- language --------------------------------------------------------------------------------

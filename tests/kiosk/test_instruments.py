@@ -34,11 +34,12 @@ from tests.support.yesno_instrument import ITEMS, POSITIVE, YESNO, content_with_
 
 ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("America/New_York")
-# The daily log's columns, as the contract lists them.
+# The daily log's first twelve columns, as the contract lists them, then how urgent and why,
+# when staff were told and what they did, then the instruments added later (the ASQ).
 CONTRACT = [
     *("code", "started_at", "completed_at", "status", "language", "urgent"),
     *("phq9_total", "phq9_band", "gad7_total", "gad7_band", "guidance", "printed"),
-    *("alerted_at", "acknowledged_at", "outcome"),
+    *("risk", "reason", "alerted_at", "acknowledged_at", "outcome", "asq_total", "asq_band"),
 ]
 
 
@@ -51,8 +52,8 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def test_the_shipped_instruments_in_asking_order() -> None:
-    assert instruments.ids() == ("phq9", "gad7")
-    assert [spec.max_total for spec in instruments.INSTRUMENTS.values()] == [27, 21]
+    assert instruments.ids() == ("phq9", "asq", "gad7")
+    assert [spec.max_total for spec in instruments.INSTRUMENTS.values()] == [27, 4, 21]
     assert instruments.get("phq9").difficulty_item == 10
     # The current GAD-7 USA form (and LOINC's panel) has no difficulty question.
     assert instruments.get("gad7").difficulty_item is None
@@ -60,11 +61,11 @@ def test_the_shipped_instruments_in_asking_order() -> None:
 
 
 def test_unknown_instruments_and_clashing_registrations_are_refused() -> None:
-    with pytest.raises(ValueError, match="unknown instrument 'asq'"):
-        instruments.get("asq")
+    with pytest.raises(ValueError, match="unknown instrument 'cssrs'"):
+        instruments.get("cssrs")
     with pytest.raises(ValueError, match="already registered"):
         instruments.register(InstrumentSpec(**{**_fields(YESNO), "id": "phq9"}))
-    assert instruments.ids() == ("phq9", "gad7")
+    assert instruments.ids() == ("phq9", "asq", "gad7")
 
 
 def _fields(spec: InstrumentSpec) -> dict[str, object]:
@@ -172,13 +173,16 @@ def test_content_must_word_every_registered_instrument(tmp_path: Path) -> None:
 
 def test_config_lists_the_instruments_asked(write_config: object, tmp_path: Path) -> None:
     assert callable(write_config)
-    assert load_config(None, tmp_path).screening.instruments == ["phq9", "gad7"]
+    # ARCHITECTURE.md: PHQ-9, then the ASQ, then the GAD-7 by default.
+    assert load_config(None, tmp_path).screening.instruments == ["phq9", "asq", "gad7"]
     path = write_config('[screening]\ninstruments = ["gad7"]\n')
     assert load_config(path, tmp_path).screening.instruments == ["gad7"]
-    wrong = write_config('[screening]\ninstruments = ["phq9", "asq"]\n', "wrong.toml")
+    wrong = write_config('[screening]\ninstruments = ["phq9", "cssrs"]\n', "wrong.toml")
     with pytest.raises(ConfigError) as caught:
         load_config(wrong, tmp_path)
-    assert str(caught.value).startswith(f"{wrong}: screening.instruments: unknown instrument 'asq'")
+    assert str(caught.value).startswith(
+        f"{wrong}: screening.instruments: unknown instrument 'cssrs'"
+    )
 
 
 def test_flow_asks_only_the_configured_instruments(store: Store, content: Content) -> None:

@@ -393,8 +393,9 @@ def test_summary_of_a_stopped_visit_says_not_asked(
     phq = {i: v for i, v in enumerate(PHQ9_CALM[:5], 1)} | {6: None}
     visit = make_visit(language, phq9=phq, gad7={}, fit={}, status="abandoned")
     text = text_of(render_summary(visit, content[language], cfg))
-    # The PHQ-9 left part-way and the GAD-7 never reached.
-    assert text.count(NOT_ASKED[language]) == 2
+    # The PHQ-9 left part-way and the GAD-7 never reached; in English the ASQ not reached
+    # either (in Spanish it is not asked at all: no official Spanish text).
+    assert text.count(NOT_ASKED[language]) == (3 if language == "en" else 2)
     for gone in ("no questions answered", "no respondió ninguna pregunta", "questions skipped"):
         assert gone not in text
     assert "pregunta sin contestar" not in text and "preguntas sin contestar" not in text

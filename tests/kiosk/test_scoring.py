@@ -244,8 +244,8 @@ def test_safety_item_constant() -> None:
         SafetyRule(item=9, above=0, level="non_acute", reason="phq9_item9"),
     )
     assert instruments.get("gad7").safety == ()
-    assert instruments.ids() == ("phq9", "gad7")
-    assert SCORED_ITEMS == {"phq9": 9, "gad7": 7}
+    assert instruments.ids() == ("phq9", "asq", "gad7")
+    assert SCORED_ITEMS == {"phq9": 9, "asq": 5, "gad7": 7}
     assert DIFFICULTY_ITEM == {"phq9": 10}
 
 

@@ -154,6 +154,11 @@ def shape(value: object) -> object:
 @pytest.mark.parametrize("name", FILES)
 def test_every_language_has_every_key(name: str) -> None:
     shapes = {language: shape(read_toml(CONTENT / language / name)) for language in LANGUAGES}
+    # An instrument with no official text in a language is listed under not_offered there
+    # instead of its table (the ASQ in Spanish): every other key is the same.
+    for language, other in (("es", "en"), ("en", "es")):
+        for instrument_id in shapes[language].pop("not_offered", {}):  # type: ignore[union-attr]
+            shapes[other].pop(instrument_id)  # type: ignore[union-attr]
     assert shapes["es"] == shapes["en"]
 
 

@@ -12,6 +12,7 @@ Plan = dict[tuple[str, int], int | None]
 
 ALL_ZERO: Plan = {
     **{("phq9", i): 0 for i in range(1, 10)},
+    **{("asq", i): 0 for i in range(1, 5)},  # ASQ all No: negative, item 5 not asked
     **{("gad7", i): 0 for i in range(1, 8)},
     **{("fit", i): v for i, v in enumerate([0, 1, 0, 0, 0], start=1)},
 }

@@ -37,14 +37,17 @@ ITEM9 = QuestionRef("phq9", 9)
 WALK: Plan = {
     **{("phq9", i): v for i, v in enumerate([1, 2, 1, 0, 3, 1, 2, 0, 1], start=1)},
     ("phq9", 10): 2,
+    **{("asq", i): 0 for i in range(1, 5)},  # English only: the ASQ is not asked in Spanish
     **{("gad7", i): v for i, v in enumerate([0, 1, 2, 3, 0, 1, 2], start=1)},
     **{("fit", i): v for i, v in enumerate([2, 1, 0, 2, 1], start=1)},
 }
-ORDER = (
-    [QuestionRef("phq9", i) for i in range(1, 11)]
+ORDER = {
+    language: [QuestionRef("phq9", i) for i in range(1, 11)]
+    + [QuestionRef("asq", i) for i in range(1, 5) if language == "en"]
     + [QuestionRef("gad7", i) for i in range(1, 8)]
     + [QuestionRef("fit", i) for i in range(1, 6)]
-)
+    for language in ("en", "es")
+}
 # Official wording, quoted from CLINICAL.md (independent of the content files).
 OFFICIAL = {
     "en": {
@@ -190,7 +193,7 @@ def test_whole_visit_shows_official_wording_and_stores_exactly_what_was_tapped(
             assert nav.safety.stop_button.text() == lc.screening.safety.stop_label
             nav.safety.continue_button.click()
             assert current_ref(nav) == QuestionRef("phq9", 10)
-    assert asked == ORDER
+    assert asked == ORDER[language]
     assert nav.current is ScreenId.RESULTS
 
     words = lc.screening.results
@@ -220,7 +223,8 @@ def test_whole_visit_shows_official_wording_and_stores_exactly_what_was_tapped(
     visit = stored(data_dir, code)
     expected: dict[str, dict[int, int | None]] = {}
     for (section, item), value in WALK.items():
-        expected.setdefault(section, {})[item] = value
+        if (section, item) in {(ref.section, ref.item) for ref in ORDER[language]}:
+            expected.setdefault(section, {})[item] = value
     assert visit.answers == expected
     assert visit.name == name
     assert visit.language == language
@@ -326,8 +330,9 @@ def test_stop_here_shows_results_for_what_was_answered(
     nav.safety.stop_button.click()
     assert nav.current is ScreenId.RESULTS
     results = shown_texts(nav.results)
-    # PHQ-9: 2 answered, 1 skipped, 6 never shown; GAD-7 never reached: both "not asked".
-    assert sum(words.not_scored_ended in text for text in results) == 2
+    # PHQ-9: 2 answered, 1 skipped, 6 never shown; GAD-7 (and in English the ASQ) never
+    # reached: all "not asked".
+    assert sum(words.not_scored_ended in text for text in results) == (3 if language == "en" else 2)
     assert words.guidance.staff_today in results
     for band in ("minimal", "mild", "moderate"):
         assert words.band_text("phq9", band) not in results

@@ -43,8 +43,9 @@ def results(store: Store, content: Content) -> FlowState:
     flow = VisitFlow(store, content, "en")
     flow.agree()
     state = flow.set_name(None)
-    while state.step is Step.QUESTION:
-        state = flow.skip()
+    while state.step in (Step.QUESTION, Step.SAFETY):
+        # Skipping the ASQ counts as positive (NIMH): on past its safety screen.
+        state = flow.continue_after_safety() if state.step is Step.SAFETY else flow.skip()
     assert state.step is Step.RESULTS
     return state
 

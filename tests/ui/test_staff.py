@@ -326,7 +326,9 @@ def test_reception_lists_today_urgent_first_then_newest_and_refreshes(
     assert lines[left].status == "Abandoned"  # type: ignore[union-attr]
     assert lines[oldest].cells()[2:] == ("Completed", "No", "No")  # type: ignore[union-attr]
     spoken = page.model.data(page.model.index(0), Qt.ItemDataRole.AccessibleTextRole)
-    assert spoken.startswith(f"Urgent. {urgent_new}, started ")
+    # The level is said too ("talk now" makes a visit acute), and the badge names it.
+    assert spoken.startswith(f"Urgent, acute. {urgent_new}, started ")
+    assert lines[urgent_new].badge == "ACUTE"  # type: ignore[union-attr]
     assert "5 visits, 2 urgent" in page.subtitle.text()
     # A visitor finishes meanwhile: the list picks it up by itself, where the finger is.
     staff.refresh_timer.setInterval(50)

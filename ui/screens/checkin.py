@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk import instruments
 from kiosk.config import Config
 from kiosk.flow import FlowState, QuestionRef
 from kiosk.model import FIT_SECTION
@@ -216,6 +217,11 @@ class QuestionScreen(Screen):
         assert self.lc is not None
         self.talk_button.setText(self.lc.screening.safety.talk_now_label)
         state = self.state
+        section = state.question.section if state is not None and state.question else None
+        if section not in (None, FIT_SECTION) and not self.lc.screening.instruments.offers(section):
+            # A question this language does not ask (the ASQ in Spanish), left behind the safety
+            # screen: the flow has moved on and shows its next question when the visitor does.
+            state = None
         if state is None or state.question is None:
             # After a reset nothing of the last visitor's question or answer stays in memory.
             for text_label in (self.section, self.progress, self.stem, self.question):
@@ -413,13 +419,24 @@ class ResultsScreen(Screen):
             self.withheld = {screening.safety.message}
             self.body.addWidget(urgent)
         for instrument_id in state.results.scores:
-            instrument = screening.instruments.instrument(instrument_id)
+            offered = screening.instruments.offers(instrument_id)
             box_frame = card()
             box = QVBoxLayout(box_frame)
             box.setContentsMargins(24, 20, 24, 20)
-            box.addWidget(label("heading", instrument.heading))
+            # Answered before the visitor chose a language that does not ask it: its name.
+            heading = (
+                screening.instruments.instrument(instrument_id).heading
+                if offered
+                else instruments.get(instrument_id).name
+            )
+            box.addWidget(label("heading", heading))
             box.addWidget(label("body", self.band_text(instrument_id)))
             self.body.addWidget(box_frame)
+        for instrument_id in state.results.not_offered:
+            # No official text in this language, so not asked: said plainly, never hidden.
+            self.body.addWidget(
+                label("body", screening.instruments.not_offered.get(instrument_id, ""))
+            )
         guidance = card()
         box = QVBoxLayout(guidance)
         box.setContentsMargins(24, 20, 24, 20)
@@ -438,7 +455,8 @@ class ResultsScreen(Screen):
                 label("body", self.text("results.staff_phone", phone=self.config.clinic.phone))
             )
         self.body.addWidget(label("small", words.not_a_diagnosis))
-        self.body.addWidget(label("small", screening.instruments.attribution))
+        for attribution in screening.instruments.attributions(list(state.results.scores)):
+            self.body.addWidget(label("small", attribution))
 
 
 class PrintingScreen(Screen):

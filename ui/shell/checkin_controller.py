@@ -152,10 +152,16 @@ class CheckinController(QObject):
 
     def set_language(self, language: str) -> None:
         if self.flow is not None:
+            before = self.flow.state()
             try:
-                self.flow.set_language(language)
+                after = self.flow.set_language(language)
             except StoreError as exc:
                 log.error("cannot save language: %s", exc)
+                return
+            # The new language may not ask the question on screen (no official text, e.g. the
+            # ASQ in Spanish): the flow moved on, so the screens follow.
+            if (after.step, after.question) != (before.step, before.question):
+                self.state_reached.emit(after)
 
     def end(self) -> None:
         """The visitor has gone (Finish, idle, staff): the open visit is abandoned if it was not

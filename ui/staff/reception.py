@@ -51,6 +51,9 @@ ROW_HEIGHT = 72  # the card a finger taps (UX.md: targets of 64 px and more)
 ROW_GAP = 10  # between two cards; part of the row above, so a tap there still opens it
 CELL_PADDING = 20  # left and right of each cell's text
 BADGE_PADDING = (12, 4)  # around "URGENT"
+# The badge names the urgent level (CLINICAL.md: acute and non-acute, both urgent).
+BADGE_TEXT = {"acute": "ACUTE", "non_acute": "URGENT"}
+LEVEL_WORDS = {"acute": "acute", "non_acute": "non-acute"}
 CODE_LENGTH = 6  # characters of a visit code, without its dash
 HOURS = ("10", "12", "00")  # the widest "started" times: 10:00 AM, 12:00 PM
 LINE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -68,6 +71,11 @@ class VisitLine:
     status: str
     printed: str
     seen: str
+    risk: str = "none"  # none / non_acute / acute
+
+    @property
+    def badge(self) -> str:
+        return BADGE_TEXT.get(self.risk, "URGENT")
 
     @classmethod
     def of(cls, visit: VisitLike, zone: tzinfo) -> VisitLine:
@@ -78,6 +86,7 @@ class VisitLine:
             status=STATUS_WORDS.get(visit.status, visit.status),
             printed=yes_no(visit.printed),
             seen=yes_no(visit.seen),
+            risk=visit.risk,
         )
 
     def cells(self) -> tuple[str, str, str, str, str]:
@@ -85,7 +94,8 @@ class VisitLine:
         return (self.code, self.started, self.status, self.printed, self.seen)
 
     def spoken(self) -> str:
-        urgent = "Urgent. " if self.urgent else ""
+        level = LEVEL_WORDS.get(self.risk)
+        urgent = (f"Urgent, {level}. " if level else "Urgent. ") if self.urgent else ""
         return (
             f"{urgent}{self.code}, started {self.started}, {self.status}, "
             f"printed: {self.printed.lower()}, seen: {self.seen.lower()}"
@@ -228,7 +238,8 @@ def column_widths(fonts: RowFonts, header: QFont) -> tuple[int, ...]:
     widest_char = max(CODE_ALPHABET, key=code.horizontalAdvance)
     half = widest_char * (CODE_LENGTH // 2)
     contents: list[int] = [
-        badge.horizontalAdvance("URGENT") + 2 * BADGE_PADDING[0],
+        max(badge.horizontalAdvance(text) for text in ("URGENT", *BADGE_TEXT.values()))
+        + 2 * BADGE_PADDING[0],
         code.horizontalAdvance(f"{half}-{half}"),
         max(cell.horizontalAdvance(f"{h}:00 {m}") for h in HOURS for m in ("AM", "PM")),
         max(cell.horizontalAdvance(word) for word in STATUS_WORDS.values()),
@@ -300,7 +311,7 @@ class VisitRowDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(card, 12, 12)
         cells = self.cell_rects(item)
         if line.urgent:
-            self._paint_badge(painter, cells[0])
+            self._paint_badge(painter, cells[0], line.badge)
         painter.setPen(colours.text)
         for rect, text, font in zip(
             cells[1:], line.cells(), (self.fonts.code, *(self.fonts.cell,) * 4), strict=True
@@ -313,9 +324,9 @@ class VisitRowDelegate(QStyledItemDelegate):
             )
         painter.restore()
 
-    def _paint_badge(self, painter: QPainter, cell: QRect) -> None:
+    def _paint_badge(self, painter: QPainter, cell: QRect, text: str) -> None:
         metrics = QFontMetrics(self.fonts.badge)
-        width = metrics.horizontalAdvance("URGENT") + 2 * BADGE_PADDING[0]
+        width = metrics.horizontalAdvance(text) + 2 * BADGE_PADDING[0]
         height = metrics.height() + 2 * BADGE_PADDING[1]
         badge = QRect(0, 0, width, height)
         badge.moveCenter(cell.center())
@@ -324,7 +335,7 @@ class VisitRowDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(badge.toRectF(), 8, 8)
         painter.setPen(self.palette.on_urgent)
         painter.setFont(self.fonts.badge)
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, "URGENT")
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
 
 
 class VisitList(QListView):
@@ -533,8 +544,8 @@ class ReceptionPage(QWidget):
         cache: dict[tuple[object, ...], VisitLine] = {}
         lines = []
         for visit in visits:
-            key = (visit.code, visit.urgent, visit.started_at, visit.status, visit.printed,
-                   visit.seen, zone)  # fmt: skip
+            key = (visit.code, visit.urgent, visit.risk, visit.started_at, visit.status,
+                   visit.printed, visit.seen, zone)  # fmt: skip
             line = known.get(key) or VisitLine.of(visit, zone)
             cache[key] = line
             lines.append(line)
@@ -714,6 +725,8 @@ class VisitPage(QWidget):
         self.code = line.code
         set_label(self.title, f"Visit {line.code}")
         self.marker.setVisible(line.urgent)
+        level = LEVEL_WORDS.get(line.risk)
+        set_label(self.marker, f"URGENT \u00b7 {level.upper()}" if level else "URGENT")
         set_label(
             self.meta,
             f"Started {line.started} · {line.status} · Printed: {line.printed} · Seen: {line.seen}",

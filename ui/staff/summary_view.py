@@ -34,10 +34,14 @@ GUIDANCE_WORDS = {
 }
 
 
+LEVEL_WORDS = {"acute": "URGENT, acute", "non_acute": "URGENT, non-acute"}
+
+
 def summary_text(visit: Visit, config: Config) -> str:
     """The text stand-in: what reception needs, no answers."""
+    level = LEVEL_WORDS.get(visit.risk, "URGENT") if visit.urgent else ""
     lines = [
-        f"Visit {visit.code}" + ("  (URGENT)" if visit.urgent else ""),
+        f"Visit {visit.code}" + (f"  ({level})" if level else ""),
         f"Started {clock_time(visit.started_at, config.zone)} · "
         f"{STATUS_WORDS.get(visit.status, visit.status)}",
     ]
