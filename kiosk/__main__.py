@@ -198,7 +198,7 @@ def cmd_alerts(config: Config, args: argparse.Namespace) -> int:
     print(f"urgent visits on {day.isoformat()}: {len(visits)}")
     for visit in visits:
         level = visit.risk.replace("_", "-")
-        reason = reason_words(visit.reason, config.clinic.staff_language)
+        reason = reason_words(visit.reason, config)
         print(f"{visit.code}  {at(visit.started_at)}  {level}  {reason}")
         channels = []
         for delivery in visit.deliveries:

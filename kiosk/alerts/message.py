@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from kiosk.alerts.schedule import escalation_seconds
-from kiosk.risk import reasons_of
+from kiosk.content.data_file import load_model
+from kiosk.content.staff_words import STAFF_FILE, StaffWords
 
 if TYPE_CHECKING:
     from kiosk.config import Config
@@ -21,24 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AlertFacts", "AlertMessage", "compose", "facts_of", "reason_words"]
 
-# The reasons of kiosk.risk and the ASQ (CLINICAL.md) in words: which trigger, never the answer.
-_REASONS: Final[dict[str, dict[str, str]]] = {
-    "en": {
-        "talk_now": "asked to talk to someone now",
-        "phq9_item9": "a safety answer (PHQ-9 item 9)",
-        "asq": "a positive suicide-risk screen (ASQ)",
-        "asq_acute": "an acute positive suicide-risk screen (ASQ)",
-        "score_urgent": "an urgent result",
-    },
-    "es": {
-        "talk_now": "pidió hablar con alguien ahora",
-        "phq9_item9": "una respuesta de seguridad (PHQ-9, pregunta 9)",
-        "asq": "una evaluación de riesgo de suicidio positiva (ASQ)",
-        "asq_acute": "una evaluación de riesgo de suicidio positiva aguda (ASQ)",
-        "score_urgent": "un resultado urgente",
-    },
-}
-_OTHER_REASON: Final = {"en": "a safety answer", "es": "una respuesta de seguridad"}
 _LEVELS: Final = {
     "en": {"acute": "ACUTE", "non_acute": "non-acute"},
     "es": {"acute": "AGUDO", "non_acute": "no agudo"},
@@ -104,11 +89,17 @@ class AlertMessage:
     facts: AlertFacts
 
 
-def reason_words(reason: str | None, language: str) -> str:
-    words = _REASONS[language]
-    parts = [words.get(part, _OTHER_REASON[language]) for part in reasons_of(reason)]
-    unique = list(dict.fromkeys(parts))  # two unnamed reasons read once
-    return "; ".join(unique) if unique else _OTHER_REASON[language]
+@cache
+def staff_words(content_dir: Path, language: str) -> StaffWords:
+    """The staff language's staff.toml (its reasons in words), read once per process: the
+    kiosk validated it at start (`load_content`), the CLI's `check` does too."""
+    return load_model(content_dir / language / STAFF_FILE, StaffWords)
+
+
+def reason_words(reason: str | None, config: Config) -> str:
+    """The visit's reasons as staff.toml's [alert_reasons] say them, in the staff language."""
+    words = staff_words(config.content_dir, config.clinic.staff_language)
+    return words.reasons_said(reason) or words.level("non_acute")
 
 
 def _clock_text(moment: datetime, language: str) -> str:
@@ -129,7 +120,7 @@ def facts_of(item: OutboxItem, config: Config) -> AlertFacts:
         code=item.code,
         time=_clock_text(item.created_at.astimezone(config.zone), language),
         level=_LEVELS[language][item.level],
-        reason=reason_words(item.reason, language),
+        reason=reason_words(item.reason, config),
         minutes=minutes,
     )
 

@@ -30,7 +30,7 @@ from kiosk.content.data_file import (
     placeholders,
 )
 from kiosk.content.screening import INSTRUMENTS_FILE, InstrumentsContent, Meta, load_instruments
-from kiosk.risk import SCORE_URGENT, TALK_NOW
+from kiosk.risk import SCORE_URGENT, TALK_NOW, reasons_of
 
 STAFF_FILE = "staff.toml"
 
@@ -86,6 +86,9 @@ class StaffWords(Frozen, frozen=True):
     levels: Levels
     # Stored reason -> staff words; {answer} is the visitor's answer (PHQ-9 item 9's).
     reasons: dict[str, Text]
+    # Stored reason -> the words said of it off the summary (alerts by e-mail, chat and SMS, the
+    # staff-mode banner): which trigger, never an answer, so no placeholder is allowed.
+    alert_reasons: dict[str, Label]
     # "{total} of {max}" for a scored instrument.
     total: Label
     not_complete: Label
@@ -102,6 +105,11 @@ class StaffWords(Frozen, frozen=True):
             raise FieldError("reasons", "missing " + ", ".join(missing))
         for reason, text in self.reasons.items():
             _check_template(f"reasons.{reason}", text, frozenset({"answer"}))
+        missing = [reason for reason in known_reasons() if reason not in self.alert_reasons]
+        if missing:
+            raise FieldError("alert_reasons", "missing " + ", ".join(missing))
+        for reason, text in self.alert_reasons.items():
+            _check_template(f"alert_reasons.{reason}", text, frozenset())
         _check_template("total", self.total, frozenset({"total", "max"}))
         for instrument_id, names in self.bands.items():
             if instrument_id not in instruments.INSTRUMENTS:
@@ -109,6 +117,13 @@ class StaffWords(Frozen, frozen=True):
             unknown = set(names) - set(instruments.get(instrument_id).band_names)
             if unknown:
                 raise FieldError(f"bands.{instrument_id}", "unknown " + ", ".join(sorted(unknown)))
+
+    def reasons_said(self, joined: str | None) -> str:
+        """A visit's stored reasons ("phq9_item9+talk_now") as an alert or the banner says them:
+        "a safety answer (PHQ-9 item 9); asked to talk to someone now". A reason this content does
+        not know (one from a newer kiosk) is said by its stored name."""
+        said = [self.alert_reasons.get(reason, reason) for reason in reasons_of(joined)]
+        return "; ".join(dict.fromkeys(said))
 
     def level(self, risk: str) -> str:
         return str(getattr(self.levels, risk, risk))

@@ -151,7 +151,8 @@ def _status(visit: Visit, spec: InstrumentSpec, answers: Mapping[int, int | None
     they chose to give); left part-way, `stopped` (they stopped, or walked away), or
     `in-progress` while the visit is still going on at the kiosk.
     """
-    expected = set(range(1, spec.items + 1))
+    # The items this visitor was to be asked: the ASQ's acuity item only after a Yes or a skip.
+    expected = set(spec.expected_items(answers))
     if spec.difficulty_item is not None and any(
         (answers.get(item) or 0) > spec.difficulty_when_above for item in expected
     ):

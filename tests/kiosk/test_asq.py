@@ -379,7 +379,11 @@ def test_exports_carry_risk_reason_and_the_asq(
     path = export_day(store, day, "csv", out, zone=config.zone, with_answers=True)
     rows = {row["code"]: row for row in csv.DictReader(io.StringIO(path.read_text("utf-8")))}
     header = next(csv.reader(io.StringIO(path.read_text("utf-8"))))
-    assert header[11:16] == ["printed", "risk", "reason", "asq_total", "asq_band"]
+    assert header[11:19] == [
+        *("printed", "risk", "reason"),
+        *("alerted_at", "acknowledged_at", "outcome"),  # the alerts' columns (docs/alerts.md)
+        *("asq_total", "asq_band"),
+    ]
     got = {
         code: (rows[code]["risk"], rows[code]["reason"], rows[code]["asq_band"]) for code in rows
     }

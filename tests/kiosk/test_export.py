@@ -468,11 +468,13 @@ def test_fhir_never_reached_is_left_out_and_part_way_is_stopped(
     that instrument was exported as an empty `completed` response, and the PHQ-9 left part-way
     as `completed` too."""
     phq9, gad7 = "http://loinc.org/q/44249-1", "http://loinc.org/q/69737-5"
+    ASQ = "urn:clinic-kiosk:instrument:asq"  # noqa: N806 - a constant, as phq9 and gad7
     stopped_in_phq9 = _visit_to(store, content, [1, 0, None], then="stop")
     assert store.get_visit(stopped_in_phq9).status == "completed"
     assert "gad7" in store.get_visit(stopped_in_phq9).scores  # the empty score is kept
-    stopped_in_gad7 = _visit_to(store, content, [0] * 9 + [2, 1], then="stop")
-    left_in_fit = _visit_to(store, content, [0] * 9 + [1] * 7 + [0], then="abandon")
+    no_asq = [0] * 4  # the ASQ, asked after the PHQ-9: No to its four questions
+    stopped_in_gad7 = _visit_to(store, content, [0] * 9 + no_asq + [2, 1], then="stop")
+    left_in_fit = _visit_to(store, content, [0] * 9 + no_asq + [1] * 7 + [0], then="abandon")
     path = export_day(store, DAY, "fhir", out, zone=ZONE, content=content)
     bundle = Bundle.model_validate(json.loads(path.read_text("utf-8")))
     assert bundle.entry is not None
@@ -489,6 +491,8 @@ def test_fhir_never_reached_is_left_out_and_part_way_is_stopped(
         (stopped_in_gad7, gad7): "stopped",
         (left_in_fit, phq9): "completed",
         (left_in_fit, gad7): "completed",  # finished, though the visit was then abandoned
+        (stopped_in_gad7, ASQ): "completed",  # four No: its acuity question is not asked
+        (left_in_fit, ASQ): "completed",
     }
     responses = _responses(path)
     assert "item" not in responses[(stopped_in_phq9, phq9)] or all(

@@ -30,7 +30,7 @@ from ui.staff.pin_page import PinPage
 from ui.staff.reception import ReceptionPage, VisitPage
 from ui.staff.reception_desk import ReceptionDesk
 from ui.staff.sign_in import PinSignIn
-from ui.staff.urgent import UrgentBanner
+from ui.staff.urgent import UrgentBanner, staff_mode_words
 from ui.staff.urgent_watch import Acknowledged, UrgentWatch
 from ui.widgets.basics import TouchButton, label, set_label
 from ui.worker import Worker
@@ -123,7 +123,7 @@ class StaffPanel(QWidget):
         self.built = True
         self.bar = StaffBar()
         # Above every page once someone is signed in (ui/staff/urgent.py).
-        self.banner = UrgentBanner()
+        self.banner = UrgentBanner(staff_mode_words(self.content))
         self.pin_page = PinPage()
         self.reception = ReceptionPage()
         self.visit_page = VisitPage()

@@ -17,20 +17,15 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.config import Config
+from kiosk.content import Content
+from kiosk.content.staff_words import StaffWords
 from kiosk.model import ChannelStatus, Outcome, UrgentVisit
-from kiosk.risk import reasons_of
 from ui.staff.common import clock_time, show
 from ui.widgets.basics import TouchButton, WrapButton, label, set_label
 
-# Level and reasons in words (CLINICAL.md); an unknown reason is shown as stored.
+# The level in words (CLINICAL.md); the reasons are the content's (staff.toml [alert_reasons]:
+# what an alert says of them too, never an answer).
 LEVEL_WORDS = {"acute": "Acute", "non_acute": "Non-acute", "none": "Not urgent"}
-REASON_WORDS = {
-    "talk_now": "asked to talk to someone now",
-    "phq9_item9": "a safety answer (PHQ-9 item 9)",
-    "asq": "ASQ positive",
-    "asq_acute": "ASQ positive, acute",
-    "score_urgent": "an urgent score",
-}
 # The outcomes staff choose from (UX.md), in the order they are offered.
 OUTCOME_WORDS: dict[Outcome, str] = {
     "spoke": "Spoke with the visitor",
@@ -65,14 +60,18 @@ def line(role: str, text: str = "") -> QLabel:
     return widget
 
 
-def reason_words(joined: str | None) -> str:
-    reasons = reasons_of(joined)
-    return "; ".join(REASON_WORDS.get(reason, reason) for reason in reasons) or "no reason kept"
+def staff_mode_words(content: Content) -> StaffWords:
+    """The reasons' words for staff mode, which speaks English (ui/staff/common.py)."""
+    return content[content.default_language].staff("en").words
 
 
-def level_and_reason(visit: UrgentVisit) -> str:
+def reason_words(joined: str | None, words: StaffWords) -> str:
+    return words.reasons_said(joined) or "no reason kept"
+
+
+def level_and_reason(visit: UrgentVisit, words: StaffWords) -> str:
     """ "Acute: asked to talk to someone now"."""
-    return f"{LEVEL_WORDS.get(visit.risk, visit.risk)}: {reason_words(visit.reason)}"
+    return f"{LEVEL_WORDS.get(visit.risk, visit.risk)}: {reason_words(visit.reason, words)}"
 
 
 def _notify_words(url: str) -> str:
@@ -118,8 +117,9 @@ class OutcomeChooser(QFrame):
     chosen = Signal(str, str)
     cancelled = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, words: StaffWords) -> None:
         super().__init__()
+        self.words = words
         self.setProperty("role", "confirm")
         self.code: str | None = None
         box = QVBoxLayout(self)
@@ -130,8 +130,8 @@ class OutcomeChooser(QFrame):
         self.grid = QGridLayout()
         self.grid.setSpacing(12)
         self.buttons: dict[Outcome, TouchButton] = {}
-        for outcome, words in OUTCOME_WORDS.items():
-            button = TouchButton(words, role="primary")
+        for outcome, text in OUTCOME_WORDS.items():
+            button = TouchButton(text, role="primary")
             button.clicked.connect(lambda _=False, o=outcome: self._choose(o))
             self.buttons[outcome] = button
         self.cancel_button = TouchButton("Cancel")
@@ -180,7 +180,7 @@ class OutcomeChooser(QFrame):
         self.code = visit.code
         set_label(
             self.question,
-            f"Acknowledge {visit.code} ({level_and_reason(visit)}, started "
+            f"Acknowledge {visit.code} ({level_and_reason(visit, self.words)}, started "
             f"{clock_time(visit.started_at, zone)}). What happened?",
         )
         self.set_busy(False)
@@ -218,8 +218,9 @@ class UrgentBanner(QWidget):
 
     acknowledge_requested = Signal(str, str)
 
-    def __init__(self) -> None:
+    def __init__(self, words: StaffWords) -> None:
         super().__init__()
+        self.words = words
         self.setObjectName("UrgentBanner")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         column = QVBoxLayout(self)
@@ -235,7 +236,7 @@ class UrgentBanner(QWidget):
             column.addWidget(row)
             self.rows.append(row)
         self.more = line("bannerline")
-        self.chooser = OutcomeChooser()
+        self.chooser = OutcomeChooser(words)
         self.chooser.chosen.connect(self.acknowledge_requested)
         self.chooser.cancelled.connect(self._refresh_rows)
         self.failing = line("bannerline")
@@ -267,7 +268,9 @@ class UrgentBanner(QWidget):
     def row_text(self, visit: UrgentVisit) -> str:
         assert self.zone is not None
         started = clock_time(visit.started_at, self.zone)
-        return f"Urgent: acknowledge {visit.code} · {started} · {level_and_reason(visit)}"
+        return (
+            f"Urgent: acknowledge {visit.code} · {started} · {level_and_reason(visit, self.words)}"
+        )
 
     def _refresh_rows(self) -> None:
         asking = self.chooser.code is not None
@@ -346,5 +349,6 @@ __all__ = [
     "failing_lines",
     "level_and_reason",
     "reason_words",
+    "staff_mode_words",
     "unacknowledged",
 ]

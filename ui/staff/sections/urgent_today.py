@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.config import Config
+from kiosk.content.staff_words import StaffWords
 from kiosk.exports.day_log import day_range
 from kiosk.model import AlertDelivery, ChannelStatus, Outcome, UrgentVisit
 from ui.staff.common import clock_time, long_date, one_line, show
@@ -25,6 +26,7 @@ from ui.staff.urgent import (
     OutcomeChooser,
     channel_words,
     reason_words,
+    staff_mode_words,
 )
 from ui.widgets.basics import TouchButton, card, label, set_label
 
@@ -49,10 +51,10 @@ def delivery_words(delivery: AlertDelivery, config: Config) -> str:
     return f"{what}{where}: not sent yet{error}{tries if delivery.attempts else ''}"
 
 
-def visit_lines(visit: UrgentVisit, config: Config) -> list[str]:
+def visit_lines(visit: UrgentVisit, config: Config, words: StaffWords) -> list[str]:
     """What the reconciliation says of one urgent visit, a line each."""
     zone = config.zone
-    lines = [f"Reason: {reason_words(visit.reason)}"]
+    lines = [f"Reason: {reason_words(visit.reason, words)}"]
     if visit.alerted_at is not None:
         lines.append(f"Alerted: {clock_time(visit.alerted_at, zone)}")
     elif visit.deliveries:
@@ -130,7 +132,7 @@ class UrgentTodaySection(AdminSection):
         self.cards: dict[str, QWidget] = {}
         self.ack_buttons: dict[str, TouchButton] = {}
         self.visits: list[UrgentVisit] = []
-        self.chooser = OutcomeChooser()
+        self.chooser = OutcomeChooser(staff_mode_words(self.desk.content))
         self.chooser.chosen.connect(self._chosen)
         self.chooser.cancelled.connect(self._cancelled)
         self.on_screen = False
@@ -259,7 +261,7 @@ class UrgentTodaySection(AdminSection):
         if visit.acknowledged_at is None:
             head.addWidget(label("urgentbadge", "NOT ACKNOWLEDGED", wrap=False))
         inner.addLayout(head)
-        for line in visit_lines(visit, config):
+        for line in visit_lines(visit, config, staff_mode_words(self.desk.content)):
             inner.addWidget(label("small", line))
         if visit.acknowledged_at is None:
             button = TouchButton(f"Acknowledge {visit.code}", role="primary")
