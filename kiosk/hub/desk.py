@@ -68,9 +68,10 @@ class BoardRow:
 
 @dataclass(frozen=True)
 class HubNotice:
-    """A change notice from the hub: which visit (its hub id), and whether it is urgent."""
+    """A change notice from the hub: which visit (its hub id; None when a kiosk's own facts
+    changed), and whether it is urgent."""
 
-    visit_id: int
+    visit_id: int | None
     urgent: bool
 
 
@@ -204,7 +205,8 @@ def _touch(conn: Connection) -> None:
 def _notice(payload: str) -> HubNotice | None:
     try:
         data = json.loads(payload)
-        return HubNotice(visit_id=int(data["visit"]), urgent=bool(data["urgent"]))
+        visit = data["visit"]
+        return HubNotice(visit_id=None if visit is None else int(visit), urgent=bool(data["urgent"]))
     except (ValueError, KeyError, TypeError):
         return None
 

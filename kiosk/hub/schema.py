@@ -439,7 +439,11 @@ def _live_notify(conn: psycopg.Connection[tuple[object, ...]], roles: GroupRoles
                 changed_id bigint;
                 is_urgent boolean;
             BEGIN
-                IF TG_TABLE_NAME = 'visits' THEN
+                IF TG_TABLE_NAME = 'kiosks' THEN
+                    -- a kiosk's location changed: every visit of it shows the new one
+                    changed_id := NULL;
+                    is_urgent := false;
+                ELSIF TG_TABLE_NAME = 'visits' THEN
                     changed_id := NEW.id;
                     is_urgent := NEW.urgent;
                 ELSE
@@ -460,6 +464,11 @@ def _live_notify(conn: psycopg.Connection[tuple[object, ...]], roles: GroupRoles
                 """
                 for table in ("visits", "acknowledgements", "seen_marks", "desk_prints")
             ),
+            """
+            CREATE TRIGGER notify_desks AFTER UPDATE OF location ON hub.kiosks
+            FOR EACH ROW WHEN (OLD.location IS DISTINCT FROM NEW.location)
+            EXECUTE FUNCTION hub.notify_visit_change()
+            """,
         ],
     )
 

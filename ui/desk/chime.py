@@ -52,8 +52,10 @@ class Chime(QObject):
             log.info("no chime: %s", exc)
 
     def _make(self) -> QObject:
-        from PySide6.QtMultimedia import QSoundEffect
+        from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
 
+        if QMediaDevices.defaultAudioOutput().isNull():
+            raise RuntimeError("no audio output device")
         self._folder = tempfile.TemporaryDirectory(prefix="desk-chime-")
         path = Path(self._folder.name) / "chime.wav"
         _write_tone(path)

@@ -92,11 +92,15 @@ class UrgentBanner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(14, 8, 14, 8)
         self.text = QLabel(text)
-        self.text.setAccessibleName(text)
+        self.set_text(text)
         self.ack_button = button("Acknowledge")
         self.ack_button.clicked.connect(lambda: on_ack(self.visit_id))
         layout.addWidget(self.text, 1)
         layout.addWidget(self.ack_button)
+
+    def set_text(self, text: str) -> None:
+        self.text.setText(text)
+        self.text.setAccessibleName(text)
 
 
 class SignInPage(QWidget):
@@ -353,6 +357,9 @@ class DeskWindow(QMainWindow):
         for visit_id in list(self.banners):
             if visit_id not in waiting_ids:
                 self.banners.pop(visit_id).deleteLater()
+        for row in waiting:  # a kiosk's location may have arrived since
+            if row.id in self.banners:
+                self.banners[row.id].set_text(self._banner_text(row))
         for row in reversed(new):  # the newest on top
             banner = UrgentBanner(row, self._banner_text(row), self._ack_from_banner)
             self.banner_area.insertWidget(0, banner)
