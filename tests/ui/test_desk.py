@@ -233,3 +233,21 @@ def test_the_listener_runs_off_the_gui_thread(
     app = QApplication.instance()
     assert app is not None and window.listener is not app.thread()
     assert threading.main_thread() is threading.current_thread()
+
+
+def test_past_three_banners_the_rest_are_counted_and_the_newest_shows(
+    qtbot: QtBot, desk_window: tuple[DeskWindow, dict[str, str]], tmp_path: Path
+) -> None:
+    window, urls = desk_window
+    with Store.open(tmp_path / "lobby") as lobby, shipper_for(lobby, urls["lobby"]) as ship:
+        codes = []
+        for _ in range(5):
+            visit = lobby.create_visit("en")
+            lobby.mark_urgent(visit.code, "talk_now", "acute")
+            codes.append(visit.code)
+            ship.run_once()
+        qtbot.waitUntil(lambda: len(window.banners) == 5, timeout=WAIT_MS)
+    shown = [b for b in window.banners.values() if not b.isHidden()]
+    assert len(shown) == 3
+    assert any(codes[-1] in banner.text.text() for banner in shown)
+    assert window.more_urgent.text().startswith("…and 2 more urgent visits")

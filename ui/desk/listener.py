@@ -48,6 +48,7 @@ class HubListener(QThread):
 
     def run(self) -> None:
         pause = 1.0
+        last_reason = ""
         while not self._stop.is_set():
             first = [True]
 
@@ -62,7 +63,9 @@ class HubListener(QThread):
             try:
                 desk.listen(self.url, self._stop, changed, refresh_seconds=self.refresh_seconds)
             except HubError as exc:
-                log.warning("desk lost the hub: %s", exc)
+                if str(exc) != last_reason:  # once per reason, not once per retry
+                    log.warning("desk lost the hub: %s", exc)
+                last_reason = str(exc)
                 self.disconnected.emit(str(exc))
             except Exception as exc:  # a bug must not end the desk's link for good
                 log.exception("desk listener failed")
@@ -70,6 +73,6 @@ class HubListener(QThread):
             else:
                 return
             if not first[0]:
-                pause = 1.0  # it had worked: try again soon
+                pause, last_reason = 1.0, ""  # it had worked: try again soon
             self._stop.wait(pause)
             pause = min(MAX_PAUSE_SECONDS, pause * 2)

@@ -57,6 +57,7 @@ OUTCOME_WORDS = {
     "other": "Other",
 }
 CONNECTED_TEXT = "Connected to the clinic hub"
+MAX_BANNERS = 3
 STYLE = """
 QWidget { font-size: 15px; }
 QLabel#Title { font-size: 22px; font-weight: 600; }
@@ -190,7 +191,7 @@ class VisitPage(QWidget):
 
     def show_row(self, row: BoardRow, zone: Any) -> None:
         self.visit_id = row.id
-        heading = f"Visit {row.code} · {row.kiosk}"
+        heading = f"Visit {row.code} · {row.location or row.kiosk}"
         self.title.setText(heading)
         self.title.setAccessibleName(heading)
         ack = (
@@ -260,6 +261,12 @@ class DeskWindow(QMainWindow):
         self.banner_area.setSpacing(6)
         layout.addLayout(self.banner_area)
         self.banners: dict[int, UrgentBanner] = {}
+        # Past a few banners the list would vanish under them: the rest are counted in one line
+        # (they are red in the list, and each shows again as those above are acknowledged).
+        self.more_urgent = QLabel("")
+        self.more_urgent.setObjectName("Notice")
+        self.more_urgent.hide()
+        layout.addWidget(self.more_urgent)
 
         self.pages = QStackedWidget()
         layout.addWidget(self.pages, 1)
@@ -276,7 +283,10 @@ class DeskWindow(QMainWindow):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header_view = self.table.horizontalHeader()
+        header_view.setMinimumSectionSize(110)
+        header_view.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header_view.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.cellActivated.connect(lambda row, _col: self._open_row(row))
         self.table.cellDoubleClicked.connect(lambda row, _col: self._open_row(row))
         list_layout.addWidget(self.table, 1)
@@ -343,6 +353,7 @@ class DeskWindow(QMainWindow):
         self.list_title.setText(
             "Today's visits" if self.live else "Today's visits — NOT live, as of the last update"
         )
+        self.list_title.setStyleSheet("" if self.live else "color: #b91c1c; font-weight: 600;")
 
     def _board(self, rows: list[BoardRow], notices: list[HubNotice]) -> None:
         self.live = True
@@ -360,14 +371,38 @@ class DeskWindow(QMainWindow):
         for row in waiting:  # a kiosk's location may have arrived since
             if row.id in self.banners:
                 self.banners[row.id].set_text(self._banner_text(row))
-        for row in reversed(new):  # the newest on top
+        for row in new:
             banner = UrgentBanner(row, self._banner_text(row), self._ack_from_banner)
-            self.banner_area.insertWidget(0, banner)
+            self.banner_area.addWidget(banner)
             self.banners[row.id] = banner
+        self._show_banners()
         if new:
             self._alert()
         if self.visit_page.visit_id in self.rows and self.pages.currentWidget() is self.visit_page:
             self.visit_page.show_row(self.rows[self.visit_page.visit_id], self.zone)
+
+    def _show_banners(self) -> None:
+        # Newest first: the one that just arrived is always in view; older ones stay red in the
+        # list until acknowledged.
+        waiting = sorted(
+            self.banners.values(),
+            key=lambda b: (self.rows[b.visit_id].started_at, b.visit_id),
+            reverse=True,
+        )
+        for index, banner in enumerate(waiting):
+            self.banner_area.removeWidget(banner)
+            self.banner_area.insertWidget(index, banner)
+            banner.setVisible(index < MAX_BANNERS)
+        hidden = len(waiting) - MAX_BANNERS
+        text = (
+            f"…and {hidden} more urgent visit{'s' if hidden > 1 else ''} not yet acknowledged "
+            "(red in the list)"
+            if hidden > 0
+            else ""
+        )
+        self.more_urgent.setText(text)
+        self.more_urgent.setAccessibleName(text)
+        self.more_urgent.setVisible(hidden > 0)
 
     def _banner_text(self, row: BoardRow) -> str:
         level = "ACUTE" if row.risk == "acute" else "Urgent"
