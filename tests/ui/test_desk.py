@@ -4,6 +4,7 @@ desk reaches the kiosk's store, the PIN lock, the disconnected state, accessible
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from pypdf import PdfReader
 from PySide6.QtWidgets import QAbstractButton, QApplication
 from pytestqt.qtbot import QtBot
 
@@ -20,8 +22,11 @@ from kiosk.hub import desk
 from kiosk.hub.admin import set_hub_pin
 from kiosk.hub.schema import NOTIFY_CHANNEL
 from kiosk.store import Store
+from tests.support.cups_queue import CupsQueue
 from tests.support.hub import hub_rows, hub_with, run_visit, shipper_for
+from tests.support.process import run_python
 from tests.support.postgres import PgServer, wait_until
+from tests.support.windows import with_printer
 from ui.desk import create_desk_window
 from ui.desk.window import CONNECTED_TEXT, DeskWindow
 
@@ -251,3 +256,49 @@ def test_past_three_banners_the_rest_are_counted_and_the_newest_shows(
     assert len(shown) == 3
     assert any(codes[-1] in banner.text.text() for banner in shown)
     assert window.more_urgent.text().startswith("…and 2 more urgent visits")
+
+
+@pytest.mark.cups
+def test_print_here_goes_to_the_desks_queue_and_is_recorded_at_the_hub(
+    qtbot: QtBot,
+    config: Config,
+    hub_admin_url: str,
+    tmp_path: Path,
+    content: Content,
+    cups: CupsQueue,
+) -> None:
+    urls = hub_with(hub_admin_url, kiosks=("lobby",), desks=("front",))
+    set_hub_pin(hub_admin_url, "reception", PIN)
+    window = create_desk_window(with_printer(_desk_config(config, urls["front"]), cups.name))
+    qtbot.addWidget(window)
+    try:
+        _sign_in(qtbot, window)
+        with Store.open(tmp_path / "lobby") as lobby, shipper_for(lobby, urls["lobby"]) as ship:
+            code = run_visit(lobby, content, talk_now=True)
+            ship.run_once()
+        qtbot.waitUntil(lambda: code in _codes(window), timeout=WAIT_MS)
+        window.open_visit(next(iter(window.rows)))
+        window.visit_page.print_button.click()
+        qtbot.waitUntil(lambda: window.visit_page.notice.text() != "Printing…", timeout=30_000)
+        assert window.visit_page.notice.text() == "Printed."
+        pdf = PdfReader(io.BytesIO(cups.output_titled(f"summary-{code}")))
+        assert code in "\n".join(page.extract_text() for page in pdf.pages)
+        assert hub_rows(hub_admin_url, "SELECT queue, state, staff_role FROM hub.desk_prints") == [
+            (cups.name, "completed", "reception")
+        ]
+        qtbot.waitUntil(lambda: window.rows[window.visit_page.visit_id or 0].printed, timeout=WAIT_MS)
+    finally:
+        window.shutdown()
+
+
+def test_python_m_ui_desk_without_a_hub_line_says_what_to_paste(tmp_path: Path) -> None:
+    config = tmp_path / "desk.toml"
+    config.write_text('[clinic]\nname = "Test clinic"\n', encoding="utf-8")
+    result = run_python("-m", "ui.desk", "--config", str(config))
+    assert result.returncode == 2
+    assert str(config) in result.stderr and "[hub] url" in result.stderr
+    assert "hub add-desk" in result.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[hub]\nurl = "http://nope"\n', encoding="utf-8")
+    refused = run_python("-m", "ui.desk", "--config", str(bad))
+    assert refused.returncode == 2 and "bad.toml" in refused.stderr and "url" in refused.stderr
