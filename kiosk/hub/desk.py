@@ -206,7 +206,9 @@ def _notice(payload: str) -> HubNotice | None:
     try:
         data = json.loads(payload)
         visit = data["visit"]
-        return HubNotice(visit_id=None if visit is None else int(visit), urgent=bool(data["urgent"]))
+        return HubNotice(
+            visit_id=None if visit is None else int(visit), urgent=bool(data["urgent"])
+        )
     except (ValueError, KeyError, TypeError):
         return None
 

@@ -24,8 +24,8 @@ from kiosk.hub.schema import NOTIFY_CHANNEL
 from kiosk.store import Store
 from tests.support.cups_queue import CupsQueue
 from tests.support.hub import hub_rows, hub_with, run_visit, shipper_for
-from tests.support.process import run_python
 from tests.support.postgres import PgServer, wait_until
+from tests.support.process import run_python
 from tests.support.windows import with_printer
 from ui.desk import create_desk_window
 from ui.desk.window import CONNECTED_TEXT, DeskWindow
@@ -286,7 +286,9 @@ def test_print_here_goes_to_the_desks_queue_and_is_recorded_at_the_hub(
         assert hub_rows(hub_admin_url, "SELECT queue, state, staff_role FROM hub.desk_prints") == [
             (cups.name, "completed", "reception")
         ]
-        qtbot.waitUntil(lambda: window.rows[window.visit_page.visit_id or 0].printed, timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: window.rows[window.visit_page.visit_id or 0].printed, timeout=WAIT_MS
+        )
     finally:
         window.shutdown()
 

@@ -41,27 +41,29 @@ class HubListener(QThread):
         self.day_bounds = day_bounds
         self.refresh_seconds = refresh_seconds
         self._stop = threading.Event()
+        self._reached = False  # this connection got as far as its first read
 
     def stop(self, timeout_ms: int = 5000) -> None:
         self._stop.set()
         self.wait(timeout_ms)
 
+    def _changed(self, conn: desk.Connection, notices: list[desk.HubNotice]) -> None:
+        start, end = self.day_bounds()
+        rows = desk.board_rows(conn, start, end)
+        if not self._reached:
+            self._reached = True
+            self.connected.emit()
+        self.board.emit(rows, notices)
+
     def run(self) -> None:
         pause = 1.0
         last_reason = ""
         while not self._stop.is_set():
-            first = [True]
-
-            def changed(conn: desk.Connection, notices: list[desk.HubNotice]) -> None:
-                start, end = self.day_bounds()
-                rows = desk.board_rows(conn, start, end)
-                if first[0]:
-                    first[0] = False
-                    self.connected.emit()
-                self.board.emit(rows, notices)
-
+            self._reached = False
             try:
-                desk.listen(self.url, self._stop, changed, refresh_seconds=self.refresh_seconds)
+                desk.listen(
+                    self.url, self._stop, self._changed, refresh_seconds=self.refresh_seconds
+                )
             except HubError as exc:
                 if str(exc) != last_reason:  # once per reason, not once per retry
                     log.warning("desk lost the hub: %s", exc)
@@ -72,7 +74,7 @@ class HubListener(QThread):
                 self.disconnected.emit(f"{type(exc).__name__}: {exc}")
             else:
                 return
-            if not first[0]:
+            if self._reached:
                 pause, last_reason = 1.0, ""  # it had worked: try again soon
             self._stop.wait(pause)
             pause = min(MAX_PAUSE_SECONDS, pause * 2)

@@ -608,9 +608,7 @@ class DeskWindow(QMainWindow):
         config = self.config
         self.visit_page.print_button.setEnabled(False)
         self.visit_page.say("Printing…")
-        self.worker.run(
-            lambda: self._print(url, visit_id, role, config), self._printed_outcome
-        )
+        self.worker.run(lambda: self._print(url, visit_id, role, config), self._printed_outcome)
 
     def _print(self, url: str, visit_id: int, role: str, config: Config) -> str:
         from kiosk.printing.job import PrintAttempt, render_and_submit
@@ -624,7 +622,7 @@ class DeskWindow(QMainWindow):
         if outcome.state != "saved":
             desk.record_print(url, visit_id, queue or "default", outcome.ok, outcome.error, role)
         if outcome.state == "saved":
-            return "No printer is set for this desk ([printing] printer = \"none\")."
+            return 'No printer is set for this desk ([printing] printer = "none").'
         return "Printed." if outcome.ok else f"Not printed: {outcome.error}"
 
     def _printed_outcome(self, message: object, error: BaseException | None) -> None:
