@@ -412,7 +412,8 @@ class DeskWindow(QMainWindow):
         )
 
     def _alert(self) -> None:
-        self.showNormal() if self.isMinimized() else None
+        if self.isMinimized():
+            self.showNormal()
         self.raise_()
         self.activateWindow()
         self.chime.play()
