@@ -246,6 +246,13 @@ class HubConfig(Frozen, frozen=True):
         return f"HubConfig(url={redact_url(self.url)!r})"
 
 
+class DeskConfig(Frozen, frozen=True):
+    # The reception desk app (`python -m ui.desk`): it locks after this long without input, and
+    # chimes at this volume (0 = silent) when an urgent visit arrives.
+    idle_lock_minutes: Annotated[int, Meta(ge=1, le=60)] = 5
+    chime_volume: Annotated[float, Meta(ge=0.0, le=1.0)] = 0.6
+
+
 class ConfigFile(Frozen, frozen=True):
     clinic: ClinicConfig = field(default_factory=ClinicConfig)
     kiosk: KioskConfig = field(default_factory=KioskConfig)
@@ -255,6 +262,7 @@ class ConfigFile(Frozen, frozen=True):
     storage: StorageConfig = field(default_factory=StorageConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     hub: HubConfig = field(default_factory=HubConfig)
+    desk: DeskConfig = field(default_factory=DeskConfig)
 
 
 class Config(Frozen, frozen=True):
@@ -269,6 +277,7 @@ class Config(Frozen, frozen=True):
     storage: StorageConfig = field(default_factory=StorageConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     hub: HubConfig = field(default_factory=HubConfig)
+    desk: DeskConfig = field(default_factory=DeskConfig)
     content_dir: Path = DEFAULT_CONTENT_DIR
     source: Path | None = None  # the config file read, if any
 
@@ -345,6 +354,7 @@ def load_config(
         storage=parsed.storage,
         alerts=parsed.alerts,
         hub=parsed.hub,
+        desk=parsed.desk,
         data_dir=resolve_data_dir(data_dir, parsed.storage.data_dir),
         content_dir=resolve_content_dir(content_dir, parsed.kiosk.content_dir, source),
         source=source,

@@ -27,6 +27,7 @@ from kiosk.hub.errors import HubError, HubSchemaError, HubSchemaTooNewError
 
 __all__ = [
     "HUB_SCHEMA_VERSION",
+    "NOTIFY_CHANNEL",
     "GroupRoles",
     "check_version",
     "connect",
@@ -413,6 +414,60 @@ def _initial(conn: psycopg.Connection[tuple[object, ...]], roles: GroupRoles) ->
             """
             CREATE POLICY desk_writes ON hub.desk_prints FOR INSERT TO {desks}
             WITH CHECK (desk = current_user)
+            """,
+        ],
+    )
+
+
+# What a desk LISTENs on. The payload names the visit by its hub id only (never a code, a name
+# or an answer): a listener learns that something changed, and reads it with its own rights.
+NOTIFY_CHANNEL: Final = "hub_visits"
+
+
+@_migration
+def _live_notify(conn: psycopg.Connection[tuple[object, ...]], roles: GroupRoles) -> None:
+    _run(
+        conn,
+        roles,
+        [
+            # Sent at commit, so a desk never reads a change that is not there yet; one per
+            # statement row, and PostgreSQL folds identical payloads within a transaction.
+            f"""
+            CREATE FUNCTION hub.notify_visit_change() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                changed_id bigint;
+                is_urgent boolean;
+            BEGIN
+                IF TG_TABLE_NAME = 'kiosks' THEN
+                    -- a kiosk's location changed: every visit of it shows the new one
+                    changed_id := NULL;
+                    is_urgent := false;
+                ELSIF TG_TABLE_NAME = 'visits' THEN
+                    changed_id := NEW.id;
+                    is_urgent := NEW.urgent;
+                ELSE
+                    changed_id := NEW.visit_id;
+                    is_urgent := false;
+                END IF;
+                PERFORM pg_notify('{NOTIFY_CHANNEL}',
+                    json_build_object('visit', changed_id, 'urgent', is_urgent,
+                                      'what', TG_TABLE_NAME)::text);
+                RETURN NULL;
+            END
+            $$
+            """,
+            *(
+                f"""
+                CREATE TRIGGER notify_desks AFTER INSERT OR UPDATE ON hub.{table}
+                FOR EACH ROW EXECUTE FUNCTION hub.notify_visit_change()
+                """
+                for table in ("visits", "acknowledgements", "seen_marks", "desk_prints")
+            ),
+            """
+            CREATE TRIGGER notify_desks AFTER UPDATE OF location ON hub.kiosks
+            FOR EACH ROW WHEN (OLD.location IS DISTINCT FROM NEW.location)
+            EXECUTE FUNCTION hub.notify_visit_change()
             """,
         ],
     )
