@@ -99,22 +99,23 @@ def configured_targets(config: AlertsConfig) -> dict[tuple[str, str], str]:
     }
 
 
-def first_targets(config: AlertsConfig) -> tuple[tuple[str, str], ...]:
+def _targets_of(config: AlertsConfig, *, escalation: bool) -> tuple[tuple[str, str], ...]:
     return tuple(
         (channel.key, target_id(value))
         for channel in _registered.values()
-        if channel.first_alert
+        if (channel.escalation if escalation else channel.first_alert)
         for value in channel.targets(config)
     )
+
+
+def first_targets(config: AlertsConfig) -> tuple[tuple[str, str], ...]:
+    """(channel, target) told when a visit becomes urgent or more urgent."""
+    return _targets_of(config, escalation=False)
 
 
 def escalation_targets(config: AlertsConfig) -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (channel.key, target_id(value))
-        for channel in _registered.values()
-        if channel.escalation
-        for value in channel.targets(config)
-    )
+    """(channel, target) told once when nobody acknowledged in time."""
+    return _targets_of(config, escalation=True)
 
 
 def channel_label(key: str, language: str = "en") -> str:
