@@ -22,9 +22,14 @@ from kiosk.flow import Step, VisitFlow
 from kiosk.store import Store
 from kiosk.summary.pdf import render_summary
 
-# The same taps as ui.preview's "results": PHQ-9 (item 9 = 1), its difficulty question, the
-# GAD-7, the five fit questions.
-TAPS = [1, 2, 1, 1, 0, 1, 0, 1, 1, 1, 2, 2, 1, 1, 0, 1, 1, 2, 1, 0, 2, 1]
+# The same answers as ui.preview's "results", by the section the flow asks: PHQ-9 (item 9 = 1)
+# and its difficulty question, the GAD-7, the five fit questions; No to every question of a
+# section not listed (the suicide-risk screen, asked in English).
+TAPS = {
+    "phq9": [1, 2, 1, 1, 0, 1, 0, 1, 1, 1],
+    "gad7": [2, 2, 1, 1, 0, 1, 1],
+    "fit": [2, 1, 0, 2, 1],
+}
 
 
 def render(language: str, out: Path, work: Path) -> Path:
@@ -34,10 +39,14 @@ def render(language: str, out: Path, work: Path) -> Path:
         flow = VisitFlow(store, content, language, instruments=config.screening.instruments)
         flow.agree()
         state = flow.set_name("Ana")
-        for value in TAPS:
-            state = flow.answer(value)
+        while state.step is not Step.RESULTS:
             if state.step is Step.SAFETY:
                 state = flow.continue_after_safety()
+                continue
+            assert state.question is not None
+            taps = TAPS.get(state.question.section, [])
+            item = state.question.item
+            state = flow.answer(taps[item - 1] if item <= len(taps) else 0)
         assert state.step is Step.RESULTS and flow.code is not None
         pdf = render_summary(store.get_visit(flow.code), content[language], config)
     pdf_path = work / f"summary-{language}.pdf"
