@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -22,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.support.process import stop
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 BUS_LAUNCHERS = ("/usr/libexec/at-spi-bus-launcher", "/usr/lib/at-spi2-core/at-spi-bus-launcher")
@@ -54,16 +55,6 @@ def require_a11y_tools() -> None:
 @dataclass(frozen=True)
 class A11ySession:
     env: dict[str, str]  # DISPLAY and DBUS_SESSION_BUS_ADDRESS for what runs in the session
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 @contextmanager
@@ -107,7 +98,7 @@ def a11y_session(size: str = "1280x800x24") -> Iterator[A11ySession]:
         yield A11ySession(env)
     finally:
         for process in reversed(started):
-            _stop(process)
+            stop(process)
             if process.stdout is not None:
                 process.stdout.close()
         shutil.rmtree(home, ignore_errors=True)

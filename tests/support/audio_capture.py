@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.process import ROOT
+from tests.support.process import ROOT, stop
 
 RATE = 16_000  # samples a second, mono, 16 bit
 CHUNK_BYTES = RATE // 100 * 2  # 10 ms
@@ -135,16 +134,6 @@ def _loud(data: bytes) -> bool:
     return any(abs(s) > SOUND_LEVEL for s in memoryview(data).cast("h"))
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
 @contextmanager
 def audio_session() -> Iterator[AudioSession]:
     require_audio_tools()
@@ -240,7 +229,7 @@ def audio_session() -> Iterator[AudioSession]:
         yield AudioSession(env, recording, folder)
     finally:
         for process in reversed(started):
-            _stop(process)
+            stop(process)
             if process.stdout is not None:
                 process.stdout.close()
         shutil.rmtree(folder, ignore_errors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -33,3 +34,14 @@ def run_python(
 def run_kiosk(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """python -m kiosk ARGS"""
     return run_python("-m", "kiosk", *args, stdin=stdin)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """A helper daemon of a test (Xvfb, a bus, PulseAudio) asked to end, then killed after 5 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
