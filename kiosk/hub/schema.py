@@ -42,6 +42,20 @@ _APPLICATION_NAME: Final = "clinic-kiosk"
 CONNECT_TIMEOUT_SECONDS: Final = 10
 
 
+# The tables a desk reads in full (each also under row-level security, a kiosk's own rows only).
+_DESK_READABLE = (
+    "visits",
+    "answers",
+    "scores",
+    "print_jobs",
+    "visit_changes",
+    "acknowledgements",
+    "seen_marks",
+    "desk_prints",
+    "staff_pins",
+)
+
+
 @dataclass(frozen=True)
 class GroupRoles:
     """The group roles of one hub database: kiosks' and desks' privileges live on these."""
@@ -338,19 +352,7 @@ def _initial(conn: psycopg.Connection[tuple[object, ...]], roles: GroupRoles) ->
             # --- row-level security: a kiosk sees and writes its own rows only ---
             *(
                 f"ALTER TABLE hub.{table} ENABLE ROW LEVEL SECURITY"
-                for table in (
-                    "kiosks",
-                    "desks",
-                    "visits",
-                    "answers",
-                    "scores",
-                    "print_jobs",
-                    "visit_changes",
-                    "acknowledgements",
-                    "seen_marks",
-                    "desk_prints",
-                    "staff_pins",
-                )
+                for table in ("kiosks", "desks", *_DESK_READABLE)
             ),
             """
             CREATE POLICY kiosk_own ON hub.kiosks FOR ALL TO {kiosks}
@@ -389,17 +391,7 @@ def _initial(conn: psycopg.Connection[tuple[object, ...]], roles: GroupRoles) ->
             """,
             *(
                 f"CREATE POLICY desk_read ON hub.{table} FOR SELECT TO {{desks}} USING (true)"
-                for table in (
-                    "visits",
-                    "answers",
-                    "scores",
-                    "print_jobs",
-                    "visit_changes",
-                    "acknowledgements",
-                    "seen_marks",
-                    "desk_prints",
-                    "staff_pins",
-                )
+                for table in _DESK_READABLE
             ),
             # A desk signs what it writes with its own login, and acknowledges urgent visits only.
             """

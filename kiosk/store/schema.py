@@ -64,6 +64,9 @@ def _migrations() -> Migrations:
 
 @_migration
 def _initial_schema(db: Database) -> None:
+    # History, as version 1 shipped it: its CHECKs quoted the two instruments of the day, and
+    # kiosks in the field have them. 0003_open_sections drops them; instruments are declared
+    # in kiosk/instruments only. A released migration is never edited.
     statements = [
         """
         CREATE TABLE visits (
