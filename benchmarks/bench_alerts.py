@@ -85,7 +85,7 @@ def bench_delivery(quick: bool) -> dict[str, Any]:
                 alerts = config.alerts.replace(notify=[url])
                 channel_config = config.replace(alerts=alerts)
                 with Store.open(folder / name) as store:
-                    store.set_alert_targets(first_targets(alerts))
+                    store.set_alert_targets(first_targets(channel_config))
                     # The message the floor sends: the kiosk's own, composed once.
                     first = store.create_visit("en").code
                     store.mark_urgent(first, "talk_now", "acute")

@@ -110,7 +110,7 @@ def _print_alert_lines(config: Config, db_path: Path | None) -> None:
     """One line per alert channel: configured or not, its last success and last error."""
     from kiosk.alerts import CHANNELS
 
-    configured = [key for key, channel in CHANNELS.items() if channel.targets(config.alerts)]
+    configured = [key for key, channel in CHANNELS.items() if channel.targets(config)]
     if not configured:
         print("alerts: none configured; staff are not told off the kiosk (docs/alerts.md)")
         return
@@ -125,7 +125,7 @@ def _print_alert_lines(config: Config, db_path: Path | None) -> None:
         except sqlite3.Error as exc:
             print(f"alerts: note: the delivery record could not be read ({exc})")
     for key in configured:
-        count = len(CHANNELS[key].targets(config.alerts))
+        count = len(CHANNELS[key].targets(config))
         status = statuses.get(key)
         line = f"alerts: {key} ({count} target{'s' if count > 1 else ''})"
         if status is None:

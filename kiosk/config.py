@@ -292,8 +292,9 @@ class Config(Frozen, frozen=True):
     @property
     def alerts_configured(self) -> bool:
         """Is any channel set to tell staff of an urgent visit? Without one nothing may claim
-        the front desk was told (UX.md, the safety screen)."""
-        return bool(self.alerts.notify or self.alerts.printer)
+        the front desk was told (UX.md, the safety screen). A hub is one: its desks show the
+        visit's banner (kiosk/alerts/hub.py)."""
+        return bool(self.alerts.notify or self.alerts.printer or self.hub.url)
 
 
 def default_data_dir() -> Path:

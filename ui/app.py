@@ -183,13 +183,12 @@ class MainWindow(QMainWindow):
     def _start_alerts(self, store: Store) -> None:
         """Tell the store whom an urgent visit alerts (it writes the outbox rows in the same
         commit) and start the worker that delivers them, off this thread (kiosk/alerts)."""
-        alerts = self.config.alerts
-        if not (alerts.notify or alerts.printer or alerts.escalate):
+        if not (self.config.alerts_configured or self.config.alerts.escalate):
             return  # no alert is written, and nothing to deliver: nothing is loaded
         from kiosk.alerts import escalation_targets, first_targets
         from kiosk.alerts.worker import AlertWorker
 
-        store.set_alert_targets(first_targets(alerts), escalation_targets(alerts))
+        store.set_alert_targets(first_targets(self.config), escalation_targets(self.config))
         worker = AlertWorker(store, self.config)
         worker.delivered.append(self.alert_delivered.emit)
         worker.start()
@@ -205,8 +204,7 @@ class MainWindow(QMainWindow):
         loaded only when `[hub] url` is set. Without one, a queue left from a hub is dropped, so
         the purge goes by retention_days alone."""
         if self.hub_shipper is not None:
-            self.hub_shipper.stop()
-            self.hub_shipper = None
+            self._forget_shipper()
         if store is None:
             return
         if self.config.hub.url:
@@ -215,6 +213,9 @@ class MainWindow(QMainWindow):
             self.hub_shipper = Shipper(
                 store, self.config.hub.url, location=self.config.kiosk.location
             )
+            # An urgent visit is shipped at once, not at the next round: the desks' banner and
+            # the hub alert channel wait on it.
+            store.alert_listeners.append(self.hub_shipper.wake)
             self.hub_shipper.start()
         else:
             try:
@@ -224,6 +225,14 @@ class MainWindow(QMainWindow):
                     disable(store)
             except StoreError as exc:  # busy now: the next start drops it
                 log.warning("hub queue left as it is: %s", exc)
+
+    def _forget_shipper(self) -> None:
+        shipper = self.hub_shipper
+        assert shipper is not None
+        if shipper.wake in shipper.store.alert_listeners:
+            shipper.store.alert_listeners.remove(shipper.wake)
+        shipper.stop()
+        self.hub_shipper = None
 
     def _watch_store(self) -> None:
         if self.store is None:
@@ -374,8 +383,7 @@ class MainWindow(QMainWindow):
                 app.restoreOverrideCursor()
         self._stop_alerts()
         if self.hub_shipper is not None:
-            self.hub_shipper.stop()  # the round in progress ends before the database closes
-            self.hub_shipper = None
+            self._forget_shipper()  # the round in progress ends before the database closes
         if self.store is not None:
             self.store.close()
             self.store = None

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Final, Protocol, cast
 
 if TYPE_CHECKING:
     from kiosk.alerts.message import AlertMessage
-    from kiosk.config import AlertsConfig, Config
+    from kiosk.config import Config
 
 __all__ = [
     "CHANNELS",
@@ -59,8 +59,8 @@ class AlertChannel:
     # What staff read: "Alerts are not reaching <label> since 2:14 PM" (en, es).
     label: Mapping[str, str]
     implementation: str  # the module whose `deliver` sends; imported on the first delivery
-    # The configured targets (URLs, a queue name); empty: the channel is off.
-    targets: Callable[[AlertsConfig], Sequence[str]]
+    # The configured targets (URLs, a queue name) in the kiosk's config; empty: the channel is off.
+    targets: Callable[[Config], Sequence[str]]
     first_alert: bool  # told of every urgent visit (and of each rise of its level)
     escalation: bool  # told when nobody acknowledged in time
 
@@ -90,7 +90,7 @@ def target_id(value: str) -> str:
     return f"{zlib.crc32(value.encode('utf-8')):08x}"
 
 
-def configured_targets(config: AlertsConfig) -> dict[tuple[str, str], str]:
+def configured_targets(config: Config) -> dict[tuple[str, str], str]:
     """(channel, target id) -> the target, for every registered channel's configured ones."""
     return {
         (channel.key, target_id(value)): value
@@ -99,7 +99,7 @@ def configured_targets(config: AlertsConfig) -> dict[tuple[str, str], str]:
     }
 
 
-def _targets_of(config: AlertsConfig, *, escalation: bool) -> tuple[tuple[str, str], ...]:
+def _targets_of(config: Config, *, escalation: bool) -> tuple[tuple[str, str], ...]:
     return tuple(
         (channel.key, target_id(value))
         for channel in _registered.values()
@@ -108,12 +108,12 @@ def _targets_of(config: AlertsConfig, *, escalation: bool) -> tuple[tuple[str, s
     )
 
 
-def first_targets(config: AlertsConfig) -> tuple[tuple[str, str], ...]:
+def first_targets(config: Config) -> tuple[tuple[str, str], ...]:
     """(channel, target) told when a visit becomes urgent or more urgent."""
     return _targets_of(config, escalation=False)
 
 
-def escalation_targets(config: AlertsConfig) -> tuple[tuple[str, str], ...]:
+def escalation_targets(config: Config) -> tuple[tuple[str, str], ...]:
     """(channel, target) told once when nobody acknowledged in time."""
     return _targets_of(config, escalation=True)
 
@@ -125,8 +125,12 @@ def channel_label(key: str, language: str = "en") -> str:
     return channel.label.get(language, channel.label["en"])
 
 
-def _printer(config: AlertsConfig) -> Sequence[str]:
-    return (config.printer,) if config.printer else ()
+def _printer(config: Config) -> Sequence[str]:
+    return (config.alerts.printer,) if config.alerts.printer else ()
+
+
+def _hub(config: Config) -> Sequence[str]:
+    return (config.hub.url,) if config.hub.url else ()
 
 
 # --- the channels -------------------------------------------------------------------------------
@@ -136,7 +140,7 @@ register(
         "notify",
         {"en": "e-mail and messages", "es": "el correo y los mensajes"},
         "kiosk.alerts.notify",
-        lambda alerts: alerts.notify,
+        lambda config: config.alerts.notify,
         first_alert=True,
         escalation=False,
     )
@@ -156,8 +160,19 @@ register(
         "escalate",
         {"en": "the escalation contacts", "es": "los contactos de escalamiento"},
         "kiosk.alerts.escalate",
-        lambda alerts: alerts.escalate,
+        lambda config: config.alerts.escalate,
         first_alert=False,
         escalation=True,
+    )
+)
+register(
+    AlertChannel(
+        "hub",
+        {"en": "the front desk (clinic hub)", "es": "recepción (servidor central)"},
+        "kiosk.alerts.hub",
+        _hub,
+        first_alert=True,
+        # The desk's banner stays up until someone acknowledges: nothing to escalate there.
+        escalation=False,
     )
 )

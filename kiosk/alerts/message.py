@@ -20,6 +20,7 @@ from kiosk.content.staff_words import STAFF_FILE, StaffWords
 
 if TYPE_CHECKING:
     from kiosk.config import Config
+    from kiosk.risk import UrgentLevel
     from kiosk.store.repository import OutboxItem
 
 __all__ = ["AlertFacts", "AlertMessage", "compose", "facts_of", "reason_words"]
@@ -69,6 +70,7 @@ class AlertFacts:
     time: str  # clinic time, e.g. "2:14 PM (2026-12-05)"
     level: str
     reason: str
+    risk: UrgentLevel  # the level itself, for a channel that compares it (the hub)
     minutes: float  # the escalation's wait, for an escalation's lead line
 
     def word(self, key: str) -> str:
@@ -121,6 +123,7 @@ def facts_of(item: OutboxItem, config: Config) -> AlertFacts:
         time=_clock_text(item.created_at.astimezone(config.zone), language),
         level=_LEVELS[language][item.level],
         reason=reason_words(item.reason, config),
+        risk=item.level,
         minutes=minutes,
     )
 

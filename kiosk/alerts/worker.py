@@ -61,8 +61,8 @@ class AlertWorker:
     ) -> None:
         self.store = store
         self.config = config
-        self._targets = configured_targets(config.alerts)
-        self._escalates = bool(escalation_targets(config.alerts))
+        self._targets = configured_targets(config)
+        self._escalates = bool(escalation_targets(config))
         self._boot = boot_clock or store.boot_clock
         self._poll = poll_seconds
         self._wake = threading.Event()

@@ -41,9 +41,8 @@ def args(config_file: Path, data: Path) -> list[str]:
 
 
 def urgent_today(data: Path, config_file: Path, reason: str, level: str) -> str:
-    alerts = load_config(config_file, data).alerts
     with Store.open(data) as store:
-        store.set_alert_targets(first_targets(alerts))
+        store.set_alert_targets(first_targets(load_config(config_file, data)))
         code = store.create_visit("en").code
         store.mark_urgent(code, reason, level)  # type: ignore[arg-type]
         for item in store.due_alerts():

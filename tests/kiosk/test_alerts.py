@@ -69,7 +69,7 @@ def start_worker(
     store: Store, config: Config, boot: BootClock, workers: list[AlertWorker]
 ) -> AlertWorker:
     store.boot_clock = boot
-    store.set_alert_targets(first_targets(config.alerts), escalation_targets(config.alerts))
+    store.set_alert_targets(first_targets(config), escalation_targets(config))
     worker = AlertWorker(store, config, boot_clock=boot, poll_seconds=0.2)
     worker.start()
     workers.append(worker)
@@ -132,14 +132,15 @@ def test_good_alerts_settings_load(write_config: object, data_dir: Path) -> None
         'printer = "front-desk"\nescalate_after_minutes = 10\n'
         'escalate = ["slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/%23desk"]\n'
     )
-    alerts = load_config(path, data_dir).alerts
+    config = load_config(path, data_dir)
+    alerts = config.alerts
     assert (len(alerts.notify), alerts.printer, alerts.escalate_after_minutes) == (
         2,
         "front-desk",
         10,
     )
-    assert [channel for channel, _ in first_targets(alerts)] == ["notify", "notify", "printer"]
-    assert [channel for channel, _ in escalation_targets(alerts)] == ["printer", "escalate"]
+    assert [channel for channel, _ in first_targets(config)] == ["notify", "notify", "printer"]
+    assert [channel for channel, _ in escalation_targets(config)] == ["printer", "escalate"]
 
 
 # --- the outbox rows ----------------------------------------------------------------------------
@@ -149,7 +150,7 @@ def test_the_rows_are_written_in_the_commit_that_makes_the_visit_urgent(
     store: Store, data_dir: Path, webhook: Webhook
 ) -> None:
     config = alert_config(data_dir, notify=[webhook.url()], printer="desk")
-    store.set_alert_targets(first_targets(config.alerts))
+    store.set_alert_targets(first_targets(config))
     calm = store.create_visit("en").code
     code = urgent_visit(store)
     assert not store.mark_urgent(code, "phq9_item9", "non_acute")  # no rise: no second alert
@@ -180,7 +181,7 @@ def test_an_urgent_score_at_completion_is_alerted_too(
 ) -> None:
     from kiosk.model import StoredScore
 
-    store.set_alert_targets(first_targets(alert_config(data_dir, notify=[webhook.url()]).alerts))
+    store.set_alert_targets(first_targets(alert_config(data_dir, notify=[webhook.url()])))
     code = store.create_visit("en").code
     score = StoredScore("phq9", 22, "severe", True, 0, True)
     store.complete_visit(code, {"phq9": score}, "staff_today")
@@ -405,7 +406,7 @@ def test_the_deadline_survives_a_restart_on_the_same_boot_and_after_a_reboot(
     # (wall) has one minute left, counted from the restart on the new boot clock.
     with Store.open(data_dir, clock=clock) as store:
         store.boot_clock = boot
-        store.set_alert_targets(first_targets(config.alerts), escalation_targets(config.alerts))
+        store.set_alert_targets(first_targets(config), escalation_targets(config))
         second = urgent_visit(store)
     clock.advance(180)
     boot.reboot()

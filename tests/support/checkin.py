@@ -69,3 +69,19 @@ def walk(nav: Navigator, plan: Plan, until: QuestionRef | None = None) -> None:
 def code_of(nav: Navigator) -> str:
     assert nav.flow is not None and nav.flow.code is not None
     return nav.flow.code
+
+
+def talk_now_at_first_question(nav: Navigator, language: str = "en") -> str:
+    """A visitor checks in and taps "I need to talk to someone now" on the first question;
+    the visit's code (the safety screen is showing)."""
+    start(nav, language)
+    nav.question.talk_button.click()
+    assert nav.current is ScreenId.SAFETY
+    assert nav.flow is not None and nav.flow.code is not None
+    return nav.flow.code
+
+
+def safety_alert_line(nav: Navigator) -> str:
+    """The safety screen's line about staff being told ("" while it is hidden)."""
+    status = nav.safety.alert_line
+    return status.text() if status.isVisibleTo(nav.safety) else ""

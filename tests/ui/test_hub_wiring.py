@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.config import Config, HubConfig
 from kiosk.content import Content
 from kiosk.hub import queue
+from tests.support.checkin import safety_alert_line, talk_now_at_first_question
 from tests.support.hub import hub_rows, hub_with, run_visit
 from tests.support.windows import MakeWindow
 
@@ -57,3 +58,31 @@ def test_a_standalone_window_has_no_shipper_and_drops_a_queue_left_from_a_hub(
     assert window.store is not None
     assert not queue.is_enabled(window.store)
     assert queue.backlog(window.store) == 0
+
+
+def test_the_safety_screen_says_told_once_the_hub_has_the_visit_and_coming_after_the_desk(
+    make_window: MakeWindow, config: Config, hub_admin_url: str, qtbot: QtBot
+) -> None:
+    # The hub is the only channel: the desks' banner is how the front desk is told.
+    urls = hub_with(hub_admin_url, kiosks=("lobby",), desks=("front",))
+    window = make_window(config.replace(hub=HubConfig(url=urls["lobby"])))
+    nav = window.navigator
+    code = talk_now_at_first_question(nav)
+    qtbot.waitUntil(
+        lambda: safety_alert_line(nav) == "The front desk has been told.", timeout=20000
+    )
+    assert hub_rows(hub_admin_url, "SELECT code, risk FROM hub.visits WHERE urgent") == [
+        (code, "acute")
+    ]
+    assert window.store is not None
+    (status,) = window.store.alert_channel_status()
+    assert (status.channel, status.last_error) == ("hub", None)
+    with psycopg.connect(urls["front"], autocommit=True) as desk:
+        desk.execute(
+            "INSERT INTO hub.acknowledgements (visit_id, staff_role, outcome)"
+            " SELECT id, 'reception', 'spoke' FROM hub.visits"
+        )
+    qtbot.waitUntil(
+        lambda: safety_alert_line(nav) == "Someone from the front desk is coming to you.",
+        timeout=20000,
+    )

@@ -13,7 +13,11 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.config import AlertsConfig, Config
 from kiosk.content import Content
-from tests.support.checkin import shown_texts, start
+from tests.support.checkin import (
+    safety_alert_line,
+    shown_texts,
+    talk_now_at_first_question,
+)
 from tests.support.outbox import mark_sent, outbox_row
 from tests.support.windows import MakeWindow
 from ui.app import MainWindow
@@ -27,13 +31,7 @@ def with_alerts(config: Config, alerts: AlertsConfig) -> Config:
 
 
 def to_safety(window: MainWindow, language: str = "en") -> str:
-    """A visitor taps "I need to talk to someone now" on the first question."""
-    nav = window.navigator
-    start(nav, language)
-    nav.question.talk_button.click()
-    assert nav.current is ScreenId.SAFETY
-    assert nav.flow is not None and nav.flow.code is not None
-    return nav.flow.code
+    return talk_now_at_first_question(window.navigator, language)
 
 
 def answered(qtbot: QtBot, nav: Navigator) -> None:
@@ -44,9 +42,7 @@ def answered(qtbot: QtBot, nav: Navigator) -> None:
         pass
 
 
-def line(nav: Navigator) -> str:
-    status = nav.safety.alert_line
-    return status.text() if status.isVisibleTo(nav.safety) else ""
+line = safety_alert_line
 
 
 @pytest.mark.parametrize(
