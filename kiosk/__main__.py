@@ -64,6 +64,7 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
         print(f"disk: ok (needs at least {needed} free; has {has})")
     print_cups_spool_line(config.printing.printer)
     _print_alert_lines(config, readiness.path if readiness.exists and readiness.ok else None)
+    _print_hub_line(config, readiness.path if readiness.exists and readiness.ok else None)
     for problem in problems:
         print(problem, file=sys.stderr)
     # Warnings are worth a look but the kiosk runs with them, so they do not fail the check.
@@ -104,6 +105,40 @@ def _check_pins(config: Config, db_path: Path) -> list[str]:
             other = "admin" if role == "reception" else "reception"
             print(f"pins: ok ({role} set; no {other} PIN yet)")
     return problems
+
+
+def _print_hub_line(config: Config, db_path: Path | None) -> None:
+    """Whether the clinic hub answers as this kiosk and how many visits wait for it. A hub that
+    cannot be reached is a warning, not a failed check: the kiosk keeps its visits, tells staff
+    by its other channels and sends them once the hub is back (docs/hub.md)."""
+    if not config.hub.url:
+        print("hub: none (this kiosk stands alone)")
+        return
+    import sqlite3
+
+    from kiosk.config import redact_url
+    from kiosk.hub.queue import read_backlog
+    from kiosk.hub.schema import check_version, connect, describe_error
+
+    waiting = ""
+    if db_path is not None:
+        try:
+            count = read_backlog(db_path)
+        except sqlite3.Error as exc:
+            waiting = f"; the queue could not be read ({exc})"
+        else:
+            waiting = f"; {count} visit{'s' if count != 1 else ''} waiting to be sent"
+    try:
+        with connect(config.hub.url) as conn:
+            version = check_version(conn, config.hub.url)
+    except Exception as exc:  # psycopg's errors and the hub's: one line, never the password
+        print(
+            f"hub: warning: {describe_error(config.hub.url, exc)}{waiting}; the kiosk keeps its "
+            f"visits and sends them when the hub answers",
+            file=sys.stderr,
+        )
+        return
+    print(f"hub: ok ({redact_url(config.hub.url)}, schema {version}){waiting}")
 
 
 def _print_alert_lines(config: Config, db_path: Path | None) -> None:

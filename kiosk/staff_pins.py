@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import math
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -578,17 +577,12 @@ def verify_pin(store: Store, pin: str, *, clock: Callable[[], datetime]) -> Role
 
 
 def _read_pin_settings(db_path: Path) -> dict[str, str]:
-    # Like the store's own check: with no -wal or -journal nobody has the database open and
-    # reading it as immutable leaves the folder as found; otherwise read alongside the kiosk.
-    busy = any(db_path.with_name(db_path.name + s).exists() for s in ("-wal", "-journal"))
-    uri = db_path.resolve().as_uri() + ("?mode=ro" if busy else "?mode=ro&immutable=1")
-    conn = sqlite3.connect(uri, uri=True, timeout=5.0)
-    try:
+    from kiosk.store.repository import read_only
+
+    with read_only(db_path) as conn:
         rows = conn.execute(
             "SELECT key, value FROM settings WHERE key LIKE 'staff\\_pin.%' ESCAPE '\\'"
         ).fetchall()
-    finally:
-        conn.close()
     return {str(key): str(value) for key, value in rows}
 
 

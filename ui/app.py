@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         # Replication to the clinic hub (docs/hub.md): a thread of its own, only with [hub] url.
         self.hub_shipper: Shipper | None = None
+        self.navigator.hub_sync = lambda: self.hub_shipper
         self.navigator.store_lost.connect(self._store_lost)
         self._set_store(store)
         if store is None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 from kiosk.store import Store
+from kiosk.store.repository import read_only
 from kiosk.store.schema import HUB_REPLICATE_SETTING
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "get_mark",
     "is_enabled",
     "pending",
+    "read_backlog",
     "set_mark",
     "switch_hub",
     "tidy",
@@ -107,6 +110,13 @@ def switch_hub(store: Store, hub_id: str) -> bool:
 def backlog(store: Store) -> int:
     """How many visits have changes the hub has not confirmed."""
     with store.snapshot() as db:
+        (count,) = db.execute("SELECT COUNT(*) FROM hub_changes WHERE seq > shipped_seq").fetchone()
+    return int(count)
+
+
+def read_backlog(db_path: Path) -> int:
+    """`backlog` read from the database file without opening the store (`check`)."""
+    with read_only(db_path) as db:
         (count,) = db.execute("SELECT COUNT(*) FROM hub_changes WHERE seq > shipped_seq").fetchone()
     return int(count)
 

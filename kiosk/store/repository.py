@@ -1285,15 +1285,24 @@ def channel_statuses(db: sqlite3.Connection) -> list[ChannelStatus]:
     return list(by_channel.values())
 
 
-def read_alert_status(db_path: Path) -> list[ChannelStatus]:
-    """The channels' status from the database file, read-only, changing nothing (`check`)."""
+@contextmanager
+def read_only(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """The database file opened read-only for `python -m kiosk check`, which must change
+    nothing: with no -wal or -journal nobody has it open, and reading it as immutable leaves the
+    folder as found; otherwise it is read alongside the running kiosk."""
     busy = any(db_path.with_name(db_path.name + s).exists() for s in ("-wal", "-journal"))
     uri = db_path.resolve().as_uri() + ("?mode=ro" if busy else "?mode=ro&immutable=1")
     conn = sqlite3.connect(uri, uri=True, timeout=5.0)
     try:
-        return channel_statuses(conn)
+        yield conn
     finally:
         conn.close()
+
+
+def read_alert_status(db_path: Path) -> list[ChannelStatus]:
+    """The channels' status from the database file, read-only, changing nothing (`check`)."""
+    with read_only(db_path) as conn:
+        return channel_statuses(conn)
 
 
 def _print_job(row: Mapping[str, Any]) -> PrintJob:

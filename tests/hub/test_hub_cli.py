@@ -15,6 +15,7 @@ import pytest
 
 from kiosk.config import load_config
 from kiosk.content import Content
+from kiosk.hub import queue
 from kiosk.hub.schema import HUB_SCHEMA_VERSION
 from kiosk.store import Store
 from tests.support.hub import hub_rows, run_visit, shipper_for
@@ -182,3 +183,36 @@ def test_the_url_can_come_from_the_environment(hub_admin_url: str) -> None:
     assert result.returncode == 0, result.stderr
     missing = run_kiosk("hub", "status")
     assert missing.returncode == 1 and "--url" in missing.stderr
+
+
+def test_check_says_whether_the_hub_answers_and_what_waits_for_it(
+    hub_admin_url: str, tmp_path: Path
+) -> None:
+    assert run_kiosk("hub", "init", "--url", hub_admin_url).returncode == 0
+    line = _url_line(run_kiosk("hub", "add-kiosk", "lobby", "--url", hub_admin_url).stdout)
+    kiosk_url = tomllib.loads(line)["url"]
+    password = kiosk_url.split("//", 1)[1].split("@", 1)[0].split(":", 1)[1]
+    data = tmp_path / "data"
+    with Store.open(data) as store:
+        queue.enable(store)
+        store.create_visit("en")
+    alone = run_kiosk("check", "--data-dir", str(data))
+    assert "hub: none (this kiosk stands alone)" in alone.stdout
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f"[hub]\n{line}\n", encoding="utf-8")
+    good = run_kiosk("check", "--config", str(config), "--data-dir", str(data))
+    assert good.returncode == 0, good.stderr
+    (hub_line,) = [text for text in good.stdout.splitlines() if text.startswith("hub: ")]
+    assert hub_line.startswith("hub: ok (postgresql://")
+    assert hub_line.endswith(f", schema {HUB_SCHEMA_VERSION}); 1 visit waiting to be sent")
+    assert password not in good.stdout + good.stderr
+
+    # A hub that refuses the kiosk is worth a warning; the kiosk itself runs on without it.
+    config.write_text(f"[hub]\n{line.replace(password, 'not-' + password)}\n", encoding="utf-8")
+    refused = run_kiosk("check", "--config", str(config), "--data-dir", str(data))
+    assert refused.returncode == 0, refused.stderr
+    assert "hub: warning: cannot connect to the hub postgresql://" in refused.stderr
+    assert "password authentication failed" in refused.stderr
+    assert "1 visit waiting to be sent" in refused.stderr
+    assert password not in refused.stdout + refused.stderr

@@ -5,13 +5,17 @@ shipper before the database closes."""
 from __future__ import annotations
 
 import psycopg
+import pytest
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config, HubConfig
 from kiosk.content import Content
 from kiosk.hub import queue
+from kiosk.staff_pins import set_pin
 from tests.support.checkin import safety_alert_line, talk_now_at_first_question
 from tests.support.hub import hub_rows, hub_with, run_visit
+from tests.support.postgres import PgServer
+from tests.support.staff_mode import RECEPTION_PIN, enter_as
 from tests.support.windows import MakeWindow
 
 
@@ -86,3 +90,44 @@ def test_the_safety_screen_says_told_once_the_hub_has_the_visit_and_coming_after
         lambda: safety_alert_line(nav) == "Someone from the front desk is coming to you.",
         timeout=20000,
     )
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+def test_staff_mode_shows_the_kiosks_sync_state_and_a_hub_that_stops_answering(
+    make_window: MakeWindow, config: Config, pg_server_factory: object, qtbot: QtBot
+) -> None:
+    server: PgServer = pg_server_factory()  # type: ignore[operator]
+    admin_url = server.admin_url(server.create_database())
+    url = hub_with(admin_url, kiosks=("lobby",))["lobby"]
+    window = make_window(config.replace(hub=HubConfig(url=url)))
+    store = window.store
+    assert store is not None and window.hub_shipper is not None
+    window.hub_shipper.min_backoff = window.hub_shipper.max_backoff = 0.2
+    set_pin(store, "reception", RECEPTION_PIN)
+    staff = enter_as(qtbot, window, RECEPTION_PIN)
+    page, desk = staff.reception, staff.reception_desk
+
+    def sync_shown() -> str:
+        desk.refresh_visits()  # the list's own 5 s re-read, sooner
+        return page.sync.text() if page.sync.isVisibleTo(page) else ""
+
+    qtbot.waitUntil(lambda: sync_shown().startswith("Clinic hub: last sent "), timeout=20000)
+    assert sync_shown().endswith(" · nothing waiting · no errors")
+    assert page.sync.property("failing") is False
+    assert page.sync.accessibleName() == page.sync.text()
+
+    server.stop()
+    store.set_thread_wait(5.0)  # this test's own write, not the screen's
+    store.create_visit("en")
+    qtbot.waitUntil(lambda: "NOT REACHED" in sync_shown(), timeout=20000)
+    line = sync_shown()
+    assert " · 1 visit waiting to be sent · last error " in line
+    assert page.sync.property("failing") is True
+    password = url.split("//", 1)[1].split("@", 1)[0].split(":", 1)[1]
+    assert password not in line
+
+    server.start()
+    # Sent, then the round ends well: the line is plain again, and still tells the last error.
+    qtbot.waitUntil(lambda: sync_shown().startswith("Clinic hub: last sent "), timeout=20000)
+    qtbot.waitUntil(lambda: " · nothing waiting · last error " in sync_shown(), timeout=20000)
+    assert page.sync.property("failing") is False

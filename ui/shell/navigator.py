@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from ui.screens.programs import ProgramPageScreen, ProgramsMenuScreen
     from ui.shell.alert_watch import AlertWatch
     from ui.speech import Speaker
+    from ui.staff.hub_sync import HubSync
     from ui.staff.panel import StaffPanel
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,8 @@ class Navigator(QWidget):
         self.content = content
         self.language = content.default_language
         self.current = ScreenId.WELCOME
+        # The window's shipper to the clinic hub (None without one): staff mode shows its state.
+        self.hub_sync: Callable[[], HubSync | None] = lambda: None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.stack = QStackedWidget()
         self.checkin = CheckinController(
@@ -404,6 +407,7 @@ class Navigator(QWidget):
             from ui.staff.panel import StaffPanel
 
             self._staff = StaffPanel(self.config, self.content, self.store, self.printer)
+            self._staff.hub_sync = lambda: self.hub_sync()
             self.stack.addWidget(self._staff)
             self._staff.exit_requested.connect(self.reset)
             self._staff.quit_requested.connect(self.quit_requested)

@@ -26,6 +26,7 @@ from kiosk.store import Store, StoreError
 from ui.idle import IdleWatcher, watch_input
 from ui.printer import PrintService
 from ui.staff.admin import AdminPage
+from ui.staff.hub_sync import HubSync
 from ui.staff.pin_page import PinPage
 from ui.staff.reception import ReceptionPage, VisitPage
 from ui.staff.reception_desk import ReceptionDesk
@@ -98,6 +99,8 @@ class StaffPanel(QWidget):
         # The clinic's "now"; tests replace it to walk through the wrong-PIN delays.
         self.clock: Callable[[], datetime] = _utc_now
         self._watching: QObject | None = None  # where the idle watcher is installed
+        # The window's shipper to the clinic hub, None without one (its line on the list).
+        self.hub_sync: Callable[[], HubSync | None] = lambda: None
 
         self.worker = Worker(2, self)
         # lpstat may hang for seconds: it never holds up an export or a sign-in.
@@ -153,6 +156,7 @@ class StaffPanel(QWidget):
             worker=self.worker,
             today=self.today,
             audit=self.audit,
+            hub_sync=lambda: self.hub_sync(),
             parent=self,
         )
         self._urgent = UrgentWatch(

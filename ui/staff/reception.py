@@ -44,7 +44,7 @@ from kiosk.store import CODE_ALPHABET
 from ui import theme
 from ui.staff.common import STATUS_WORDS, clock_time, set_direction, show, yes_no
 from ui.staff.summary_view import SummaryView
-from ui.widgets.basics import TouchButton, label, set_label
+from ui.widgets.basics import TouchButton, label, set_label, set_prop
 
 COLUMNS = ("", "Code", "Started", "Status", "Printed", "Seen")
 ROW_HEIGHT = 72  # the card a finger taps (UX.md: targets of 64 px and more)
@@ -499,6 +499,9 @@ class ReceptionPage(QWidget):
             "Urgent visits first, then the newest. Tap a visit to see its summary, reprint it "
             "or mark it as seen. Abandoned: the visitor left before the end.",
         )
+        # The kiosk's replication to the clinic hub (ui/staff/hub_sync.py); only with a hub.
+        self.sync = label("sync")
+        self.sync.hide()
         self.empty = label("body", "No visits yet today.")
         self.error = label("body")
         self.error.setObjectName("StaffError")
@@ -518,7 +521,7 @@ class ReceptionPage(QWidget):
         header_row.addStretch(1)
         self.keypad: CodeKeypad | None = None  # made the first time "Find a code" is tapped
         layout.addLayout(heading)
-        for widget in (self.subtitle, self.hint, self.error, self.header):
+        for widget in (self.subtitle, self.hint, self.sync, self.error, self.header):
             layout.addWidget(widget)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.empty)
@@ -598,8 +601,13 @@ class ReceptionPage(QWidget):
     def show_error(self, message: str) -> None:
         show(self.error, message)
 
+    def show_sync(self, text: str, failing: bool) -> None:
+        set_prop(self.sync, "failing", failing)
+        show(self.sync, text)
+
     def clear(self) -> None:
         self.close_search()
+        show(self.sync, "")
         self._line_cache = {}  # staff mode keeps nothing of the day once locked
         self.set_visits([], "", None)
         self.list.verticalScrollBar().setValue(0)

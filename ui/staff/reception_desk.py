@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -24,6 +24,7 @@ from kiosk.printing import PrintOutcome, render_summary  # ReportLab loads on fi
 from kiosk.store import Store, StoreError
 from ui.printer import PrintService
 from ui.staff.common import one_line
+from ui.staff.hub_sync import HubSync, sync_line
 from ui.staff.printer_state import queue_label
 from ui.staff.reception import ReceptionPage, VisitLine, VisitPage
 from ui.staff.summary_view import PDF_AVAILABLE, summary_text
@@ -53,6 +54,7 @@ class ReceptionDesk(QObject):
         worker: Worker,
         today: Callable[[], date],
         audit: Callable[[str, str], None],
+        hub_sync: Callable[[], HubSync | None] = lambda: None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -65,6 +67,7 @@ class ReceptionDesk(QObject):
         self.worker = worker
         self.today = today
         self.audit = audit
+        self.hub_sync = hub_sync
         # Between `show_list` and `clear`: someone signed in has used the list.
         self.open = False
         self.listing = False  # the list is on screen: keep it fresh
@@ -117,6 +120,22 @@ class ReceptionDesk(QObject):
             self.reception.show_error(f"Could not read today's visits: {one_line(exc)}")
             return
         self.reception.set_visits(visits, f"{today:%A, %B} {today.day}", self.config.zone)
+        self._show_sync()
+
+    def _show_sync(self) -> None:
+        shipper = self.hub_sync()
+        if shipper is None:
+            self.reception.show_sync("", False)
+            return
+        try:
+            backlog = shipper.backlog()
+        except StoreError as exc:  # the list was just read: a busy moment, said and shown
+            log.warning("hub backlog not read: %s", exc)
+            return
+        text, failing = sync_line(
+            shipper.state, backlog, self.config.zone, datetime.now(UTC), shipper.url
+        )
+        self.reception.show_sync(text, failing)
 
     # -- one visit ------------------------------------------------------------------------------
 
