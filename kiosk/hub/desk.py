@@ -21,13 +21,14 @@ from kiosk.hub.admin import hub_visits
 from kiosk.hub.errors import HubError
 from kiosk.hub.schema import NOTIFY_CHANNEL, check_version, connect, describe_error
 from kiosk.model import Visit
-from kiosk.staff_pins import ROLES, pin_matches
+from kiosk.staff_pins import ROLES, delay_after, pin_matches
 
 __all__ = [
     "OUTCOMES",
     "BoardRow",
     "Connection",
     "HubNotice",
+    "SignIn",
     "acknowledge",
     "day_bounds",
     "fetch_board",
@@ -127,26 +128,70 @@ def fetch_visit(url: str, visit_id: int) -> tuple[str, Visit]:
     return cast("tuple[str, Visit]", _guarded(url, read))
 
 
-def sign_in(url: str, pin: str) -> str | None:
-    """The role ("reception" or "admin") whose hub PIN this is, or None. Raises HubError when
-    no PIN is set at the hub (nobody could sign in: `hub set-pin` is the fix)."""
+@dataclass(frozen=True)
+class SignIn:
+    """A PIN tried at the desk: the role it signs in as (None: refused), and how long before
+    the desk may try again (wrong PINs earn the kiosk's waits: kiosk.staff_pins.delay_after)."""
 
-    def check(conn: Connection) -> str | None:
-        stored = {
-            cast(str, role): cast(str, pin_hash)
-            for role, pin_hash in conn.execute("SELECT role, pin_hash FROM hub.staff_pins")
-        }
-        if not stored:
-            raise HubError(
-                "no staff PIN is set at the hub: run `python -m kiosk hub set-pin reception`"
+    role: str | None
+    wait_seconds: float = 0.0
+    checked: bool = True  # False: tried during a wait, so not looked at (nor counted)
+
+
+def sign_in(url: str, pin: str) -> SignIn:
+    """Check ``pin`` against the hub's staff PINs, counting this desk's wrong ones at the hub.
+    Raises HubError when no PIN is set at the hub (nobody could sign in: `hub set-pin` is the
+    fix) or this login is not a desk's."""
+
+    def check(conn: Connection) -> SignIn:
+        with conn.transaction():
+            # Locked for the check: two tries at once from the same desk count as two.
+            row = conn.execute(
+                """
+                SELECT pin_failures,
+                       GREATEST(0, EXTRACT(EPOCH FROM pin_wait_until - now()))::float8
+                FROM hub.desks WHERE role_name = current_user FOR UPDATE
+                """
+            ).fetchone()
+            if row is None:
+                raise HubError(
+                    "this login is not a desk of the hub: make one with "
+                    "`python -m kiosk hub add-desk NAME`"
+                )
+            failures, wait = cast(int, row[0]), float(cast(float, row[1] or 0.0))
+            if wait > 0:
+                return SignIn(None, wait, checked=False)
+            stored = {
+                cast(str, role): cast(str, pin_hash)
+                for role, pin_hash in conn.execute("SELECT role, pin_hash FROM hub.staff_pins")
+            }
+            if not stored:
+                raise HubError(
+                    "no staff PIN is set at the hub: run `python -m kiosk hub set-pin reception`"
+                )
+            for role in ROLES:
+                pin_hash = stored.get(role)
+                if pin_hash is not None and pin_matches(pin_hash, pin):
+                    conn.execute(
+                        """
+                        UPDATE hub.desks SET pin_failures = 0, pin_wait_until = NULL
+                        WHERE role_name = current_user
+                        """
+                    )
+                    return SignIn(role)
+            failures += 1
+            delay = delay_after(failures)
+            conn.execute(
+                """
+                UPDATE hub.desks SET pin_failures = %s,
+                    pin_wait_until = now() + make_interval(secs => %s)
+                WHERE role_name = current_user
+                """,
+                [failures, delay],
             )
-        for role in ROLES:
-            pin_hash = stored.get(role)
-            if pin_hash is not None and pin_matches(pin_hash, pin):
-                return role
-        return None
+            return SignIn(None, delay)
 
-    return cast("str | None", _guarded(url, check))
+    return cast(SignIn, _guarded(url, check))
 
 
 def acknowledge(url: str, visit_id: int, role: str, outcome: str) -> bool:

@@ -465,6 +465,25 @@ def _live_notify(conn: psycopg.Connection[tuple[object, ...]], roles: GroupRoles
     )
 
 
+@_migration
+def _desk_pin_waits(conn: psycopg.Connection[tuple[object, ...]], roles: GroupRoles) -> None:
+    _run(
+        conn,
+        roles,
+        [
+            # Wrong PINs at a desk and the wait they earned, kept at the hub: restarting the desk
+            # app must not start the count again (the kiosk keeps its own in its database). The
+            # wait is on the hub's clock, so the desk PC's clock cannot shorten it either.
+            """
+            ALTER TABLE hub.desks
+                ADD COLUMN pin_failures integer NOT NULL DEFAULT 0 CHECK (pin_failures >= 0),
+                ADD COLUMN pin_wait_until timestamptz
+            """,
+            "GRANT UPDATE (pin_failures, pin_wait_until) ON hub.desks TO {desks}",
+        ],
+    )
+
+
 HUB_SCHEMA_VERSION: Final = len(_MIGRATIONS)
 
 

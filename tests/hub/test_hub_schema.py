@@ -181,6 +181,13 @@ def test_a_desk_reads_everything_and_may_only_acknowledge_mark_seen_and_record_p
             "SELECT seen_at IS NOT NULL, printed FROM hub.visit_board WHERE code = %s", [calm]
         ).fetchone()
         assert row == (True, True)
+        # A desk keeps its own wrong-PIN count, and cannot clear another desk's.
+        cleared = desk.execute(
+            "UPDATE hub.desks SET pin_failures = 0, pin_wait_until = NULL WHERE name = 'back'"
+        )
+        assert cleared.rowcount == 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            desk.execute("UPDATE hub.desks SET name = 'renamed'")
     # The first acknowledgement is the one kept.
     with (
         psycopg.connect(urls["back"], autocommit=True) as second,

@@ -181,6 +181,57 @@ def test_a_wrong_pin_is_refused_and_the_desk_locks_when_idle(
     assert window.sign_in_page.pin.text() == ""
 
 
+def _try_pin(qtbot: QtBot, window: DeskWindow, pin: str) -> str:
+    """The message after a PIN was tried (checked at the hub, or refused while waiting)."""
+    page = window.sign_in_page
+    page.show_message("")
+    page.pin.setText(pin)
+    page.sign_in_button.click()
+    qtbot.waitUntil(
+        lambda: window.role is not None or page.message.text().startswith(("Wrong", "Too")),
+        timeout=WAIT_MS,
+    )
+    return page.message.text()
+
+
+def test_wrong_pins_earn_waits_that_the_hub_keeps_across_a_restart_of_the_desk(
+    qtbot: QtBot, config: Config, hub_admin_url: str
+) -> None:
+    urls = hub_with(hub_admin_url, desks=("front", "back"))
+    set_hub_pin(hub_admin_url, "reception", PIN)
+    window = create_desk_window(_desk_config(config, urls["front"]), refresh_seconds=60)
+    qtbot.addWidget(window)
+    try:
+        # Two slips are free (as at the kiosk); the third earns a wait.
+        assert _try_pin(qtbot, window, "111222") == "Wrong PIN. Try again."
+        assert _try_pin(qtbot, window, "111223") == "Wrong PIN. Try again."
+        assert _try_pin(qtbot, window, "111224") == "Wrong PIN. Try again in 2 s."
+    finally:
+        window.shutdown()
+    counted = "SELECT name, pin_failures, pin_wait_until IS NOT NULL FROM hub.desks ORDER BY name"
+    assert hub_rows(hub_admin_url, counted) == [("back", 0, False), ("front", 3, True)]
+
+    # Another desk is not held up by this one's wrong PINs.
+    assert desk.sign_in(urls["back"], PIN) == desk.SignIn("reception")
+
+    again = create_desk_window(_desk_config(config, urls["front"]), refresh_seconds=60)
+    qtbot.addWidget(again)
+    try:
+        # The restarted app finds the wait at the hub: even the right PIN is not looked at.
+        message = _try_pin(qtbot, again, PIN)
+        assert message in (
+            "Too many wrong PINs. Try again in 2 s.",
+            "Too many wrong PINs. Try again in 1 s.",
+        )
+        assert again.role is None
+        qtbot.wait(2100)
+        _sign_in(qtbot, again)
+        assert again.role == "reception"
+    finally:
+        again.shutdown()
+    assert hub_rows(hub_admin_url, counted) == [("back", 0, False), ("front", 0, False)]
+
+
 def test_every_button_is_named_by_its_text(
     qtbot: QtBot, desk_window: tuple[DeskWindow, dict[str, str]]
 ) -> None:

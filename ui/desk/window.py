@@ -10,6 +10,7 @@ staff PIN, and the window locks again after `[desk] idle_lock_minutes` without i
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -38,7 +39,7 @@ from kiosk.config import Config
 from kiosk.hub import desk
 from kiosk.hub.desk import BoardRow, HubNotice
 from kiosk.model import Visit
-from kiosk.staff_pins import SIGN_IN_MIN_DIGITS, delay_after
+from kiosk.staff_pins import SIGN_IN_MIN_DIGITS
 from ui.desk.chime import Chime
 from ui.desk.listener import HubListener
 from ui.idle import IdleWatcher, watch_input
@@ -226,7 +227,6 @@ class DeskWindow(QMainWindow):
         self.order: list[int] = []
         self.live = False
         self.last_update: datetime | None = None
-        self.failures = 0
         self.wait_until = 0.0
         self.pending_ack: int | None = None  # an Acknowledge pressed while signed out
         self._content: Any = None
@@ -467,28 +467,28 @@ class DeskWindow(QMainWindow):
     def _sign_in(self, pin: str) -> None:
         wait = self.wait_until - time.monotonic()
         if wait > 0:
-            self.sign_in_page.show_message(f"Wrong PIN. Try again in {int(wait) + 1} s.")
+            self.sign_in_page.show_message(f"Wrong PIN. Try again in {math.ceil(wait)} s.")
             return
         self.sign_in_page.set_busy(True)
         self.sign_in_page.show_message("Checking the PIN…")
         url = self.url
         self.worker.run(lambda: desk.sign_in(url, pin), self._signed_in)
 
-    def _signed_in(self, role: object, error: BaseException | None) -> None:
+    def _signed_in(self, outcome: object, error: BaseException | None) -> None:
         self.sign_in_page.set_busy(False)
         if error is not None:
             self.sign_in_page.show_message(f"Cannot check the PIN now: {one_line(error)}")
             return
-        if role is None:
-            self.failures += 1
-            delay = delay_after(self.failures)
-            self.wait_until = time.monotonic() + delay
-            self.sign_in_page.show_message(
-                "Wrong PIN." + (f" Try again in {int(delay)} s." if delay else " Try again.")
-            )
+        assert isinstance(outcome, desk.SignIn)
+        # The hub counts the wrong PINs and keeps the wait; this copy only spares it the asking.
+        self.wait_until = time.monotonic() + outcome.wait_seconds
+        if outcome.role is None:
+            delay = math.ceil(outcome.wait_seconds)
+            again = f" Try again in {delay} s." if delay else " Try again."
+            lead = "Wrong PIN." if outcome.checked else "Too many wrong PINs."
+            self.sign_in_page.show_message(lead + again)
             return
-        self.failures = 0
-        self.role = str(role)
+        self.role = outcome.role
         self.signed_in_as.setText(f"Signed in: {self.role}")
         self.lock_button.setEnabled(True)
         self.sign_in_page.show_message("Enter the clinic's staff PIN.")
