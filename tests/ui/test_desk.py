@@ -13,7 +13,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from pypdf import PdfReader
-from PySide6.QtWidgets import QAbstractButton, QApplication
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import Config, HubConfig
@@ -230,6 +232,60 @@ def test_wrong_pins_earn_waits_that_the_hub_keeps_across_a_restart_of_the_desk(
     finally:
         again.shutdown()
     assert hub_rows(hub_admin_url, counted) == [("back", 0, False), ("front", 0, False)]
+
+
+def test_a_receptionist_works_the_desk_by_keyboard_alone(
+    qtbot: QtBot,
+    desk_window: tuple[DeskWindow, dict[str, str]],
+    hub_admin_url: str,
+    tmp_path: Path,
+    content: Content,
+) -> None:
+    window, urls = desk_window
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.link_state.text() == CONNECTED_TEXT, timeout=WAIT_MS)
+    with Store.open(tmp_path / "lobby") as lobby, shipper_for(lobby, urls["lobby"]) as ship:
+        urgent = run_visit(lobby, content, talk_now=True)
+        ship.run_once()
+        qtbot.waitUntil(lambda: len(window.banners) == 1, timeout=WAIT_MS)
+
+        def focused() -> QWidget | None:
+            return QApplication.focusWidget()
+
+        # The PIN field has the focus; typing and Enter sign in, and the list takes the focus.
+        qtbot.waitUntil(lambda: focused() is window.sign_in_page.pin, timeout=WAIT_MS)
+        QTest.keyClicks(window.sign_in_page.pin, PIN)
+        QTest.keyClick(window.sign_in_page.pin, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: window.role is not None, timeout=WAIT_MS)
+        assert focused() is window.table
+        # Enter on the first row (the urgent one) opens it; Tab reaches each action in turn.
+        QTest.keyClick(window.table, Qt.Key.Key_Home)
+        QTest.keyClick(window.table, Qt.Key.Key_Return)
+        page = window.visit_page
+        qtbot.waitUntil(lambda: window.pages.currentWidget() is page, timeout=WAIT_MS)
+        assert urgent in page.title.text()
+        reached = []
+        for _ in range(12):
+            QTest.keyClick(focused() or window, Qt.Key.Key_Tab)
+            widget = focused()
+            if (
+                widget in (page.seen_button, page.outcome, page.ack_button)
+                and widget not in reached
+            ):
+                reached.append(widget)
+        assert reached == [page.seen_button, page.outcome, page.ack_button]
+        # Choose the outcome with the arrow keys, acknowledge with Space.
+        page.outcome.setFocus()
+        while page.outcome.currentData() != "clinician":
+            QTest.keyClick(page.outcome, Qt.Key.Key_Down)
+        page.ack_button.setFocus()
+        QTest.keyClick(page.ack_button, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: not window.banners, timeout=WAIT_MS)
+        # Escape goes back to the list, with the focus on it.
+        QTest.keyClick(focused() or page, Qt.Key.Key_Escape)
+        assert window.pages.currentWidget() is window.list_page and focused() is window.table
+    outcome = hub_rows(hub_admin_url, "SELECT staff_role, outcome FROM hub.acknowledgements")
+    assert outcome == [("reception", "clinician")]
 
 
 def test_every_button_is_named_by_its_text(
