@@ -14,6 +14,11 @@ import shutil
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("KIOSK_DATA_DIR", None)
 os.environ.pop("KIOSK_CONFIG", None)
+# Qt's mock speech engine unless a test asks for another: here no speech-dispatcher answers
+# (no audio session), so every window would wait out the engine's 10 s start deadline. The real
+# engine is tested where it is set up (tests/ui/test_speech.py, tests/e2e/test_real_speech.py,
+# with a private PulseAudio), and the hung-engine path in tests/ui/test_speech.py.
+os.environ.setdefault("KIOSK_TTS_ENGINE", "mock")
 
 from collections.abc import Iterator
 from pathlib import Path
