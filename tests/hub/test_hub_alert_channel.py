@@ -6,6 +6,8 @@ store, real shipper."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,9 +16,22 @@ from kiosk.alerts import AlertNotSentError, first_targets
 from kiosk.alerts import hub as hub_channel
 from kiosk.alerts.message import compose
 from kiosk.config import Config, HubConfig
+from kiosk.hub.shipper import Shipper
 from kiosk.store import Store
 from kiosk.store.repository import OutboxItem
 from tests.support.hub import hub_with, shipper_for
+
+
+@contextmanager
+def _lobby(
+    hub_admin_url: str, config: Config, folder: Path
+) -> Iterator[tuple[Store, Shipper, str, Config]]:
+    """A kiosk joined to the hub with the hub as its alert channel; its shipper not started."""
+    url = hub_with(hub_admin_url, kiosks=("lobby",))["lobby"]
+    config = config.replace(hub=HubConfig(url=url))
+    with Store.open(folder) as store, shipper_for(store, url) as shipper:
+        store.set_alert_targets(first_targets(config))
+        yield store, shipper, url, config
 
 
 def _hub_item(store: Store, code: str) -> OutboxItem:
@@ -28,10 +43,7 @@ def test_delivered_only_once_the_hub_has_the_visit_at_the_alerts_level(
     hub_admin_url: str, config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(hub_channel, "WAIT_SECONDS", 0.3)
-    url = hub_with(hub_admin_url, kiosks=("lobby",))["lobby"]
-    config = config.replace(hub=HubConfig(url=url))
-    with Store.open(tmp_path / "k") as store, shipper_for(store, url) as shipper:
-        store.set_alert_targets(first_targets(config))
+    with _lobby(hub_admin_url, config, tmp_path / "k") as (store, shipper, url, config):
         code = store.create_visit("en").code
         store.mark_urgent(code, "phq9_item9", "non_acute")
         first = compose(_hub_item(store, code), config)
@@ -54,10 +66,7 @@ def test_delivered_only_once_the_hub_has_the_visit_at_the_alerts_level(
 def test_an_attempt_under_way_returns_as_soon_as_the_shipper_lands_the_visit(
     hub_admin_url: str, config: Config, tmp_path: Path
 ) -> None:
-    url = hub_with(hub_admin_url, kiosks=("lobby",))["lobby"]
-    config = config.replace(hub=HubConfig(url=url))
-    with Store.open(tmp_path / "k") as store, shipper_for(store, url) as shipper:
-        store.set_alert_targets(first_targets(config))
+    with _lobby(hub_admin_url, config, tmp_path / "k") as (store, shipper, url, config):
         code = store.create_visit("en").code
         store.mark_urgent(code, "talk_now", "acute")
         message = compose(_hub_item(store, code), config)
