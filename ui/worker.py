@@ -23,6 +23,10 @@ class _Carrier(QObject):
     done = Signal(int, object, object)
 
 
+def _done_already() -> None:
+    raise RuntimeError("a worker task runs once")
+
+
 class _Task(QRunnable):
     def __init__(self, ticket: int, job: Callable[[], Any], carrier: _Carrier) -> None:
         super().__init__()
@@ -32,10 +36,14 @@ class _Task(QRunnable):
         self.ticket, self.job, self.carrier = ticket, job, carrier
 
     def run(self) -> None:
+        # Let go of the job before saying it is done: the task's Python side may outlive the
+        # pool's delete for a moment, and the job must not (a typed PIN is in its closure).
+        job, self.job = self.job, _done_already
         try:
-            result, error = self.job(), None
+            result, error = job(), None
         except Exception as exc:  # handed to the GUI thread, which shows it as one line
             result, error = None, exc
+        del job
         self.carrier.done.emit(self.ticket, result, error)
 
 
