@@ -251,6 +251,8 @@ if dropin=$(env -C "$PREFIX" KIOSK_CONFIG="$(env_value KIOSK_CONFIG)" PYTHONDONT
         rm -f "$outbound_dropin"
         say "removed $outbound_dropin: no alert URL or hub host is configured, no IP traffic at all"
     fi
+    # Left empty by those removals (a clinic's own `systemctl edit` override keeps it).
+    if [[ -d "$dropin_dir" ]]; then rmdir --ignore-fail-on-non-empty "$dropin_dir"; fi
 else
     warn "could not work out the alert and hub hosts (above): $outbound_dropin is left as it was"
 fi
