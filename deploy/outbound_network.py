@@ -79,7 +79,7 @@ def addresses(host: str) -> set[str]:
 
 
 def name_servers(resolv_conf: Path = RESOLV_CONF) -> list[str]:
-    servers = []
+    servers: list[str] = []
     try:
         lines = resolv_conf.read_text(encoding="utf-8").splitlines()
     except OSError:
