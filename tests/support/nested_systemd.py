@@ -12,7 +12,9 @@ What `NestedSystemd.start()` does, as root:
   on /var/lib and /var/cache (what a unit's StateDirectory=/CacheDirectory= creates stays there),
   and that cgroup2 on /sys/fs/cgroup, sets `container=` and executes /lib/systemd/systemd as
   PID 1 with a target that pulls in nothing (the machine's own units are never started);
-- `systemctl` then talks to it through `nsenter` into its mount namespace.
+- `systemctl` then talks to it through `nsenter` into its mount namespace (its private socket
+  in the nested /run); a test's units are files put in the nested /run/systemd/system
+  (`systemd-run` is no use here: its --wait needs the system D-Bus, which nothing starts).
 
 `stop()` kills that PID 1 (SIGKILL: the kernel then kills every process of the namespace) and
 removes the cgroup. Should the test process die first, the namespace dies with it:
