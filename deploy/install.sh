@@ -231,24 +231,30 @@ chmod 0755 "$SBIN_DIR/clinic-kiosk-admin.tmp"
 mv "$SBIN_DIR/clinic-kiosk-admin.tmp" "$SBIN_DIR/clinic-kiosk-admin"
 say "installed ${UNITS[*]} in $UNIT_DIR"
 
-# --- alerts: outgoing connections to the configured alert hosts only ---------------------------
-# The unit forbids all IP traffic; with [alerts] notify/escalate URLs set, a drop-in allows the
-# addresses those hosts resolve to now (and DNS), still with no listening port (docs/alerts.md).
-alerts_dropin="$UNIT_DIR/clinic-kiosk.service.d/50-alerts.conf"
+# --- outgoing connections: to the alert hosts and the hub only ----------------------------------
+# The unit forbids all IP traffic; with [alerts] notify/escalate URLs or a [hub] url set, a drop-in
+# allows the addresses those hosts resolve to now (and DNS), still with no listening port
+# (docs/deploy.md, section 11).
+dropin_dir="$UNIT_DIR/clinic-kiosk.service.d"
+outbound_dropin="$dropin_dir/50-outbound.conf"
 if dropin=$(env -C "$PREFIX" KIOSK_CONFIG="$(env_value KIOSK_CONFIG)" PYTHONDONTWRITEBYTECODE=1 \
-    "$venv_python" "$PREFIX/deploy/alert_network.py"); then
+    "$venv_python" "$PREFIX/deploy/outbound_network.py"); then
+    # Its name until the hub was added to it: two drop-ins would each add an allow list.
+    rm -f "$dropin_dir/50-alerts.conf"
     if [[ -n "$dropin" ]]; then
-        install -d -m 0755 "$(dirname "$alerts_dropin")"
-        printf '%s\n' "$dropin" >"$alerts_dropin.tmp"
-        chmod 0644 "$alerts_dropin.tmp"
-        mv "$alerts_dropin.tmp" "$alerts_dropin"
-        say "wrote $alerts_dropin: the kiosk may connect to its alert hosts, and nowhere else"
-    elif [[ -f "$alerts_dropin" ]]; then
-        rm -f "$alerts_dropin"
-        say "removed $alerts_dropin: no alert URLs are configured, no IP traffic at all"
+        install -d -m 0755 "$dropin_dir"
+        printf '%s\n' "$dropin" >"$outbound_dropin.tmp"
+        chmod 0644 "$outbound_dropin.tmp"
+        mv "$outbound_dropin.tmp" "$outbound_dropin"
+        say "wrote $outbound_dropin: the kiosk may connect to its alert hosts and hub, nowhere else"
+    elif [[ -f "$outbound_dropin" ]]; then
+        rm -f "$outbound_dropin"
+        say "removed $outbound_dropin: no alert URL or hub host is configured, no IP traffic at all"
     fi
+    # Left empty by those removals (a clinic's own `systemctl edit` override keeps it).
+    if [[ -d "$dropin_dir" ]]; then rmdir --ignore-fail-on-non-empty "$dropin_dir"; fi
 else
-    warn "could not work out the alert hosts (above); the kiosk cannot send e-mail alerts"
+    warn "could not work out the alert and hub hosts (above): $outbound_dropin is left as it was"
 fi
 
 if command -v systemd-analyze >/dev/null; then

@@ -144,6 +144,10 @@ def test_installing_again_changes_nothing_that_matters(ci_install: Path) -> None
     )
     before = {p: (p.read_bytes(), mode(p), owner(p)) for p in CI_ETC.iterdir()}
     stamp = (ci_install / ".venv" / ".clinic-kiosk-installed").read_text()
+    # The outbound drop-in's name before it covered the hub: an update removes it.
+    old_dropin = CI_SYSTEM / "systemd" / "clinic-kiosk.service.d" / "50-alerts.conf"
+    old_dropin.parent.mkdir(exist_ok=True)
+    old_dropin.write_text("[Service]\nIPAddressAllow=192.0.2.1\n")
     done = subprocess.run(
         ["bash", str(ROOT / "tests" / "deploy" / "setup-ci.sh"), "--no-apt"],
         capture_output=True,
@@ -157,3 +161,4 @@ def test_installing_again_changes_nothing_that_matters(ci_install: Path) -> None
     assert after == before
     assert (ci_install / ".venv" / ".clinic-kiosk-installed").read_text() == stamp
     assert mode(CI_DATA) == 0o700
+    assert not old_dropin.exists()

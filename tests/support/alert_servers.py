@@ -82,10 +82,12 @@ class SmtpServer:
 
 
 class Webhook:
-    """A JSON webhook at http://127.0.0.1:port/…: records each POST; `status` is its reply
-    (503: down for maintenance); `hang` makes it hold each request until released."""
+    """A JSON webhook at http://127.0.0.1:port/… (or another loopback address `host`): records
+    each POST; `status` is its reply (503: down for maintenance); `hang` makes it hold each
+    request until released."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.received: list[dict[str, Any]] = []
         self.paths: list[str] = []
         self.status = 200
@@ -108,14 +110,14 @@ class Webhook:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
         self.port = int(self.server.server_address[1])
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
 
     def url(self, path: str = "alert") -> str:
-        return f"json://127.0.0.1:{self.port}/{path}"
+        return f"json://{self.host}:{self.port}/{path}"
 
     def hang(self) -> None:
         self.release.clear()

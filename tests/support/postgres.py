@@ -80,6 +80,8 @@ class PgServer:
     bin_dir: Path
     folder: Path
     port: int
+    # The loopback addresses it listens on (TCP logins need a password from each).
+    addresses: tuple[str, ...] = ("127.0.0.1",)
     log: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -118,11 +120,15 @@ class PgServer:
         hba.write_text(
             f"local all {SUPERUSER} trust\n"
             "local all all scram-sha-256\n"
-            "host all all 127.0.0.1/32 scram-sha-256\n"
+            # A client connecting to any loopback address comes from 127.0.0.1.
+            + "".join(
+                f"host all all {address}/32 scram-sha-256\n"
+                for address in dict.fromkeys(("127.0.0.1", *self.addresses))
+            )
         )
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write(
-                f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
+                f"listen_addresses = '{','.join(self.addresses)}'\nport = {self.port}\n"
                 f"unix_socket_directories = '{self.folder}'\n"
                 "fsync = on\nmax_connections = 60\nshared_buffers = 16MB\n"
             )
@@ -188,7 +194,7 @@ class PgServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def make_server() -> PgServer:
+def make_server(addresses: tuple[str, ...] = ("127.0.0.1",)) -> PgServer:
     bin_dir = _bin_dir()
     if bin_dir is None or not (bin_dir / "initdb").exists():
         unavailable("PostgreSQL's initdb was not found")
@@ -203,7 +209,7 @@ def make_server() -> PgServer:
         except (LookupError, OSError) as exc:
             shutil.rmtree(folder, ignore_errors=True)
             unavailable(f"cannot hand {folder} to the unprivileged user {user!r} ({exc})")
-    server = PgServer(bin_dir=bin_dir, folder=folder, port=_free_port())
+    server = PgServer(bin_dir=bin_dir, folder=folder, port=_free_port(), addresses=addresses)
     try:
         server.init()
         server.start()
