@@ -292,17 +292,22 @@ class Shipper:
     def start(self) -> None:
         if self._thread is not None:
             return
+        # A visit that becomes urgent goes to the hub (and the desks' banners) at once, not at
+        # the end of an idle round: the store calls this right after that commit.
+        self.store.urgent_listeners.append(self.wake)
         self._thread = threading.Thread(target=self._loop, name="hub-shipper", daemon=True)
         self._thread.start()
 
     def wake(self) -> None:
-        """Ship now rather than at the next round (a visit just ended)."""
+        """Ship now rather than at the next round (a visit just became urgent)."""
         self._wake.set()
 
     def stop(self, timeout: float = 15.0) -> None:
         """Finish the round in progress (at most ``timeout`` seconds) and close the connection."""
         self._stopping.set()
         self._wake.set()
+        if self.wake in self.store.urgent_listeners:
+            self.store.urgent_listeners.remove(self.wake)
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None

@@ -153,6 +153,30 @@ def test_a_hub_down_for_a_whole_visit_is_caught_up_when_it_is_back(
         assert {code for _, code in hub_visit_state(admin)} == {first, second}
 
 
+def test_a_visit_that_becomes_urgent_is_shipped_at_once_not_at_the_next_round(
+    hub_admin_url: str, tmp_path: Path
+) -> None:
+    urls = hub_with(hub_admin_url, kiosks=("lobby",))
+    with (
+        Store.open(tmp_path / "k") as store,
+        # An idle round of an hour: only the urgent commit's wake-up can ship it in time.
+        shipper_for(store, urls["lobby"], idle_seconds=3600) as shipper,
+    ):
+        calm = store.create_visit("en")
+        shipper.start()
+        assert wait_until(lambda: queue.backlog(store) == 0)
+        store.record_answer(calm.code, "phq9", 1, 1)  # not urgent: waits for the next round
+        urgent = store.create_visit("en")
+        store.mark_urgent(urgent.code, "talk_now", "acute")
+        assert wait_until(lambda: queue.backlog(store) == 0, timeout=10)
+        assert hub_rows(hub_admin_url, "SELECT code, urgent, risk FROM hub.visits ORDER BY id") == [
+            (calm.code, False, "none"),
+            (urgent.code, True, "acute"),
+        ]
+        shipper.stop()
+        assert shipper.wake not in store.urgent_listeners
+
+
 def test_postgresql_killed_mid_batch_loses_and_duplicates_nothing(
     pg_server_factory: type[PgServer], tmp_path: Path
 ) -> None:
