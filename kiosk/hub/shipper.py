@@ -62,11 +62,16 @@ def _time(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
 
 
-_UPSERT_VISIT: Final = """
+# Each statement takes the whole batch as arrays (unnest): one statement per table per batch
+# instead of one per visit and child row, so a batch costs a few round trips whatever its size,
+# and row-level security's check (this kiosk's visits) is worked out once per statement.
+_UPSERT_VISITS: Final = """
     INSERT INTO hub.visits AS v (code, change_seq, language, started_at, completed_at, status,
         urgent, risk, urgent_reason, name, guidance, seen_at, acknowledged_at, acknowledged_by,
         outcome)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::timestamptz[],
+        %s::timestamptz[], %s::text[], %s::boolean[], %s::text[], %s::text[], %s::text[],
+        %s::text[], %s::timestamptz[], %s::timestamptz[], %s::text[], %s::text[])
     ON CONFLICT (kiosk_id, code) DO UPDATE SET
         change_seq = excluded.change_seq, language = excluded.language,
         started_at = excluded.started_at, completed_at = excluded.completed_at,
@@ -76,90 +81,98 @@ _UPSERT_VISIT: Final = """
         acknowledged_at = excluded.acknowledged_at, acknowledged_by = excluded.acknowledged_by,
         outcome = excluded.outcome, revision = nextval('hub.revision'), received_at = now()
     WHERE v.change_seq < excluded.change_seq
-    RETURNING v.id
+    RETURNING v.code, v.id
 """
+
+_RECORD_CHANGES: Final = """
+    INSERT INTO hub.visit_changes (code, change_seq)
+    SELECT * FROM unnest(%s::text[], %s::bigint[])
+    ON CONFLICT DO NOTHING
+"""
+
+_CHILDREN: Final = {
+    "answers": """
+        INSERT INTO hub.answers (visit_id, section, item, value, answered_at)
+        SELECT * FROM unnest(%s::bigint[], %s::text[], %s::integer[], %s::integer[],
+            %s::timestamptz[])
+    """,
+    "scores": """
+        INSERT INTO hub.scores (visit_id, instrument, total, band, complete, skipped, urgent)
+        SELECT * FROM unnest(%s::bigint[], %s::text[], %s::integer[], %s::text[],
+            %s::boolean[], %s::integer[], %s::boolean[])
+    """,
+    "print_jobs": """
+        INSERT INTO hub.print_jobs (visit_id, kiosk_job_id, queue, cups_job_id, state, error,
+            created_at, updated_at)
+        SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::text[], %s::integer[],
+            %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])
+    """,
+}
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows as one list per column: the arrays the statements above unnest."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
 
 
 def send_batch(conn: Connection, batch: list[PendingVisit]) -> list[tuple[int, int]]:
     """Upsert ``batch`` at the hub in one transaction; the (visit id, sequence) pairs the hub
     now holds (or holds something newer of). A visit whose sequence the hub already has, or has
     passed, is left as it is: sending a batch again changes nothing."""
-    shipped: list[tuple[int, int]] = []
+    shipped = [(pending.visit_id, pending.seq) for pending in batch]
+    present = [pending for pending in batch if pending.visit is not None]
+    if not present:
+        return shipped
+    visits = [
+        (
+            visit["code"],
+            pending.seq,
+            visit["language"],
+            _time(visit["started_at"]),
+            _time(visit["completed_at"]),
+            visit["status"],
+            bool(visit["urgent"]),
+            visit["risk"],
+            visit["urgent_reason"],
+            visit["name"],
+            visit["guidance"],
+            _time(visit["seen_at"]),
+            _time(visit["acknowledged_at"]),
+            visit["acknowledged_by"],
+            visit["outcome"],
+        )
+        for pending in present
+        if (visit := pending.visit) is not None
+    ]
     with conn.transaction():
-        for pending in batch:
-            shipped.append((pending.visit_id, pending.seq))
-            visit = pending.visit
-            if visit is None:
-                continue
-            row = conn.execute(
-                _UPSERT_VISIT,
-                [
-                    visit["code"],
-                    pending.seq,
-                    visit["language"],
-                    _time(visit["started_at"]),
-                    _time(visit["completed_at"]),
-                    visit["status"],
-                    bool(visit["urgent"]),
-                    visit["risk"],
-                    visit["urgent_reason"],
-                    visit["name"],
-                    visit["guidance"],
-                    _time(visit["seen_at"]),
-                    _time(visit["acknowledged_at"]),
-                    visit["acknowledged_by"],
-                    visit["outcome"],
-                ],
-            ).fetchone()
-            conn.execute(
-                """
-                INSERT INTO hub.visit_changes (code, change_seq) VALUES (%s, %s)
-                ON CONFLICT DO NOTHING
-                """,
-                [visit["code"], pending.seq],
-            )
-            if row is None:
-                continue  # the hub has this state, or a newer one, already
-            _replace_children(conn, row[0], pending)
-    return shipped
-
-
-def _replace_children(conn: Connection, hub_id: int, pending: PendingVisit) -> None:
-    with conn.cursor() as cursor:
-        for table in ("answers", "scores", "print_jobs"):
-            cursor.execute(f"DELETE FROM hub.{table} WHERE visit_id = %s", [hub_id])
-        if pending.answers:
-            cursor.executemany(
-                """
-                INSERT INTO hub.answers (visit_id, section, item, value, answered_at)
-                VALUES (%s, %s, %s, %s, %s)
-                """,
-                [(hub_id, s, i, v, _time(at)) for s, i, v, at in pending.answers],
-            )
-        if pending.scores:
-            cursor.executemany(
-                """
-                INSERT INTO hub.scores
-                    (visit_id, instrument, total, band, complete, skipped, urgent)
-                VALUES (%s, %s, %s, %s, %s, %s, %s)
-                """,
-                [
+        # Only the visits whose sequence is newer than the hub's come back: their children are
+        # replaced; the others (the hub has this state or a newer one) are left alone.
+        written = dict(conn.execute(_UPSERT_VISITS, _columns(visits, 15)).fetchall())
+        with conn.pipeline(), conn.cursor() as cursor:
+            cursor.execute(_RECORD_CHANGES, _columns([(v[0], v[1]) for v in visits], 2))
+            replaced = [p for p in present if p.visit is not None and p.visit["code"] in written]
+            if not replaced:
+                return shipped
+            ids = [written[p.visit["code"]] for p in replaced if p.visit is not None]
+            for table in _CHILDREN:
+                cursor.execute(f"DELETE FROM hub.{table} WHERE visit_id = ANY(%s::bigint[])", [ids])
+            children: dict[str, list[tuple[Any, ...]]] = {table: [] for table in _CHILDREN}
+            for hub_id, pending in zip(ids, replaced, strict=True):
+                children["answers"] += [
+                    (hub_id, s, i, v, _time(at)) for s, i, v, at in pending.answers
+                ]
+                children["scores"] += [
                     (hub_id, instrument, total, band, bool(complete), skipped, bool(urgent))
                     for instrument, total, band, complete, skipped, urgent in pending.scores
-                ],
-            )
-        if pending.print_jobs:
-            cursor.executemany(
-                """
-                INSERT INTO hub.print_jobs (visit_id, kiosk_job_id, queue, cups_job_id, state,
-                    error, created_at, updated_at)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-                """,
-                [
+                ]
+                children["print_jobs"] += [
                     (hub_id, job_id, q, cups, state, error, _time(created), _time(updated))
                     for job_id, q, cups, state, error, created, updated in pending.print_jobs
-                ],
-            )
+                ]
+            for table, statement in _CHILDREN.items():
+                if children[table]:
+                    cursor.execute(statement, _columns(children[table], 0))
+    return shipped
 
 
 class Shipper:
