@@ -58,7 +58,7 @@ PY = sys.executable
 WAIT_SECONDS = 60.0
 
 
-# --- the hub ------------------------------------------------------------------------------------
+# --- the hub -------------------------------------------------------------------------------------
 
 
 @contextmanager
@@ -76,7 +76,9 @@ def postgres() -> Iterator[Any]:
 
 
 def new_hub(
-    server: Any, kiosks: list[str], desks: list[str] = ()  # type: ignore[assignment]
+    server: Any,
+    kiosks: list[str],
+    desks: list[str] = (),  # type: ignore[assignment]
 ) -> tuple[str, dict[str, str]]:
     """A fresh database with the hub schema, and the logins of these kiosks and desks (as `hub
     add-kiosk` / `hub add-desk` make them), reaching the server over TCP on loopback."""
@@ -106,7 +108,7 @@ def _wait(condition: Any, what: str, timeout: float = WAIT_SECONDS, step: float 
         time.sleep(step)
 
 
-# --- kiosks' data ---------------------------------------------------------------------------------
+# --- kiosks' data --------------------------------------------------------------------------------
 
 
 def queued_day(folder: Path, visits: int, day_start: datetime, seed: int) -> dict[str, int]:
@@ -252,9 +254,8 @@ def hub_counts(admin: str) -> dict[str, dict[str, int]]:
 def check_replicated(admin: str, stores: dict[str, Path]) -> dict[str, int]:
     """Every kiosk's visits at the hub exactly as the kiosk has them: visits missing at the hub,
     visits differing, rows the hub has more or fewer of."""
-    from tests.support.hub import hub_visit_state, local_visit_state
-
     from kiosk.store import Store
+    from tests.support.hub import hub_visit_state, local_visit_state
 
     at_hub = hub_visit_state(admin)
     lost = differing = 0
@@ -288,7 +289,7 @@ def check_replicated(admin: str, stores: dict[str, Path]) -> dict[str, int]:
     }
 
 
-# --- child processes: kiosks ----------------------------------------------------------------------
+# --- child processes: kiosks ---------------------------------------------------------------------
 
 
 def _child(*args: str) -> subprocess.Popen[str]:
@@ -345,11 +346,11 @@ def kiosk_urgent(folder: str, url: str) -> None:
     """Child: the kiosk of the banner figure, its Shipper running as in the kiosk. On `visit`
     it runs a visitor up to PHQ-9 item 9 and says `at CODE`; on `urgent` it answers item 9
     positively and says `committed T`, T the moment that commit returned to the store."""
+    from kiosk.config import DEFAULT_CONTENT_DIR
     from kiosk.content import load_content
     from kiosk.flow import Step, VisitFlow
     from kiosk.hub import queue
     from kiosk.hub.shipper import Shipper
-    from kiosk.config import DEFAULT_CONTENT_DIR
     from kiosk.store import Store
 
     content = load_content(DEFAULT_CONTENT_DIR, ["en"])
@@ -390,7 +391,7 @@ def kiosk_urgent(folder: str, url: str) -> None:
         shipper.stop()
 
 
-# --- 1. urgent answer -> the desk's banner --------------------------------------------------------
+# --- 1. urgent answer -> the desk's banner -------------------------------------------------------
 
 
 def bench_banner(quick: bool) -> dict[str, Any]:
@@ -403,7 +404,7 @@ def bench_banner(quick: bool) -> dict[str, Any]:
     from ui.desk import create_desk_window
     from ui.desk.window import UrgentBanner
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    _app = QApplication.instance() or QApplication(sys.argv[:1])  # alive for the whole run
     runs = 8 if quick else 40
     samples: list[float] = []
     floor: list[float] = []
@@ -442,7 +443,7 @@ def bench_banner(quick: bool) -> dict[str, Any]:
             watch.loop = None
 
     with postgres() as server, disk_tmpdir() as folder:
-        admin, urls = new_hub(server, ["lobby"], ["front"])
+        _admin, urls = new_hub(server, ["lobby"], ["front"])
         config = load_config(None, folder)
         window = create_desk_window(config.replace(hub=HubConfig(url=urls["front"])))
         watch = PaintWatch(window)
@@ -559,7 +560,7 @@ def bench_replication(quick: bool) -> dict[str, Any]:
     }
 
 
-# --- 3. catch-up after a day away ------------------------------------------------------------------
+# --- 3. catch-up after a day away ----------------------------------------------------------------
 
 
 def bench_catchup(quick: bool) -> dict[str, Any]:
@@ -595,17 +596,17 @@ def bench_catchup(quick: bool) -> dict[str, Any]:
     }
 
 
-# --- 4. taps while the shipper ships ----------------------------------------------------------------
+# --- 4. taps while the shipper ships -------------------------------------------------------------
 
 
 def bench_taps(quick: bool) -> dict[str, Any]:
     import gc
+    import sqlite3
 
     from bench_ui import APP, _value_for, close_window, settle, tap
 
     import main as kiosk_main
     from kiosk.config import HubConfig, load_config
-    from kiosk.hub import queue
     from ui.app import create_main_window
     from ui.shell.navigator import ScreenId
 
@@ -634,7 +635,14 @@ def bench_taps(quick: bool) -> dict[str, Any]:
         nav = window.navigator
         store = window.store
         assert store is not None and window.hub_shipper is not None
-        backlog_at_start = queue.backlog(store)
+        # Read on a connection of its own: the store's lock is the screen's and the shipper's.
+        watcher = sqlite3.connect(store.path)
+
+        def pending_now() -> int:
+            sql = "SELECT COUNT(*) FROM hub_changes WHERE seq > shipped_seq"
+            return int(watcher.execute(sql).fetchone()[0])
+
+        backlog_at_start = pending_now()
         visits = 0
         try:
             while len(samples) < taps_wanted:
@@ -649,9 +657,7 @@ def bench_taps(quick: bool) -> dict[str, Any]:
                     button = nav.question.option_buttons[
                         _value_for(nav, rng, urgent=visits % 10 == 1)
                     ]
-                    shipping = window.hub_shipper.state.last_success is None or (
-                        queue.backlog(store) > 0
-                    )
+                    shipping = pending_now() > 0
                     start = time.perf_counter()
                     tap(button)
                     APP.processEvents()
@@ -666,9 +672,10 @@ def bench_taps(quick: bool) -> dict[str, Any]:
                         settle()
                 nav.results.finish_button.click()
                 settle()
-            backlog_at_end = queue.backlog(store)
+            backlog_at_end = pending_now()
             shipped = len(_admin_rows(admin, "SELECT 1 FROM hub.visits"))
         finally:
+            watcher.close()
             close_window(window)
     return {
         "tap_to_paint": summary_ms(samples),

@@ -22,6 +22,7 @@ import contextlib
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -234,12 +235,18 @@ class Shipper:
             self._pull_acknowledgements(conn)
             sent = 0
             while not self._stopping.is_set():
+                began = time.monotonic()
                 batch = queue.pending(self.store, self.batch_size)
                 if not batch:
                     break
                 shipped = send_batch(conn, batch)
                 queue.confirm(self.store, shipped)
                 sent += len(shipped)
+                if len(batch) == self.batch_size:
+                    # Catching up batch after batch: rest as long as the batch took, so the
+                    # screen's thread (which shares the GIL, and the CPU of a small kiosk)
+                    # always gets its turn; a backlog still drains at half speed at worst.
+                    self._stopping.wait(time.monotonic() - began)
             with conn.transaction():
                 conn.execute(
                     """
