@@ -148,7 +148,10 @@ def send_batch(conn: Connection, batch: list[PendingVisit]) -> list[tuple[int, i
     with conn.transaction():
         # Only the visits whose sequence is newer than the hub's come back: their children are
         # replaced; the others (the hub has this state or a newer one) are left alone.
-        written = dict(conn.execute(_UPSERT_VISITS, _columns(visits, 15)).fetchall())
+        written = {
+            cast(str, code): cast(int, hub_id)
+            for code, hub_id in conn.execute(_UPSERT_VISITS, _columns(visits, 15)).fetchall()
+        }
         with conn.pipeline(), conn.cursor() as cursor:
             cursor.execute(_RECORD_CHANGES, _columns([(v[0], v[1]) for v in visits], 2))
             replaced = [p for p in present if p.visit is not None and p.visit["code"] in written]
