@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final, cast
 
+import msgspec
 import psycopg
 
 from kiosk.config import redact_url
@@ -59,20 +60,30 @@ class SyncState:
     failing: bool = False  # the last round failed
 
 
-def _time(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
+def _from_json(types: str) -> str:
+    """A SELECT of the rows of one JSON array parameter, element i of each row cast to the i-th
+    word of ``types``.
+
+    Each statement below takes the whole batch this way: one statement per table per batch
+    instead of one per visit and child row, so a batch costs a few round trips whatever its
+    size, and row-level security's check (this kiosk's visits) is worked out once per statement.
+    JSON rather than typed arrays because msgspec encodes it in C, where psycopg would build
+    arrays in Python — and the shipper shares the GIL with the kiosk's screen. Times go as the
+    store's own text (ISO 8601, UTC, with its offset)."""
+    cells = ", ".join(f"(r->>{index})::{kind}" for index, kind in enumerate(types.split()))
+    return f"SELECT {cells} FROM jsonb_array_elements(%s::jsonb) AS r"
 
 
-# Each statement takes the whole batch as arrays (unnest): one statement per table per batch
-# instead of one per visit and child row, so a batch costs a few round trips whatever its size,
-# and row-level security's check (this kiosk's visits) is worked out once per statement.
-_UPSERT_VISITS: Final = """
+# hub.visits' columns below, in order (the kiosk_id is the login's: hub.current_kiosk_id()).
+_VISIT_ROWS: Final = _from_json(
+    "text bigint text timestamptz timestamptz text boolean text text text text timestamptz"
+    " timestamptz text text"
+)
+_UPSERT_VISITS: Final = f"""
     INSERT INTO hub.visits AS v (code, change_seq, language, started_at, completed_at, status,
         urgent, risk, urgent_reason, name, guidance, seen_at, acknowledged_at, acknowledged_by,
         outcome)
-    SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::timestamptz[],
-        %s::timestamptz[], %s::text[], %s::boolean[], %s::text[], %s::text[], %s::text[],
-        %s::text[], %s::timestamptz[], %s::timestamptz[], %s::text[], %s::text[])
+    {_VISIT_ROWS}
     ON CONFLICT (kiosk_id, code) DO UPDATE SET
         change_seq = excluded.change_seq, language = excluded.language,
         started_at = excluded.started_at, completed_at = excluded.completed_at,
@@ -85,35 +96,30 @@ _UPSERT_VISITS: Final = """
     RETURNING v.code, v.id
 """
 
-_RECORD_CHANGES: Final = """
-    INSERT INTO hub.visit_changes (code, change_seq)
-    SELECT * FROM unnest(%s::text[], %s::bigint[])
+_RECORD_CHANGES: Final = f"""
+    INSERT INTO hub.visit_changes (code, change_seq) {_from_json("text bigint")}
     ON CONFLICT DO NOTHING
 """
 
 _CHILDREN: Final = {
-    "answers": """
+    "answers": f"""
         INSERT INTO hub.answers (visit_id, section, item, value, answered_at)
-        SELECT * FROM unnest(%s::bigint[], %s::text[], %s::integer[], %s::integer[],
-            %s::timestamptz[])
+        {_from_json("bigint text integer integer timestamptz")}
     """,
-    "scores": """
+    "scores": f"""
         INSERT INTO hub.scores (visit_id, instrument, total, band, complete, skipped, urgent)
-        SELECT * FROM unnest(%s::bigint[], %s::text[], %s::integer[], %s::text[],
-            %s::boolean[], %s::integer[], %s::boolean[])
+        {_from_json("bigint text integer text boolean integer boolean")}
     """,
-    "print_jobs": """
+    "print_jobs": f"""
         INSERT INTO hub.print_jobs (visit_id, kiosk_job_id, queue, cups_job_id, state, error,
             created_at, updated_at)
-        SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::text[], %s::integer[],
-            %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])
+        {_from_json("bigint integer text integer text text timestamptz timestamptz")}
     """,
 }
 
 
-def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
-    """Rows as one list per column: the arrays the statements above unnest."""
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
+def _json(rows: list[tuple[Any, ...]]) -> list[str]:
+    return [msgspec.json.encode(rows).decode()]
 
 
 def send_batch(conn: Connection, batch: list[PendingVisit]) -> list[tuple[int, int]]:
@@ -129,16 +135,16 @@ def send_batch(conn: Connection, batch: list[PendingVisit]) -> list[tuple[int, i
             visit["code"],
             pending.seq,
             visit["language"],
-            _time(visit["started_at"]),
-            _time(visit["completed_at"]),
+            visit["started_at"],
+            visit["completed_at"],
             visit["status"],
             bool(visit["urgent"]),
             visit["risk"],
             visit["urgent_reason"],
             visit["name"],
             visit["guidance"],
-            _time(visit["seen_at"]),
-            _time(visit["acknowledged_at"]),
+            visit["seen_at"],
+            visit["acknowledged_at"],
             visit["acknowledged_by"],
             visit["outcome"],
         )
@@ -150,32 +156,31 @@ def send_batch(conn: Connection, batch: list[PendingVisit]) -> list[tuple[int, i
         # replaced; the others (the hub has this state or a newer one) are left alone.
         written = {
             cast(str, code): cast(int, hub_id)
-            for code, hub_id in conn.execute(_UPSERT_VISITS, _columns(visits, 15)).fetchall()
+            for code, hub_id in conn.execute(_UPSERT_VISITS, _json(visits)).fetchall()
         }
         with conn.pipeline(), conn.cursor() as cursor:
-            cursor.execute(_RECORD_CHANGES, _columns([(v[0], v[1]) for v in visits], 2))
-            replaced = [p for p in present if p.visit is not None and p.visit["code"] in written]
+            cursor.execute(_RECORD_CHANGES, _json([(v[0], v[1]) for v in visits]))
+            replaced = [
+                (written[p.visit["code"]], p)
+                for p in present
+                if p.visit is not None and p.visit["code"] in written
+            ]
             if not replaced:
                 return shipped
-            ids = [written[p.visit["code"]] for p in replaced if p.visit is not None]
+            ids = [hub_id for hub_id, _ in replaced]
             for table in _CHILDREN:
-                cursor.execute(f"DELETE FROM hub.{table} WHERE visit_id = ANY(%s::bigint[])", [ids])
+                cursor.execute(f"DELETE FROM hub.{table} WHERE visit_id = ANY(%s)", [ids])
             children: dict[str, list[tuple[Any, ...]]] = {table: [] for table in _CHILDREN}
-            for hub_id, pending in zip(ids, replaced, strict=True):
-                children["answers"] += [
-                    (hub_id, s, i, v, _time(at)) for s, i, v, at in pending.answers
-                ]
+            for hub_id, pending in replaced:
+                children["answers"] += [(hub_id, *answer) for answer in pending.answers]
                 children["scores"] += [
                     (hub_id, instrument, total, band, bool(complete), skipped, bool(urgent))
                     for instrument, total, band, complete, skipped, urgent in pending.scores
                 ]
-                children["print_jobs"] += [
-                    (hub_id, job_id, q, cups, state, error, _time(created), _time(updated))
-                    for job_id, q, cups, state, error, created, updated in pending.print_jobs
-                ]
+                children["print_jobs"] += [(hub_id, *job) for job in pending.print_jobs]
             for table, statement in _CHILDREN.items():
                 if children[table]:
-                    cursor.execute(statement, _columns(children[table], 0))
+                    cursor.execute(statement, _json(children[table]))
     return shipped
 
 
