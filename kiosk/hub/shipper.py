@@ -250,7 +250,7 @@ class Shipper:
                 shipped = send_batch(conn, batch)
                 queue.confirm(self.store, shipped)
                 sent += len(shipped)
-                if len(batch) == self.batch_size:
+                if len(batch) == self.batch_size and queue.backlog(self.store):
                     # Catching up batch after batch: rest as long as the batch took, so the
                     # screen's thread (which shares the GIL, and the CPU of a small kiosk)
                     # always gets its turn; a backlog still drains at half speed at worst.
