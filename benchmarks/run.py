@@ -552,7 +552,10 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
     ]
     for r in rows:
         cells = [str(r[h]) for h in ("figure", "value", "floor", "ratio", "target", "verdict")]
-        cells = [c.replace("|", "\\|").replace("<=", "≤").replace("->", "→") for c in cells]
+        cells = [
+            c.replace("|", "\\|").replace("<=", "≤").replace(">=", "≥").replace("->", "→")
+            for c in cells
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
