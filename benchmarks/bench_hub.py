@@ -43,6 +43,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -292,16 +293,23 @@ def check_replicated(admin: str, stores: dict[str, Path]) -> dict[str, int]:
 # --- child processes: kiosks ---------------------------------------------------------------------
 
 
+_STDERR: dict[int, Any] = {}
+
+
 def _child(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    # Its stderr into a file, not a pipe nobody reads until the end (a full pipe would stall it).
+    errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives as long as the child
+    child = subprocess.Popen(
         [PY, str(BENCH_DIR / "bench_hub.py"), *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=errors,
         text=True,
         bufsize=1,
         cwd=ROOT,
     )
+    _STDERR[child.pid] = errors
+    return child
 
 
 def _expect(child: subprocess.Popen[str], word: str) -> list[str]:
@@ -309,8 +317,11 @@ def _expect(child: subprocess.Popen[str], word: str) -> list[str]:
     line = child.stdout.readline()
     if not line.startswith(word):
         child.kill()
-        error = child.stderr.read() if child.stderr else ""
-        raise RuntimeError(f"a kiosk process said {line.strip()!r}: {error.strip()[-600:]}")
+        child.wait(10)
+        errors = _STDERR[child.pid]
+        errors.seek(0)
+        said = errors.read().strip()[-600:]
+        raise RuntimeError(f"a kiosk process said {line.strip()!r}: {said}")
     return line.split()[1:]
 
 
