@@ -6,7 +6,7 @@ Each figure is measured in its own child process (benchmarks/bench_*.py, or whol
 start-up), printed as a table and written to benchmarks/results.json. A floor is the least the
 same work can cost on this machine, measured in the same run (see benchmarks/README.md): a ratio
 to it holds on a noisy machine where an absolute time would not. Nothing here is a test: the
-PASS/FAIL column compares with the targets of issue 8, and the exit status is 0 either way
+PASS/FAIL column compares with the targets of issues 8 and 18, and the exit status is 0 either way
 unless a benchmark could not run at all.
 """
 
@@ -392,6 +392,79 @@ def rows_for(results: dict[str, Any]) -> list[dict[str, Any]]:
             "<= 1.5x floor",
             1.5 * f["p95_ms"],
         )
+    if "hub_banner" in results and not failed(
+        "hub_banner", "10 urgent answer -> desk banner painted (p95)", "<= 250 ms"
+    ):
+        r = results["hub_banner"]
+        b, f = r["banner"], r["floor"]
+        timed(
+            f"10 hub: urgent answer committed on a kiosk -> red banner painted at the desk, "
+            f"median of {b['n']} (floor: bare NOTIFY -> LISTEN on the same PostgreSQL)",
+            b["median_ms"],
+            f["median_ms"],
+        )
+        timed("10 ... p95", b["p95_ms"], f["p95_ms"], "<= 250 ms", 250)
+    if "hub_replication" in results and not failed(
+        "hub_replication", "10 replication rows/s", ">= 0.5x floor"
+    ):
+        r = results["hub_replication"]
+        clean = not (
+            r["visits_lost"] or r["visits_differing"] or r["rows_missing"] or r["rows_extra"]
+        )
+        row(
+            f"10 hub: {r['kiosks']} kiosks x {r['visits_per_kiosk']} visits shipped at once, "
+            f"{r['rows']:,} rows (floor: bare executemany of the same rows)",
+            f"{r['rows_per_second']:,} rows/s",
+            f"{r['floor_rows_per_second']:,} rows/s",
+            f"{r['ratio']:.2f}x",
+            ">= 0.5x floor",
+            r["ratio"] >= 0.5,
+        )
+        row(
+            "10 ... reference: the same rows by COPY as the tables' owner (a kiosk's login "
+            "may not COPY: row-level security)",
+            f"{r['rows_per_second']:,} rows/s",
+            f"{r['copy_rows_per_second']:,} rows/s",
+            f"{r['rows_per_second'] / r['copy_rows_per_second']:.2f}x",
+            "",
+            None,
+        )
+        row(
+            "10 ... visits lost / differing / rows missing / extra at the hub",
+            f"{r['visits_lost']} / {r['visits_differing']} / {r['rows_missing']} / "
+            f"{r['rows_extra']}",
+            "",
+            "",
+            "0 / 0 / 0 / 0",
+            clean and r["changes_received_twice"] == 0,
+        )
+    if "hub_catchup" in results and not failed("hub_catchup", "10 catch-up", "<= 5 s"):
+        r = results["hub_catchup"]
+        d, f = r["drain"], r["floor"]
+        row(
+            f"10 hub: catch-up of a day of {r['visits']} visits ({r['rows']:,} rows), Shipper "
+            f"start -> backlog 0, median of {d['n']} (floor: bare executemany); "
+            f"{r['visits_lost']} visits lost, {r['rows_missing']} rows missing",
+            _ms(d["median_ms"]),
+            _ms(f["median_ms"]),
+            f"{d['median_ms'] / f['median_ms']:.1f}x",
+            "<= 5 s, nothing lost",
+            d["median_ms"] <= 5000 and not (r["visits_lost"] or r["rows_missing"]),
+        )
+    if "hub_taps" in results and not failed(
+        "hub_taps", "10 tap -> painted while shipping (p95)", "<= 33 ms"
+    ):
+        r = results["hub_taps"]
+        t, f = r["tap_to_paint"], r["floor"]
+        timed(
+            f"10 tap -> next question painted while the Shipper ships a backlog, p95 "
+            f"({t['n']} taps, {r['taps_while_shipping']} of them with a backlog; backlog "
+            f"{r['backlog_at_start']:,} -> {r['backlog_at_end']:,} visits)",
+            t["p95_ms"],
+            f["p95_ms"],
+            "<= 33 ms",
+            33,
+        )
     if "start_rss" in results and not failed("start_rss", "6 RSS after start", "<= 1.5x"):
         r = results["start_rss"]
         row(
@@ -479,7 +552,10 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
     ]
     for r in rows:
         cells = [str(r[h]) for h in ("figure", "value", "floor", "ratio", "target", "verdict")]
-        cells = [c.replace("|", "\\|").replace("<=", "≤").replace("->", "→") for c in cells]
+        cells = [
+            c.replace("|", "\\|").replace("<=", "≤").replace(">=", "≥").replace("->", "→")
+            for c in cells
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -499,6 +575,10 @@ STEPS: dict[str, Callable[[dict[str, str], bool], dict[str, Any]]] = {
     "alert_delivery": lambda env, quick: _child("bench_alerts.py", "delivery", env, quick),
     "alert_taps": lambda env, quick: _child("bench_alerts.py", "taps_down", env, quick),
     "speech": lambda env, quick: _child("bench_speech.py", "speech", env, quick),
+    "hub_banner": lambda env, quick: _child("bench_hub.py", "banner", env, quick),
+    "hub_replication": lambda env, quick: _child("bench_hub.py", "replication", env, quick),
+    "hub_catchup": lambda env, quick: _child("bench_hub.py", "catchup", env, quick),
+    "hub_taps": lambda env, quick: _child("bench_hub.py", "taps", env, quick),
 }
 
 

@@ -214,9 +214,6 @@ class MainWindow(QMainWindow):
             self.hub_shipper = Shipper(
                 store, self.config.hub.url, location=self.config.kiosk.location
             )
-            # An urgent visit is shipped at once, not at the next round: the desks' banner and
-            # the hub alert channel wait on it.
-            store.alert_listeners.append(self.hub_shipper.wake)
             self.hub_shipper.start()
         else:
             try:
@@ -228,11 +225,8 @@ class MainWindow(QMainWindow):
                 log.warning("hub queue left as it is: %s", exc)
 
     def _forget_shipper(self) -> None:
-        shipper = self.hub_shipper
-        assert shipper is not None
-        if shipper.wake in shipper.store.alert_listeners:
-            shipper.store.alert_listeners.remove(shipper.wake)
-        shipper.stop()
+        assert self.hub_shipper is not None
+        self.hub_shipper.stop()
         self.hub_shipper = None
 
     def _watch_store(self) -> None:

@@ -126,8 +126,10 @@ def pending(store: Store, limit: int) -> list[PendingVisit]:
     with store.snapshot() as db:
         queued = db.execute(
             """
-            SELECT visit_id, seq FROM hub_changes WHERE seq > shipped_seq
-            ORDER BY visit_id LIMIT ?
+            SELECT c.visit_id, c.seq FROM hub_changes c LEFT JOIN visits v ON v.id = c.visit_id
+            WHERE c.seq > c.shipped_seq
+            -- Urgent visits first: the desks' banner must not wait behind a day of backlog.
+            ORDER BY COALESCE(v.urgent, 0) DESC, c.visit_id LIMIT ?
             """,
             [limit],
         ).fetchall()

@@ -22,11 +22,13 @@ import contextlib
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final, cast
 
+import msgspec
 import psycopg
 
 from kiosk.config import redact_url
@@ -58,15 +60,30 @@ class SyncState:
     failing: bool = False  # the last round failed
 
 
-def _time(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
+def _from_json(types: str) -> str:
+    """A SELECT of the rows of one JSON array parameter, element i of each row cast to the i-th
+    word of ``types``.
+
+    Each statement below takes the whole batch this way: one statement per table per batch
+    instead of one per visit and child row, so a batch costs a few round trips whatever its
+    size, and row-level security's check (this kiosk's visits) is worked out once per statement.
+    JSON rather than typed arrays because msgspec encodes it in C, where psycopg would build
+    arrays in Python — and the shipper shares the GIL with the kiosk's screen. Times go as the
+    store's own text (ISO 8601, UTC, with its offset)."""
+    cells = ", ".join(f"(r->>{index})::{kind}" for index, kind in enumerate(types.split()))
+    return f"SELECT {cells} FROM jsonb_array_elements(%s::jsonb) AS r"
 
 
-_UPSERT_VISIT: Final = """
+# hub.visits' columns below, in order (the kiosk_id is the login's: hub.current_kiosk_id()).
+_VISIT_ROWS: Final = _from_json(
+    "text bigint text timestamptz timestamptz text boolean text text text text timestamptz"
+    " timestamptz text text"
+)
+_UPSERT_VISITS: Final = f"""
     INSERT INTO hub.visits AS v (code, change_seq, language, started_at, completed_at, status,
         urgent, risk, urgent_reason, name, guidance, seen_at, acknowledged_at, acknowledged_by,
         outcome)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    {_VISIT_ROWS}
     ON CONFLICT (kiosk_id, code) DO UPDATE SET
         change_seq = excluded.change_seq, language = excluded.language,
         started_at = excluded.started_at, completed_at = excluded.completed_at,
@@ -76,90 +93,95 @@ _UPSERT_VISIT: Final = """
         acknowledged_at = excluded.acknowledged_at, acknowledged_by = excluded.acknowledged_by,
         outcome = excluded.outcome, revision = nextval('hub.revision'), received_at = now()
     WHERE v.change_seq < excluded.change_seq
-    RETURNING v.id
+    RETURNING v.code, v.id
 """
+
+_RECORD_CHANGES: Final = f"""
+    INSERT INTO hub.visit_changes (code, change_seq) {_from_json("text bigint")}
+    ON CONFLICT DO NOTHING
+"""
+
+_CHILDREN: Final = {
+    "answers": f"""
+        INSERT INTO hub.answers (visit_id, section, item, value, answered_at)
+        {_from_json("bigint text integer integer timestamptz")}
+    """,
+    "scores": f"""
+        INSERT INTO hub.scores (visit_id, instrument, total, band, complete, skipped, urgent)
+        {_from_json("bigint text integer text boolean integer boolean")}
+    """,
+    "print_jobs": f"""
+        INSERT INTO hub.print_jobs (visit_id, kiosk_job_id, queue, cups_job_id, state, error,
+            created_at, updated_at)
+        {_from_json("bigint integer text integer text text timestamptz timestamptz")}
+    """,
+}
+
+
+def _json(rows: list[tuple[Any, ...]]) -> list[str]:
+    return [msgspec.json.encode(rows).decode()]
 
 
 def send_batch(conn: Connection, batch: list[PendingVisit]) -> list[tuple[int, int]]:
     """Upsert ``batch`` at the hub in one transaction; the (visit id, sequence) pairs the hub
     now holds (or holds something newer of). A visit whose sequence the hub already has, or has
     passed, is left as it is: sending a batch again changes nothing."""
-    shipped: list[tuple[int, int]] = []
+    shipped = [(pending.visit_id, pending.seq) for pending in batch]
+    present = [pending for pending in batch if pending.visit is not None]
+    if not present:
+        return shipped
+    visits = [
+        (
+            visit["code"],
+            pending.seq,
+            visit["language"],
+            visit["started_at"],
+            visit["completed_at"],
+            visit["status"],
+            bool(visit["urgent"]),
+            visit["risk"],
+            visit["urgent_reason"],
+            visit["name"],
+            visit["guidance"],
+            visit["seen_at"],
+            visit["acknowledged_at"],
+            visit["acknowledged_by"],
+            visit["outcome"],
+        )
+        for pending in present
+        if (visit := pending.visit) is not None
+    ]
     with conn.transaction():
-        for pending in batch:
-            shipped.append((pending.visit_id, pending.seq))
-            visit = pending.visit
-            if visit is None:
-                continue
-            row = conn.execute(
-                _UPSERT_VISIT,
-                [
-                    visit["code"],
-                    pending.seq,
-                    visit["language"],
-                    _time(visit["started_at"]),
-                    _time(visit["completed_at"]),
-                    visit["status"],
-                    bool(visit["urgent"]),
-                    visit["risk"],
-                    visit["urgent_reason"],
-                    visit["name"],
-                    visit["guidance"],
-                    _time(visit["seen_at"]),
-                    _time(visit["acknowledged_at"]),
-                    visit["acknowledged_by"],
-                    visit["outcome"],
-                ],
-            ).fetchone()
-            conn.execute(
-                """
-                INSERT INTO hub.visit_changes (code, change_seq) VALUES (%s, %s)
-                ON CONFLICT DO NOTHING
-                """,
-                [visit["code"], pending.seq],
-            )
-            if row is None:
-                continue  # the hub has this state, or a newer one, already
-            _replace_children(conn, row[0], pending)
-    return shipped
-
-
-def _replace_children(conn: Connection, hub_id: int, pending: PendingVisit) -> None:
-    with conn.cursor() as cursor:
-        for table in ("answers", "scores", "print_jobs"):
-            cursor.execute(f"DELETE FROM hub.{table} WHERE visit_id = %s", [hub_id])
-        if pending.answers:
-            cursor.executemany(
-                """
-                INSERT INTO hub.answers (visit_id, section, item, value, answered_at)
-                VALUES (%s, %s, %s, %s, %s)
-                """,
-                [(hub_id, s, i, v, _time(at)) for s, i, v, at in pending.answers],
-            )
-        if pending.scores:
-            cursor.executemany(
-                """
-                INSERT INTO hub.scores
-                    (visit_id, instrument, total, band, complete, skipped, urgent)
-                VALUES (%s, %s, %s, %s, %s, %s, %s)
-                """,
-                [
+        # Only the visits whose sequence is newer than the hub's come back: their children are
+        # replaced; the others (the hub has this state or a newer one) are left alone.
+        written = {
+            cast(str, code): cast(int, hub_id)
+            for code, hub_id in conn.execute(_UPSERT_VISITS, _json(visits)).fetchall()
+        }
+        with conn.pipeline(), conn.cursor() as cursor:
+            cursor.execute(_RECORD_CHANGES, _json([(v[0], v[1]) for v in visits]))
+            replaced = [
+                (written[p.visit["code"]], p)
+                for p in present
+                if p.visit is not None and p.visit["code"] in written
+            ]
+            if not replaced:
+                return shipped
+            ids = [hub_id for hub_id, _ in replaced]
+            for table in _CHILDREN:
+                cursor.execute(f"DELETE FROM hub.{table} WHERE visit_id = ANY(%s)", [ids])
+            children: dict[str, list[tuple[Any, ...]]] = {table: [] for table in _CHILDREN}
+            for hub_id, pending in replaced:
+                children["answers"] += [(hub_id, *answer) for answer in pending.answers]
+                children["scores"] += [
                     (hub_id, instrument, total, band, bool(complete), skipped, bool(urgent))
                     for instrument, total, band, complete, skipped, urgent in pending.scores
-                ],
-            )
-        if pending.print_jobs:
-            cursor.executemany(
-                """
-                INSERT INTO hub.print_jobs (visit_id, kiosk_job_id, queue, cups_job_id, state,
-                    error, created_at, updated_at)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-                """,
-                [
-                    (hub_id, job_id, q, cups, state, error, _time(created), _time(updated))
-                    for job_id, q, cups, state, error, created, updated in pending.print_jobs
-                ],
-            )
+                ]
+                children["print_jobs"] += [(hub_id, *job) for job in pending.print_jobs]
+            for table, statement in _CHILDREN.items():
+                if children[table]:
+                    cursor.execute(statement, _json(children[table]))
+    return shipped
 
 
 class Shipper:
@@ -221,12 +243,18 @@ class Shipper:
             self._pull_acknowledgements(conn)
             sent = 0
             while not self._stopping.is_set():
+                began = time.monotonic()
                 batch = queue.pending(self.store, self.batch_size)
                 if not batch:
                     break
                 shipped = send_batch(conn, batch)
                 queue.confirm(self.store, shipped)
                 sent += len(shipped)
+                if len(batch) == self.batch_size and queue.backlog(self.store):
+                    # Catching up batch after batch: rest as long as the batch took, so the
+                    # screen's thread (which shares the GIL, and the CPU of a small kiosk)
+                    # always gets its turn; a backlog still drains at half speed at worst.
+                    self._stopping.wait(time.monotonic() - began)
             with conn.transaction():
                 conn.execute(
                     """
@@ -292,17 +320,22 @@ class Shipper:
     def start(self) -> None:
         if self._thread is not None:
             return
+        # A visit that becomes urgent goes to the hub (and the desks' banners) at once, not at
+        # the end of an idle round: the store calls this right after that commit.
+        self.store.urgent_listeners.append(self.wake)
         self._thread = threading.Thread(target=self._loop, name="hub-shipper", daemon=True)
         self._thread.start()
 
     def wake(self) -> None:
-        """Ship now rather than at the next round (a visit just ended)."""
+        """Ship now rather than at the next round (a visit just became urgent)."""
         self._wake.set()
 
     def stop(self, timeout: float = 15.0) -> None:
         """Finish the round in progress (at most ``timeout`` seconds) and close the connection."""
         self._stopping.set()
         self._wake.set()
+        if self.wake in self.store.urgent_listeners:
+            self.store.urgent_listeners.remove(self.wake)
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None

@@ -207,6 +207,10 @@ class Store:
         # were written: the delivery worker wakes at once instead of at its next poll.
         self.alert_listeners: list[Callable[[], None]] = []
         self._alerts_written = False
+        # Called the same way after a commit in which a visit became (more) urgent, whether or
+        # not an alert row was written: the hub shipper sends it now, not at its next round.
+        self.urgent_listeners: list[Callable[[], None]] = []
+        self._urgency_rose = False
         # Why nothing more is written (files deleted or cut short under it); None while healthy.
         self.lost: str | None = None
 
@@ -398,13 +402,13 @@ class Store:
                 try:
                     yield db
                 except BaseException:
-                    self._alerts_written = False
+                    self._alerts_written = self._urgency_rose = False
                     self._rollback_quietly(db)
                     raise
                 try:
                     db.execute("COMMIT")
                 except BaseException:
-                    self._alerts_written = False
+                    self._alerts_written = self._urgency_rose = False
                     self._rollback_quietly(db)
                     raise
             except sqlite3.Error as exc:
@@ -420,6 +424,10 @@ class Store:
         if self._alerts_written:
             self._alerts_written = False
             for listener in list(self.alert_listeners):
+                listener()
+        if self._urgency_rose:
+            self._urgency_rose = False
+            for listener in list(self.urgent_listeners):
                 listener()
         loss = self._files.check()
         if loss is not None:
@@ -642,6 +650,7 @@ class Store:
         )
         rose = risk != stored_risk
         if rose:
+            self._urgency_rose = True
             # The outbox: staff are told of each rise, in this very commit (ARCHITECTURE.md).
             self._add_alerts(db, visit_id, "alert", cast(UrgentLevel, risk), self._first_targets)
         return rose

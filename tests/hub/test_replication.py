@@ -7,9 +7,10 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -127,6 +128,59 @@ def test_the_same_batch_sent_twice_changes_nothing_and_an_older_one_never_wins(
         assert hub_rows(hub_admin_url, "SELECT COUNT(*) FROM hub.visit_changes") == [(2,)]
 
 
+def test_a_batch_of_many_visits_lands_whole_with_every_time_the_same_instant(
+    hub_admin_url: str, tmp_path: Path, content: Content
+) -> None:
+    urls = hub_with(hub_admin_url, kiosks=("lobby",))
+    # The kiosk's hub session in another zone: the store's UTC texts keep their instants.
+    with psycopg.connect(hub_admin_url, autocommit=True) as admin:
+        admin.execute(
+            psycopg.sql.SQL("ALTER ROLE {} SET timezone = 'America/Chicago'").format(
+                psycopg.sql.Identifier(
+                    hub_rows(hub_admin_url, "SELECT role_name FROM hub.kiosks")[0][0]
+                )
+            )
+        )
+    with Store.open(tmp_path / "k") as store, shipper_for(store, urls["lobby"], batch_size=3) as s:
+        codes = [run_visit(store, content, value=1) for _ in range(4)]
+        codes.append(_quick_visit(store, urgent=True))
+        store.add_print_job(codes[0], "lobby")
+        assert s.run_once() == 5  # two batches of three, the last one short
+        assert hub_visit_state(hub_admin_url) == _as_hub_sees("lobby", store)
+        with sqlite3.connect(store.path) as local:
+            local_times = sorted(
+                local.execute(
+                    """
+                    SELECT v.code, 'visit', v.started_at, v.completed_at FROM visits v
+                    UNION ALL SELECT v.code, a.section || a.item, a.answered_at, NULL
+                    FROM answers a JOIN visits v ON v.id = a.visit_id
+                    UNION ALL SELECT v.code, 'job', p.created_at, p.updated_at
+                    FROM print_jobs p JOIN visits v ON v.id = p.visit_id
+                    """
+                ).fetchall()
+            )
+    hub_times = sorted(
+        hub_rows(
+            hub_admin_url,
+            """
+            SELECT v.code, 'visit', v.started_at, v.completed_at FROM hub.visits v
+            UNION ALL SELECT v.code, a.section || a.item, a.answered_at, NULL
+            FROM hub.answers a JOIN hub.visits v ON v.id = a.visit_id
+            UNION ALL SELECT v.code, 'job', p.created_at, p.updated_at
+            FROM hub.print_jobs p JOIN hub.visits v ON v.id = p.visit_id
+            """,
+        )
+    )
+
+    def instant(text: str | None) -> datetime | None:
+        return None if text is None else datetime.fromisoformat(text)
+
+    assert len(hub_times) == len(local_times) > 5 * 3
+    assert hub_times == [
+        (code, what, instant(first), instant(second)) for code, what, first, second in local_times
+    ]
+
+
 def test_a_hub_down_for_a_whole_visit_is_caught_up_when_it_is_back(
     pg_server_factory: type[PgServer], tmp_path: Path, content: Content
 ) -> None:
@@ -151,6 +205,43 @@ def test_a_hub_down_for_a_whole_visit_is_caught_up_when_it_is_back(
         assert wait_until(lambda: queue.backlog(store) == 0 and not shipper.state.failing)
         assert hub_visit_state(admin) == _as_hub_sees("lobby", store)
         assert {code for _, code in hub_visit_state(admin)} == {first, second}
+
+
+def test_a_visit_that_becomes_urgent_is_shipped_at_once_not_at_the_next_round(
+    hub_admin_url: str, tmp_path: Path
+) -> None:
+    urls = hub_with(hub_admin_url, kiosks=("lobby",))
+    with (
+        Store.open(tmp_path / "k") as store,
+        # An idle round of an hour: only the urgent commit's wake-up can ship it in time.
+        shipper_for(store, urls["lobby"], idle_seconds=3600) as shipper,
+    ):
+        calm = store.create_visit("en")
+        shipper.start()
+        assert wait_until(lambda: queue.backlog(store) == 0)
+        store.record_answer(calm.code, "phq9", 1, 1)  # not urgent: waits for the next round
+        urgent = store.create_visit("en")
+        store.mark_urgent(urgent.code, "talk_now", "acute")
+        assert wait_until(lambda: queue.backlog(store) == 0, timeout=10)
+        assert hub_rows(hub_admin_url, "SELECT code, urgent, risk FROM hub.visits ORDER BY id") == [
+            (calm.code, False, "none"),
+            (urgent.code, True, "acute"),
+        ]
+        shipper.stop()
+        assert shipper.wake not in store.urgent_listeners
+
+
+def test_an_urgent_visit_goes_in_the_first_batch_ahead_of_a_backlog(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "k") as store:
+        queue.enable(store)
+        calm = [store.create_visit("en").code for _ in range(5)]
+        urgent = store.create_visit("en").code
+        store.mark_urgent(urgent, "phq9_item9", "non_acute")
+        first = queue.pending(store, 2)
+        assert [p.visit["code"] for p in first if p.visit is not None] == [urgent, calm[0]]
+        queue.confirm(store, [(p.visit_id, p.seq) for p in first])
+        rest = queue.pending(store, 10)
+        assert [p.visit["code"] for p in rest if p.visit is not None] == calm[1:]
 
 
 def test_postgresql_killed_mid_batch_loses_and_duplicates_nothing(

@@ -413,6 +413,35 @@ def test_an_urgent_score_makes_the_visit_urgent(store: Store) -> None:
     assert (visit.urgent, visit.risk, visit.reason) == (True, "non_acute", "score_urgent")
 
 
+def test_urgent_listeners_hear_each_rise_once_after_its_commit(store: Store) -> None:
+    heard: list[str | None] = []
+    code = store.create_visit("en").code
+    # Called after the commit: a reader on another connection already sees the rise.
+    store.urgent_listeners.append(lambda: heard.append(_risk_on_disk(store, code)))
+    store.record_answer(code, "phq9", 1, 1)
+    store.mark_urgent(code, "phq9_item9", "non_acute")
+    store.mark_urgent(code, "phq9_item9", "non_acute")  # the same level again: no rise
+    store.complete_visit(code, {"phq9": score(urgent=True)}, "staff_today")  # no rise either
+    store.mark_urgent(code, "talk_now", "acute")
+    assert heard == ["non_acute", "acute"]
+    other = store.create_visit("en").code
+    with sqlite3.connect(store.path) as db:  # the scores insert fails after the rise
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON scores BEGIN SELECT RAISE(ABORT, 'no'); END"
+        )
+    with pytest.raises(sqlite3.IntegrityError):
+        store.complete_visit(other, {"phq9": score(urgent=True)}, "staff_today")
+    store.record_answer(other, "phq9", 1, 0)  # the rolled-back rise is not heard later
+    assert heard == ["non_acute", "acute"]
+    assert store.get_visit(other).risk == "none"
+
+
+def _risk_on_disk(store: Store, code: str) -> str | None:
+    with sqlite3.connect(store.path) as db:
+        row = db.execute("SELECT risk FROM visits WHERE code = ?", [code]).fetchone()
+    return None if row is None else str(row[0])
+
+
 def test_urgent_survives_restart_while_in_progress(folder: Path) -> None:
     with Store.open(folder) as store:
         code = store.create_visit("en").code

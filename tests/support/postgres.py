@@ -14,7 +14,8 @@ Fixtures (loaded for every test by tests/conftest.py):
 - ``pg_server_factory``: a cluster of a test's own (the tests that stop or kill it).
 
 Where PostgreSQL is not installed the tests skip and say how to install it, except in CI
-(CI=true), where they fail.
+(CI=true), where they fail. Outside pytest (benchmarks/bench_hub.py), ``make_server`` raises
+``PostgresUnavailableError`` instead.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -38,7 +40,11 @@ ENABLE_HINT = "install Debian's server: sudo apt-get install -y postgresql"
 SUPERUSER = "hubadmin"
 
 
-def unavailable(reason: str) -> None:
+class PostgresUnavailableError(RuntimeError):
+    """No cluster can be made here (no server installed, no unprivileged user to run it as)."""
+
+
+def unavailable(reason: str) -> NoReturn:
     """Skip on a developer machine; fail in CI, where PostgreSQL must be there."""
     if os.environ.get("CI") == "true":
         pytest.fail(f"PostgreSQL unavailable in CI: {reason}", pytrace=False)
@@ -195,10 +201,10 @@ class PgServer:
 
 
 def make_server(addresses: tuple[str, ...] = ("127.0.0.1",)) -> PgServer:
+    """A started cluster of its own; PostgresUnavailableError when none can be made here."""
     bin_dir = _bin_dir()
     if bin_dir is None or not (bin_dir / "initdb").exists():
-        unavailable("PostgreSQL's initdb was not found")
-    assert bin_dir is not None
+        raise PostgresUnavailableError("PostgreSQL's initdb was not found")
     # Not under pytest's own temporary folder: that one is private to root, and the server's
     # user must reach its folder.
     folder = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
@@ -208,7 +214,9 @@ def make_server(addresses: tuple[str, ...] = ("127.0.0.1",)) -> PgServer:
             shutil.chown(folder, user=user)
         except (LookupError, OSError) as exc:
             shutil.rmtree(folder, ignore_errors=True)
-            unavailable(f"cannot hand {folder} to the unprivileged user {user!r} ({exc})")
+            raise PostgresUnavailableError(
+                f"cannot hand {folder} to the unprivileged user {user!r} ({exc})"
+            ) from None
     server = PgServer(bin_dir=bin_dir, folder=folder, port=_free_port(), addresses=addresses)
     try:
         server.init()
@@ -219,10 +227,17 @@ def make_server(addresses: tuple[str, ...] = ("127.0.0.1",)) -> PgServer:
     return server
 
 
+def _server_or_skip() -> PgServer:
+    try:
+        return make_server()
+    except PostgresUnavailableError as exc:
+        unavailable(str(exc))
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """One PostgreSQL for the whole session (each test has its own database on it)."""
-    server = make_server()
+    server = _server_or_skip()
     try:
         yield server
     finally:
@@ -246,7 +261,7 @@ def pg_server_factory() -> Iterator[Callable[[], PgServer]]:
     made: list[PgServer] = []
 
     def make() -> PgServer:
-        server = make_server()
+        server = _server_or_skip()
         made.append(server)
         return server
 
