@@ -171,8 +171,8 @@ def _bulk_insert(
                 rows = _bulk_rows(starts[first : first + chunk], first + 1, rng, fit, rules)
                 conn.executemany(
                     "INSERT INTO visits (id, code, language, started_at, completed_at, status, "
-                    "urgent, urgent_reason, name, guidance, seen_at, risk) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "urgent, urgent_reason, name, guidance, seen_at, risk, acknowledged_at, "
+                    "acknowledged_by, outcome) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     rows[0],
                 )
                 conn.executemany(
@@ -285,6 +285,11 @@ def _bulk_rows(
                 guidance,
                 _iso(completed + timedelta(minutes=10)) if rng.random() < 0.7 else None,
                 "non_acute" if urgent else "none",
+                # Staff acknowledged every urgent visit (the day's reconciliation), so the
+                # purge may delete it once it is old (it keeps an unacknowledged one).
+                _iso(completed + timedelta(minutes=5)) if urgent else None,
+                "reception" if urgent else None,
+                "spoke" if urgent else None,
             )
         )
         if rng.random() < 0.7:

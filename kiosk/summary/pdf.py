@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +23,6 @@ from typing import Any, Final
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
@@ -31,6 +31,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     BaseDocTemplate,
+    Flowable,
     Frame,
     PageTemplate,
     Paragraph,
@@ -256,13 +257,49 @@ def _banner(ctx: _Ctx) -> Table:
     return table
 
 
-def _qr(code: str) -> Drawing:
-    widget = QrCodeWidget(code, barLevel="M", barBorder=0, barWidth=QR_SIZE, barHeight=QR_SIZE)
-    drawing = Drawing(QR_SIZE, QR_SIZE)
-    # Otherwise the renderer starts from Helvetica and the PDF lists an unembedded font.
-    drawing.initialFontName = FONT_REGULAR
-    drawing.add(widget)
-    return drawing
+class _QrCode(Flowable):  # type: ignore[misc]  # ReportLab has no type information
+    """The visit code as a QR code, QR_SIZE square, with no quiet zone of its own (the header's
+    white is one). ReportLab's QrCodeWidget encodes it; its modules are drawn here as one filled
+    path, instead of the widget's shape per run of dark modules rendered one by one (a third
+    of a summary's drawing time)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.modules = _qr_modules(code)
+        self.width = self.height = QR_SIZE
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return QR_SIZE, QR_SIZE
+
+    def draw(self) -> None:
+        box = QR_SIZE / len(self.modules)
+        canvas = self.canv
+        path = canvas.beginPath()
+        for row_index, row in enumerate(self.modules):
+            y = QR_SIZE - (row_index + 1) * box
+            column = 0
+            for dark, run in itertools.groupby(row):
+                count = len(list(run))
+                if dark:
+                    path.rect(column * box, y, count * box, box)
+                column += count
+        canvas.saveState()
+        canvas.setFillColor(colors.black)
+        canvas.drawPath(path, stroke=0, fill=1)
+        canvas.restoreState()
+
+
+@functools.lru_cache(maxsize=8)
+def _qr_modules(code: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code's modules, dark or light, top row first; encoded once per code (a summary is
+    laid out at several sizes before it fits)."""
+    widget = QrCodeWidget(code, barLevel="M", barBorder=0)
+    widget.qr.make()
+    return tuple(tuple(bool(module) for module in row) for row in widget.qr.modules)
+
+
+def _qr(code: str) -> Flowable:
+    return _QrCode(code)
 
 
 def _header(ctx: _Ctx, config: Config) -> Table:
@@ -566,10 +603,34 @@ def render_summary(visit: Visit, lc: LanguageContent, config: Config) -> bytes:
     """The printed summary of `visit` in `lc`'s language, as PDF bytes: one page for a visit."""
     pdf = b""
     for scale in _SCALES:
-        pdf, pages = _render(visit, lc, config, scale)
+        ctx, story = _layout(visit, lc, config, scale)
+        # A scale whose flowables alone are taller than the page cannot fit: skip it without
+        # drawing it (drawing is most of a render's cost). Whether the others fit is for the
+        # real render to say, so the page is exactly what trying every scale in turn gave.
+        if scale != _SCALES[-1] and _too_tall(story, ctx.width, _frame_height(config)):
+            continue
+        pdf, pages = _render(ctx, story, config)
         if pages == 1:
             break
     return pdf
+
+
+def _frame_height(config: Config) -> float:
+    return PAGE_SIZES[config.printing.paper][1] - TOP_MARGIN - BOTTOM_MARGIN
+
+
+def _too_tall(story: list[Any], width: float, height: float) -> bool:
+    """True only when the story cannot fit one frame: its flowables' heights alone (a style's
+    space before and after left out, as a frame may overlap them; a spacer at the very top
+    left out, as a frame drops it) add up to more than the frame."""
+    total = 0.0
+    for index, flowable in enumerate(story):
+        if index == 0 and isinstance(flowable, Spacer):
+            continue
+        total += flowable.wrap(width, height)[1]
+        if total > height:
+            return True
+    return False
 
 
 def _story(ctx: _Ctx, config: Config) -> list[Any]:
@@ -594,12 +655,19 @@ def _story(ctx: _Ctx, config: Config) -> list[Any]:
     return story
 
 
-def _render(visit: Visit, lc: LanguageContent, config: Config, scale: float) -> tuple[bytes, int]:
+def _layout(
+    visit: Visit, lc: LanguageContent, config: Config, scale: float
+) -> tuple[_Ctx, list[Any]]:
     st = _styles(scale)
-    pagesize = PAGE_SIZES[config.printing.paper]
-    width = pagesize[0] - 2 * MARGIN
+    width = PAGE_SIZES[config.printing.paper][0] - 2 * MARGIN
     staff = lc.staff(config.clinic.staff_language) if lc.staff_words else None
     ctx = _Ctx(visit, lc, width, st, _answer_width(lc, st.cell_bold, width), scale, staff)
+    return ctx, _story(ctx, config)
+
+
+def _render(ctx: _Ctx, story: list[Any], config: Config) -> tuple[bytes, int]:
+    visit, lc, width = ctx.visit, ctx.lc, ctx.width
+    pagesize = PAGE_SIZES[config.printing.paper]
 
     # Frames without ReportLab's default 6 pt inner padding, so tables span the margins exactly.
     def frame() -> Frame:
@@ -607,7 +675,7 @@ def _render(visit: Visit, lc: LanguageContent, config: Config, scale: float) -> 
             MARGIN,
             BOTTOM_MARGIN,
             width,
-            pagesize[1] - TOP_MARGIN - BOTTOM_MARGIN,
+            _frame_height(config),
             leftPadding=0,
             rightPadding=0,
             topPadding=0,
@@ -633,5 +701,5 @@ def _render(visit: Visit, lc: LanguageContent, config: Config, scale: float) -> 
         invariant=True,
         initialFontName=FONT_REGULAR,
     )
-    doc.build(_story(ctx, config))
+    doc.build(story)
     return buffer.getvalue(), int(doc.page)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -198,6 +200,32 @@ def test_qr_code_is_drawn(content: Content, cfg: Config) -> None:
             if r["x0"] > page.width / 2 and r["top"] < 150 and r["width"] < 5 and r["fill"]
         ]
     assert len(squares) > 50
+
+
+def test_the_qr_code_reads_back_as_the_visit_code(
+    content: Content, cfg: Config, tmp_path: Path
+) -> None:
+    """Printed at 300 dpi and read by a barcode reader (zbarimg), as a phone would read it."""
+    if shutil.which("zbarimg") is None:
+        reason = "zbarimg is missing: apt-get install zbar-tools"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    pdf = tmp_path / "summary.pdf"
+    for language in ("en", "es"):
+        visit = make_visit(language, urgent=True)
+        pdf.write_bytes(render_summary(visit, content[language], cfg))
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "300", "-singlefile", str(pdf), str(tmp_path / "page")],
+            check=True,
+        )
+        read = subprocess.run(
+            ["zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert read.stdout.split() == [visit.code]
 
 
 # --- what it says ---------------------------------------------------------------------------
