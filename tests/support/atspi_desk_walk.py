@@ -20,6 +20,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import pyatspi  # type: ignore[import-not-found]
+
 # The shared steps live beside this script (its folder is sys.path's first entry).
 from atspi_tree import (
     WalkError,
@@ -33,7 +35,6 @@ from atspi_tree import (
     invoke,
     labelled_by,
     nodes,
-    pyatspi,
     run,
     until,
 )
@@ -65,7 +66,7 @@ def walk(plan: dict[str, Any]) -> dict[str, Any]:
     table = find(app, "table", plan["table"])
     rows = until("both visits in the table", lambda: _rows(table) if len(_rows(table)) >= 2 else [])
     audit(app, "list", seen)
-    order = [n for n in nodes(app)]
+    order = list(nodes(app))
     banner = find(app, "label", plan["banner"], how="contains")
     banner_ack = find(banner.parent, "push button", plan["acknowledge"])
     read = {"banner": banner.name, "banner_button": banner_ack.name}  # both go once acknowledged

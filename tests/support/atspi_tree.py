@@ -233,13 +233,10 @@ def choose(combo: Any, item: str) -> None:
 
 def describe(root: Any, depth: int = 0) -> Iterator[str]:
     """What is showing under root, one node a line, indented (printed with a failure)."""
-    for node in nodes_once(root):
-        yield f"{'  ' * depth}{node.getRoleName()} {node.name!r} {actions(node)}"
-        yield from describe(node, depth + 1)
-
-
-def nodes_once(root: Any) -> Iterator[Any]:
-    return (child for child in root if child is not None and showing(child))
+    for node in root:
+        if node is not None and showing(node):
+            yield f"{'  ' * depth}{node.getRoleName()} {node.name!r} {actions(node)}"
+            yield from describe(node, depth + 1)
 
 
 def run(walk: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
