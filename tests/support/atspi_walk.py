@@ -9,125 +9,22 @@ finds a control by role and name among what is showing, checks it, and invokes i
 action (the default one: "Toggle" for a checkable button, "Press" for the others). On every
 screen it fails on a control or a label without a name, a control that a keyboard cannot reach
 (not focusable) or that has no action. Prints one JSON line (what it saw) and exits 0, or
-prints the failure on stderr and exits 1. Nothing of the kiosk's code is imported: only the
-tree is used.
+prints the failure (and the tree showing then) on stderr and exits 1. The steps (find, audit,
+invoke, until) are tests/support/atspi_tree.py's, shared with the desk app's walk. Nothing of the
+kiosk's code is imported: only the tree is used.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
-import pyatspi  # type: ignore[import-not-found]
-
-CONTROL_ROLES = {"push button", "check box", "toggle button", "radio button", "menu item"}
-TEXT_ROLES = {"label", "static", "heading"}
-WAIT_S = 15.0
-
-
-class WalkError(Exception):
-    pass
-
-
-def showing(node: Any) -> bool:
-    return bool(node.getState().contains(pyatspi.STATE_SHOWING))
-
-
-def nodes(root: Any) -> Iterator[Any]:
-    """Every node under root that is showing, depth first (the reading order Orca uses)."""
-    for child in root:
-        if child is None or not showing(child):
-            continue
-        yield child
-        yield from nodes(child)
-
-
-def until(what: str, found: Callable[[], Any]) -> Any:
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        result = found()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise WalkError(f"not found within {WAIT_S:.0f} s: {what}")
-
-
-def app_named(name: str) -> Any:
-    desktop = pyatspi.Registry.getDesktop(0)
-    return next((a for a in desktop if a is not None and a.name == name), None)
-
-
-def actions(node: Any) -> list[str]:
-    try:
-        action = node.queryAction()
-    except NotImplementedError:
-        return []
-    return [action.getName(i) for i in range(action.nActions)]
-
-
-def audit(app: Any, screen: str, seen: dict[str, list[list[str]]]) -> None:
-    """Nothing unnamed, nothing unreachable, on what is showing now."""
-    found: list[list[str]] = []
-    for node in nodes(app):
-        role = node.getRoleName()
-        if role in CONTROL_ROLES:
-            names = actions(node)
-            if not node.name.strip():
-                raise WalkError(f"{screen}: a {role} without a name (actions {names})")
-            state = node.getState()
-            if not state.contains(pyatspi.STATE_SENSITIVE):
-                # Disabled (the name's "Continue" before anything is typed): the state says so.
-                found.append([role, node.name, "", "disabled"])
-                continue
-            if not names:
-                raise WalkError(f"{screen}: {role} {node.name!r} has no action")
-            if not state.contains(pyatspi.STATE_FOCUSABLE):
-                raise WalkError(f"{screen}: {role} {node.name!r} is not focusable")
-            checked = state.contains(pyatspi.STATE_CHECKED)
-            found.append([role, node.name, names[0], "checked" if checked else ""])
-        elif role in TEXT_ROLES:
-            try:
-                text = node.queryText().getText(0, -1)
-            except NotImplementedError:  # Qt's labels give their text as their name only
-                text = node.name
-            if text.strip() and node.name != text:
-                raise WalkError(f"{screen}: a label's name {node.name!r} is not its text {text!r}")
-            if not node.name.strip():
-                raise WalkError(f"{screen}: a {role} without a name")
-            found.append([role, node.name])
-        elif role == "progress bar":
-            if not node.name.strip():
-                raise WalkError(f"{screen}: a progress bar without a name")
-            found.append([role, node.name])
-    seen[screen] = found
-
-
-def find(app: Any, role: str, name: str, *, prefix: bool = False) -> Any:
-    def named(node: Any) -> bool:
-        return bool(node.name.startswith(name) if prefix else node.name == name)
-
-    def look() -> Any:
-        return next((n for n in nodes(app) if n.getRoleName() == role and named(n)), None)
-
-    return until(f"{role} {name!r}", look)
-
-
-def invoke(node: Any) -> str:
-    """The default action, as a screen reader's "activate" does."""
-    names = actions(node)
-    node.queryAction().doAction(0)
-    return names[0]
-
-
-def checked(node: Any) -> bool:
-    return bool(node.getState().contains(pyatspi.STATE_CHECKED))
+# The shared steps live beside this script (its folder is sys.path's first entry).
+from atspi_tree import WalkError, application, audit, checked, find, invoke, nodes, run, until
 
 
 def walk(plan: dict[str, Any]) -> dict[str, Any]:
-    app = until(f"application {plan['app']!r}", lambda: app_named(plan["app"]))
+    app = application(plan["app"])
     seen: dict[str, list[list[str]]] = {}
     done: list[str] = []
 
@@ -173,23 +70,11 @@ def walk(plan: dict[str, Any]) -> dict[str, Any]:
     press("push button", plan["stop_here"], plan["results_title"])
     audit(app, "results", seen)
     done.append(f"{invoke(find(app, 'push button', plan['print']))} {plan['print']}")
-    find(app, "label", plan["printed"], prefix=True)
+    find(app, "label", plan["printed"], how="prefix")
     audit(app, "printing", seen)
     press("push button", plan["finish"], plan["welcome"])
     return {"done": done, "seen": seen}
 
 
-def main() -> int:
-    with open(sys.argv[1], encoding="utf-8") as file:
-        plan = json.load(file)
-    try:
-        report = walk(plan)
-    except WalkError as problem:
-        print(f"accessibility walk failed: {problem}", file=sys.stderr)
-        return 1
-    print(json.dumps(report))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(walk))

@@ -13,7 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAccessible, QAccessibleInterface
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -30,7 +31,7 @@ from tests.support.postgres import PgServer, wait_until
 from tests.support.process import run_python
 from tests.support.windows import with_printer
 from ui.desk import create_desk_window
-from ui.desk.window import CONNECTED_TEXT, DeskWindow
+from ui.desk.window import CONNECTED_TEXT, DeskWindow, UrgentBanner
 
 PIN = "482915"
 WAIT_MS = 20_000
@@ -363,6 +364,41 @@ def test_past_three_banners_the_rest_are_counted_and_the_newest_shows(
     assert len(shown) == 3
     assert any(codes[-1] in banner.text.text() for banner in shown)
     assert window.more_urgent.text().startswith("…and 2 more urgent visits")
+
+
+def _reading_order(widget: QWidget) -> list[QObject]:
+    """The window's objects in a screen reader's reading order: its accessibility tree, depth
+    first (what tests/e2e/test_atspi_desk.py reads over AT-SPI)."""
+    found: list[QObject] = []
+
+    def visit(node: QAccessibleInterface) -> None:
+        for index in range(node.childCount()):
+            child = node.child(index)
+            if child is not None:
+                found.append(child.object())
+                visit(child)
+
+    root = QAccessible.queryAccessibleInterface(widget)
+    assert root is not None
+    visit(root)
+    return found
+
+
+def test_screen_readers_read_the_banners_as_they_stand_on_screen_before_the_list(
+    qtbot: QtBot, desk_window: tuple[DeskWindow, dict[str, str]], tmp_path: Path
+) -> None:
+    window, urls = desk_window
+    with Store.open(tmp_path / "lobby") as lobby, shipper_for(lobby, urls["lobby"]) as ship:
+        for count in (1, 2, 3):  # one at a time: each banner made after the older ones
+            visit = lobby.create_visit("en")
+            lobby.mark_urgent(visit.code, "talk_now", "acute")
+            ship.run_once()
+            qtbot.waitUntil(lambda count=count: len(window.banners) == count, timeout=WAIT_MS)
+    window.banner_area.activate()
+    on_screen = sorted(window.banners.values(), key=lambda banner: banner.y())
+    order = _reading_order(window)
+    assert [o for o in order if isinstance(o, UrgentBanner)] == on_screen  # newest on top
+    assert order.index(on_screen[-1]) < order.index(window.table)
 
 
 @pytest.mark.cups

@@ -43,7 +43,7 @@ from kiosk.staff_pins import SIGN_IN_MIN_DIGITS
 from ui.desk.chime import Chime
 from ui.desk.listener import HubListener
 from ui.idle import IdleWatcher, watch_input
-from ui.staff.common import STATUS_WORDS, clock_time, one_line
+from ui.staff.common import STATUS_WORDS, clock_time, one_line, show
 from ui.staff.summary_view import PDF_AVAILABLE, SummaryView, summary_text
 from ui.worker import Worker
 
@@ -161,6 +161,7 @@ class VisitPage(QWidget):
     def __init__(self) -> None:
         super().__init__()
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)  # flush with the banners and the list, as the list is
         top = QHBoxLayout()
         self.back_button = button("Back to the list")
         self.title = QLabel("")
@@ -178,8 +179,18 @@ class VisitPage(QWidget):
         self.outcome.setAccessibleName("Outcome")
         for key, words in OUTCOME_WORDS.items():
             self.outcome.addItem(words, key)
+        # On Linux a screen reader names a combo box by its current item; what it is for comes
+        # from the label it is the buddy of (Qt reports it as "labelled by").
+        self.outcome_label = QLabel("Outcome:")
+        self.outcome_label.setBuddy(self.outcome)
         self.ack_button = button("Acknowledge")
-        for widget in (self.print_button, self.seen_button, self.outcome, self.ack_button):
+        for widget in (
+            self.print_button,
+            self.seen_button,
+            self.outcome_label,
+            self.outcome,
+            self.ack_button,
+        ):
             actions.addWidget(widget)
         actions.addStretch(1)
         layout.addLayout(actions)
@@ -212,8 +223,7 @@ class VisitPage(QWidget):
         self.seen_button.setEnabled(not row.seen)
 
     def say(self, text: str) -> None:
-        self.notice.setText(text)
-        self.notice.setAccessibleName(text)
+        show(self.notice, text)
 
 
 class DeskWindow(QMainWindow):
@@ -257,9 +267,15 @@ class DeskWindow(QMainWindow):
         header.addWidget(self.lock_button)
         layout.addLayout(header)
 
-        self.banner_area = QVBoxLayout()
+        # The banners' own widget, made before the pages: screen readers read the window in the
+        # order of its widgets, and a banner parented later to the window would come after the
+        # whole list.
+        self.banner_box = QWidget()
+        self.banner_box.hide()
+        self.banner_area = QVBoxLayout(self.banner_box)
+        self.banner_area.setContentsMargins(0, 0, 0, 0)
         self.banner_area.setSpacing(6)
-        layout.addLayout(self.banner_area)
+        layout.addWidget(self.banner_box)
         self.banners: dict[int, UrgentBanner] = {}
         # Past a few banners the list would vanish under them: the rest are counted in one line
         # (they are red in the list, and each shows again as those above are acknowledged).
@@ -292,7 +308,7 @@ class DeskWindow(QMainWindow):
         list_layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         self.open_button = button("Open visit")
-        self.open_button.clicked.connect(lambda: self._open_row(self.table.currentRow()))
+        self.open_button.clicked.connect(lambda: self._open_row(self._chosen_row()))
         buttons.addWidget(self.open_button)
         buttons.addStretch(1)
         list_layout.addLayout(buttons)
@@ -393,6 +409,8 @@ class DeskWindow(QMainWindow):
             self.banner_area.removeWidget(banner)
             self.banner_area.insertWidget(index, banner)
             banner.setVisible(index < MAX_BANNERS)
+            banner.raise_()  # last raised, last read: the reading order is the one on screen
+        self.banner_box.setVisible(bool(waiting))
         hidden = len(waiting) - MAX_BANNERS
         text = (
             f"…and {hidden} more urgent visit{'s' if hidden > 1 else ''} not yet acknowledged "
@@ -447,8 +465,14 @@ class DeskWindow(QMainWindow):
             if visit_id == selected:
                 self.table.selectRow(index)
 
+    def _chosen_row(self) -> int:
+        """The selected row: a screen reader selects a row without moving the current cell
+        (keys and clicks move both)."""
+        selected = self.table.selectionModel().selectedRows()
+        return selected[0].row() if selected else self.table.currentRow()
+
     def _selected_id(self) -> int | None:
-        item = self.table.item(self.table.currentRow(), 0)
+        item = self.table.item(self._chosen_row(), 0)
         return None if item is None else int(item.data(Qt.ItemDataRole.UserRole))
 
     # -- signing in and out -----------------------------------------------------------------------
@@ -459,7 +483,7 @@ class DeskWindow(QMainWindow):
         self.idle.set_armed(False)
         self.visit_page.visit_id = None
         self.visit_page.summary.clear()
-        self.signed_in_as.setText("")
+        show(self.signed_in_as, "")
         self.lock_button.setEnabled(False)
         self.sign_in_page.set_busy(False)
         self.pages.setCurrentWidget(self.sign_in_page)
@@ -489,7 +513,7 @@ class DeskWindow(QMainWindow):
             self.sign_in_page.show_message(lead + again)
             return
         self.role = outcome.role
-        self.signed_in_as.setText(f"Signed in: {self.role}")
+        show(self.signed_in_as, f"Signed in: {self.role}")
         self.lock_button.setEnabled(True)
         self.sign_in_page.show_message("Enter the clinic's staff PIN.")
         if self._watching is None:
@@ -564,8 +588,9 @@ class DeskWindow(QMainWindow):
             summary.show_error(f"Cannot read the visit from the hub: {one_line(error)}")
             return
         visit, pdf = result
-        if pdf is None or not PDF_AVAILABLE or not summary.set_pdf(pdf):
-            summary.show_text(summary_text(visit, self.config))
+        text = summary_text(visit, self.config)
+        if pdf is None or not PDF_AVAILABLE or not summary.set_pdf(pdf, text=text):
+            summary.show_text(text)
 
     def _ack_open_visit(self) -> None:
         page = self.visit_page

@@ -35,6 +35,7 @@ GUIDANCE_WORDS = {
 
 
 LEVEL_WORDS = {"acute": "URGENT, acute", "non_acute": "URGENT, non-acute"}
+PICTURE_NAME = "Printed summary"
 
 
 def summary_text(visit: Visit, config: Config) -> str:
@@ -65,6 +66,7 @@ class SummaryView(QWidget):
         self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture = QLabel()
         self.picture.setObjectName("SummaryPage")
+        self.picture.setAccessibleName(PICTURE_NAME)  # never a nameless image to a screen reader
         self.picture.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.text = label("body")
         self.text.setObjectName("SummaryText")
@@ -94,10 +96,12 @@ class SummaryView(QWidget):
         self.clear()
         show(self.text, text)
 
-    def set_pdf(self, pdf: bytes) -> bool:
-        """Render page 1 at the current width; False (and nothing shown) if it cannot."""
+    def set_pdf(self, pdf: bytes, *, text: str = "") -> bool:
+        """Render page 1 at the current width; False (and nothing shown) if it cannot. ``text``
+        (the text stand-in, `summary_text`) is what a screen reader reads for the picture."""
         self.clear()
         self._pdf = pdf
+        self.picture.setAccessibleDescription(text)
         if not self._render():
             self._pdf = None
             return False
