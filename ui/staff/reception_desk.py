@@ -169,8 +169,11 @@ class ReceptionDesk(QObject):
                 "The printed summary could not be made (see the kiosk log). In short:\n\n"
                 + summary_text(visit, self.config)
             )
-        elif not PDF_AVAILABLE or not summary.set_pdf(pdf):
-            summary.show_text(summary_text(visit, self.config))
+        else:
+            # The text stand-in is also what a screen reader reads for the picture.
+            text = summary_text(visit, self.config)
+            if not PDF_AVAILABLE or not summary.set_pdf(pdf, text=text):
+                summary.show_text(text)
 
     def _reload_visit_line(self, code: str) -> None:
         if self.store is None or self.visit_page.code != code:
