@@ -58,6 +58,9 @@ NOT_AT_START = (
     # The hub's driver and worker: only a kiosk with `[hub] url` set loads them.
     "psycopg",
     "kiosk.hub.shipper",
+    # Read aloud asks amixer whether headphones are plugged in only before it would say a
+    # safety question (ui/shell/speech_privacy.py); subprocess alone is ~3.5 ms of a start.
+    "subprocess",
 )
 
 # Loaded by the warm-up after the first frame, not before Welcome is on screen: the visit flow,
