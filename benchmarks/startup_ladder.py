@@ -18,7 +18,7 @@ STEPS = (
     "+ import the config and content code (msgspec, tomli, the models)",
     "+ read and validate the config and every content file",
     "+ open the database before Qt (kiosk.store: sqlite3, WAL, FULL, integrity_check)",
-    "+ import the user interface code (ui.app: navigator, Welcome, Qt's enums)",
+    "+ import the user interface code (ui.app: navigator, Welcome, the widget classes they use)",
     "+ build the window and paint Welcome instead of the label (= 'ready')",
 )
 

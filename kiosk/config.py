@@ -4,8 +4,9 @@ Every key is optional. Unknown keys and wrong types are errors that name the fil
 because a silently ignored typo ("idle_second = 30") would leave a lobby kiosk misconfigured.
 """
 
-from __future__ import annotations
-
+# Annotations are real objects here, not strings (no `from __future__ import annotations`):
+# msgspec would otherwise compile and eval every field's string at the first load, ~3 ms of
+# the cold start (docs/performance.md). A name used before its class exists is quoted.
 import os
 import re
 from pathlib import Path

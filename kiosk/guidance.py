@@ -20,8 +20,9 @@ edit the rules, but not the safety rule: the first rule must send urgent visits 
 last must be `always` so every visit gets an answer.
 """
 
-from __future__ import annotations
-
+# Annotations are real objects here, not strings (no `from __future__ import annotations`):
+# msgspec would otherwise compile and eval every field's string at the first load, ~3 ms of
+# the cold start (docs/performance.md). A name used before its class exists is quoted.
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Final, Literal, TypeAlias, get_args
@@ -71,13 +72,14 @@ class Condition(Frozen, frozen=True):
     could_reach: Annotated[int, Meta(ge=0)] | None = None
     answer: Identifier | None = None
     is_: Identifier | None = field(default=None, name="is")
-    any_: Annotated[tuple[Condition, ...], Meta(min_length=1)] | None = field(
+    # "Condition" quoted: the class is not made yet (msgspec resolves these three names).
+    any_: Annotated[tuple["Condition", ...], Meta(min_length=1)] | None = field(
         default=None, name="any"
     )
-    all_: Annotated[tuple[Condition, ...], Meta(min_length=1)] | None = field(
+    all_: Annotated[tuple["Condition", ...], Meta(min_length=1)] | None = field(
         default=None, name="all"
     )
-    not_: Condition | None = field(default=None, name="not")
+    not_: "Condition | None" = field(default=None, name="not")
     always: bool | None = None
 
     def given(self) -> set[str]:

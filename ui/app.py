@@ -6,7 +6,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent, QWindow
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
@@ -132,9 +133,19 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._focus_changed)
             self._announcing = True
-            if self.locked:
-                app.setOverrideCursor(Qt.CursorShape.BlankCursor)
+        self._pointer_hidden = False
+        if self.locked:
+            # No pointer on a touch kiosk. Hidden as the warm-up begins, a moment after the
+            # first frame and before anyone can touch: a cursor shape is a `Qt.` enum, which
+            # the first frame does without (ui.widgets.basics.set_enum).
+            self.navigator.warming.started.connect(self._hide_pointer)
         self._rearm()
+
+    def _hide_pointer(self) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and not self._pointer_hidden:
+            app.setOverrideCursor(QtCore.Qt.CursorShape.BlankCursor)
+            self._pointer_hidden = True
 
     # -- idle -------------------------------------------------------------------------------
 
@@ -374,8 +385,9 @@ class MainWindow(QMainWindow):
             if self._announcing:
                 app.focusChanged.disconnect(self._focus_changed)
                 self._announcing = False
-            if self._lockdown is not None:
+            if self._pointer_hidden:
                 app.restoreOverrideCursor()
+                self._pointer_hidden = False
         self._stop_alerts()
         if self.hub_shipper is not None:
             self._forget_shipper()  # the round in progress ends before the database closes

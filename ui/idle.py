@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from ui.widgets.basics import TouchButton, card, label, set_label
 
@@ -68,7 +68,7 @@ class IdleWatcher(QObject):
         return False
 
 
-class IdleOverlay(QWidget):
+class IdleOverlay(QFrame):
     """The countdown card, drawn over the whole window. Emits `expired` or `dismissed`."""
 
     expired = Signal()
@@ -76,8 +76,9 @@ class IdleOverlay(QWidget):
 
     def __init__(self, countdown_seconds: int, parent: QWidget) -> None:
         super().__init__(parent)
+        # A QFrame (without a frame) gets its style-sheet background from Qt, where a plain
+        # QWidget needs Qt.WA_StyledBackground set, a `Qt.` enum the start path avoids (set_enum).
         self.setObjectName("IdleOverlay")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.countdown_seconds = countdown_seconds
         self.remaining = countdown_seconds
         self.tick = QTimer(self)

@@ -8,8 +8,9 @@ error too, so a Spanish screen can never fall back to English. The first languag
 every key the screens ask for (kiosk.content.screen_strings): valid content builds every screen.
 """
 
-from __future__ import annotations
-
+# Annotations are real objects here, not strings (no `from __future__ import annotations`):
+# msgspec would otherwise compile and eval every field's string at the first load, ~3 ms of
+# the cold start (docs/performance.md). A name used before its class exists is quoted.
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -186,7 +187,7 @@ def check_same_keys(reference: Strings, other: Strings) -> None:
         raise ContentError("\n".join(problems))
 
 
-def check_fill_in(lc: LanguageContent) -> None:
+def check_fill_in(lc: "LanguageContent") -> None:
     """Fill in every template the screens and the summary use with sample values of the types
     the code passes (kiosk.content.screen_strings.SAMPLE_VALUES): a template that would raise
     in front of a visitor is refused here, by `check` and at start. The placeholder checks

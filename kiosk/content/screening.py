@@ -8,8 +8,9 @@ values, fit option indexes), so languages must agree on every count and id — s
 check_languages_match.
 """
 
-from __future__ import annotations
-
+# Annotations are real objects here, not strings (no `from __future__ import annotations`):
+# msgspec would otherwise compile and eval every field's string at the first load, ~3 ms of
+# the cold start (docs/performance.md). A name used before its class exists is quoted.
 import functools
 from collections.abc import Mapping
 from pathlib import Path

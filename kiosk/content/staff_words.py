@@ -10,8 +10,9 @@ safety rules), so no code here names an instrument: a reason's text may use {ans
 visitor's answer to the item whose rule gave that reason, in the staff language.
 """
 
-from __future__ import annotations
-
+# Annotations are real objects here, not strings (no `from __future__ import annotations`):
+# msgspec would otherwise compile and eval every field's string at the first load, ~3 ms of
+# the cold start (docs/performance.md). A name used before its class exists is quoted.
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar

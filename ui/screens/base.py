@@ -9,7 +9,7 @@ import itertools
 from collections.abc import Iterator
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6 import QtCore
 from PySide6.QtWidgets import (
     QAbstractButton,
     QHBoxLayout,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.config import Config
 from kiosk.content import LanguageContent
-from ui.widgets.basics import AdaptiveRow, touch_scroll_area
+from ui.widgets.basics import AdaptiveRow, scroll_by_touch, set_enum, touch_scroll_area
 
 COLUMN_MAX_WIDTH = 1040
 BUTTON_TEXT_ROLES = ("buttontext", "buttondetail")
@@ -72,7 +72,7 @@ def will_show(widget: QWidget, root: QWidget) -> bool:
     """Visible within root, or about to be: not hidden on purpose, nor inside something that is."""
     current: QWidget | None = widget
     while current is not None and current is not root:
-        explicit = current.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
+        explicit = current.testAttribute(QtCore.Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
         if current.isHidden() and explicit:
             return False
         current = current.parentWidget()
@@ -90,8 +90,10 @@ class Screen(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
 
-        self.scroll_area = touch_scroll_area()
-        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a Tab stop of its own
+        # Finger drags scroll the page from scroll_by_touch(), which the navigator calls when it
+        # builds the screen, or right after the window's first frame for the screen in it.
+        self.scroll_area = touch_scroll_area(touch=False)
+        set_enum(self.scroll_area, "focusPolicy", "NoFocus")  # not a Tab stop of its own
         body = QWidget()
         body.setObjectName("ScreenBody")
         row = QHBoxLayout(body)
@@ -116,6 +118,10 @@ class Screen(QWidget):
         outer.addWidget(footer_widget)
         self.footer_widget = footer_widget
         self.footer_row = AdaptiveRow(footer_widget, self.footer)
+
+    def scroll_by_touch(self) -> None:
+        """Finger drags scroll the page (see ui.widgets.basics.touch_scroll_area)."""
+        scroll_by_touch(self.scroll_area)
 
     def set_language(self, lc: LanguageContent) -> None:
         """Show this screen's text in another language, keeping whatever it shows."""
@@ -174,7 +180,7 @@ class Screen(QWidget):
             w
             for w in self.reading_order()
             if isinstance(w, QAbstractButton)
-            and w.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
             and will_show(w, self)
         ]
         for first, second in itertools.pairwise(chain):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 
 from kiosk.config import Config
 from ui.screens.base import Screen
-from ui.widgets.basics import TouchButton, label, set_label
+from ui.widgets.basics import TouchButton, label, set_enum, set_label
 
 
 class WelcomeScreen(Screen):
@@ -18,14 +18,15 @@ class WelcomeScreen(Screen):
         self.greeting = label("subtitle")
         self.clinic = label("title", config.clinic.name)
         self.tagline = label("body")
+        # Welcome is the first frame: its alignment by name, not `Qt.` (see set_enum).
         for widget in (self.greeting, self.clinic, self.tagline):
-            widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            set_enum(widget, "alignment", "AlignCenter")
         self.learn_button = TouchButton(role="big")
         self.checkin_button = TouchButton(role="big")
         self.checkin_button.setProperty("role", "big")
         self.checkin_button.setProperty("primary", True)
         self.checkin_hint = label("small")
-        self.checkin_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_enum(self.checkin_hint, "alignment", "AlignCenter")
         self.learn_button.clicked.connect(self.learn_requested)
         self.checkin_button.clicked.connect(self.checkin_requested)
 

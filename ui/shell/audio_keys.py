@@ -21,9 +21,11 @@ Staff mode is left to Qt's own keyboard handling.
 from __future__ import annotations
 
 import enum
+import functools
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication
 
@@ -44,31 +46,37 @@ class Action(enum.Enum):
     QUIETER = "quieter"
 
 
-K = Qt.Key
-KEYS: dict[int, Action] = {
-    K.Key_Down: Action.NEXT,
-    K.Key_Right: Action.NEXT,
-    K.Key_Up: Action.PREVIOUS,
-    K.Key_Left: Action.PREVIOUS,
-    K.Key_Return: Action.PRESS,
-    K.Key_Enter: Action.PRESS,
-    K.Key_Select: Action.PRESS,
-    K.Key_Space: Action.PRESS,
-    K.Key_Backspace: Action.BACK,
-    K.Key_Escape: Action.BACK,
-    K.Key_Back: Action.BACK,
-    K.Key_F1: Action.HELP,
-    K.Key_Help: Action.HELP,
-    K.Key_Question: Action.HELP,
-    K.Key_VolumeUp: Action.LOUDER,
-    K.Key_Plus: Action.LOUDER,
-    K.Key_Equal: Action.LOUDER,  # "+" without Shift on most layouts
-    K.Key_VolumeDown: Action.QUIETER,
-    K.Key_Minus: Action.QUIETER,
-    K.Key_Underscore: Action.QUIETER,
-}
-# Keys that are never "a keypad key" on their own: a modifier pressed first.
-MODIFIERS = frozenset({K.Key_Shift, K.Key_Control, K.Key_Alt, K.Key_Meta, K.Key_AltGr})
+@functools.cache
+def key_table() -> tuple[dict[int, Action], frozenset[int]]:
+    """What each keypad key does, and the modifier keys. Made on the first key, not at import:
+    naming `Qt.Key` makes PySide6's `Qt` namespace (~14 ms), which the first frame does without
+    (ui.widgets.basics.set_enum)."""
+    K = QtCore.Qt.Key  # noqa: N806 - the table reads as Qt's key names
+    keys: dict[int, Action] = {
+        K.Key_Down: Action.NEXT,
+        K.Key_Right: Action.NEXT,
+        K.Key_Up: Action.PREVIOUS,
+        K.Key_Left: Action.PREVIOUS,
+        K.Key_Return: Action.PRESS,
+        K.Key_Enter: Action.PRESS,
+        K.Key_Select: Action.PRESS,
+        K.Key_Space: Action.PRESS,
+        K.Key_Backspace: Action.BACK,
+        K.Key_Escape: Action.BACK,
+        K.Key_Back: Action.BACK,
+        K.Key_F1: Action.HELP,
+        K.Key_Help: Action.HELP,
+        K.Key_Question: Action.HELP,
+        K.Key_VolumeUp: Action.LOUDER,
+        K.Key_Plus: Action.LOUDER,
+        K.Key_Equal: Action.LOUDER,  # "+" without Shift on most layouts
+        K.Key_VolumeDown: Action.QUIETER,
+        K.Key_Minus: Action.QUIETER,
+        K.Key_Underscore: Action.QUIETER,
+    }
+    # Keys that are never "a keypad key" on their own: a modifier pressed first.
+    modifiers = frozenset({K.Key_Shift, K.Key_Control, K.Key_Alt, K.Key_Meta, K.Key_AltGr})
+    return keys, modifiers
 
 
 class AudioKeys(QObject):
@@ -97,12 +105,12 @@ class AudioKeys(QObject):
         from ui.shell.navigator import ScreenId
 
         nav = self.nav
-        if nav.current is ScreenId.STAFF or not nav.isVisible() or event.key() in MODIFIERS:
+        if nav.current is ScreenId.STAFF or not nav.isVisible() or event.key() in key_table()[1]:
             return False
         focused = QApplication.focusWidget()
         if focused is not None and focused is not nav and not nav.isAncestorOf(focused):
             return False  # over the screens (the idle card's "I need more time"): Qt's keys
-        action = KEYS.get(event.key())
+        action = key_table()[0].get(event.key())
         reader = nav.reader
         if not reader.reading and nav.current is ScreenId.WELCOME and nav.speaker.available:
             # Any keypad key on Welcome: a visitor who cannot see it hears where they are.
@@ -171,7 +179,7 @@ class AudioKeys(QObject):
         if target is focused:  # the only control: no focus change to announce it
             self.nav.reader.announce(target)
         else:
-            target.setFocus(Qt.FocusReason.TabFocusReason)  # focusChanged announces it
+            target.setFocus(QtCore.Qt.FocusReason.TabFocusReason)  # focusChanged announces it
 
     def press(self) -> None:
         focused = QApplication.focusWidget()

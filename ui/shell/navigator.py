@@ -15,7 +15,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
@@ -32,6 +32,7 @@ from ui.shell.read_aloud import ReadAloud
 from ui.shell.speech_privacy import SpeechPrivacy
 from ui.shell.top_bar import TopBar
 from ui.shell.warm_up import WarmUp
+from ui.widgets.basics import set_enum
 
 if TYPE_CHECKING:
     from kiosk.flow import FlowState, Step, VisitFlow
@@ -114,7 +115,7 @@ class Navigator(QWidget):
         self.current = ScreenId.WELCOME
         # The window's shipper to the clinic hub (None without one): staff mode shows its state.
         self.hub_sync: Callable[[], HubSync | None] = lambda: None
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        set_enum(self, "focusPolicy", "StrongFocus")
         self.stack = QStackedWidget()
         self.checkin = CheckinController(
             self, content, store, self.stack.currentWidget, config.screening.instruments
@@ -151,6 +152,9 @@ class Navigator(QWidget):
         # still built long before any visitor can reach it.
         self.screens: dict[ScreenId, Screen] = {}
         self.portrait = False
+        # What would make PySide6's `Qt` namespace (~14 ms: docs/performance.md) waits for the
+        # first frame: touch scrolling and the Tab order of the screens built before it.
+        self.first_frame_passed = False
         # Each screen: how it is built and wired to what it asks for.
         self._factories: dict[ScreenId, Callable[[], Screen]] = {
             ScreenId.WELCOME: self._welcome,
@@ -175,6 +179,7 @@ class Navigator(QWidget):
                 ("start the speech engine", lambda: self.reader.speaker),
             ],
         )
+        self.warming.started.connect(self._after_first_frame)
         self.warming.finished.connect(self.warmed_up)
         # Made the first time the safety screen shows (ui/shell/alert_watch.py).
         self._alert_watch: AlertWatch | None = None
@@ -238,6 +243,8 @@ class Navigator(QWidget):
             self.stack.addWidget(built)
             built.set_portrait(self.portrait)
             built.set_language(self.content[self.language])
+            if self.first_frame_passed:
+                built.scroll_by_touch()
         return built
 
     def _welcome(self) -> Screen:
@@ -373,6 +380,17 @@ class Navigator(QWidget):
         self.keypad.watch()  # the window has its QWindow now: a keypad's keys arrive there
         self.warming.shown()
 
+    def _after_first_frame(self) -> None:
+        """The warm-up begins, a moment after the first frame: the screens built before it get
+        touch scrolling, and the one on screen its Tab order. (No finger or key comes sooner.)"""
+        if self.first_frame_passed:
+            return
+        self.first_frame_passed = True
+        for screen in self.screens.values():
+            screen.scroll_by_touch()
+        if self.current in self.screens:
+            self.screens[self.current].order_focus()
+
     def window_exposed(self) -> None:
         """The window's first frame is being drawn: the warm-up follows a moment later."""
         self.warming.window_exposed()
@@ -428,12 +446,14 @@ class Navigator(QWidget):
             screen = self.screen_for(screen_id)
             self.restyle(screen)
             screen.scroll_to_top()
-            screen.order_focus()
+            if self.first_frame_passed:
+                screen.order_focus()
             self.stack.setCurrentWidget(screen)
         self.top_bar.setVisible(screen_id is not ScreenId.STAFF)
         self._watch_alert(screen_id)
-        # A new screen starts with no focus ring; Tab moves into it from the top.
-        self.setFocus(Qt.FocusReason.OtherFocusReason)
+        # A new screen starts with no focus ring; Tab moves into it from the top. (setFocus's
+        # reason is Qt.OtherFocusReason, left unnamed: see set_enum.)
+        self.setFocus()
         self._speak_current()
         self.screen_changed.emit(screen_id.value)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import re
-import subprocess
 from pathlib import Path
 
 from kiosk.config import SpeechConfig
@@ -41,6 +40,10 @@ def headset_plugged_in(asound: Path = ASOUND) -> bool:
 
 
 def _jack_on(card: str) -> bool:
+    # Here, not at the top: subprocess (with selectors and signal) is ~3.5 ms of a cold start,
+    # and nothing asks about a jack before a visitor reaches a safety question with read aloud.
+    import subprocess
+
     try:
         done = subprocess.run(
             ["amixer", "-c", card, "cget", JACK_CONTROL],

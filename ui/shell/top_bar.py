@@ -3,8 +3,8 @@ larger text, high contrast and the language switch."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout
 
 from kiosk.config import Config
 from kiosk.content import Content, LanguageContent
@@ -14,7 +14,7 @@ HOLD_MS = 3000
 NAME_MIN_WIDTH = 160  # narrowest the wrapped clinic name may get beside the controls
 
 
-class TopBar(QWidget):
+class TopBar(QFrame):
     """On every visitor screen: the clinic's name (the logo), read aloud, larger text, high
     contrast and the language switch. The controls go on a second row on portrait screens and
     wherever they do not fit beside the name (large text, Spanish)."""
@@ -27,8 +27,10 @@ class TopBar(QWidget):
 
     def __init__(self, config: Config, content: Content, *, can_speak: bool) -> None:
         super().__init__()
+        # A QFrame (without a frame), not a QWidget with Qt.WA_StyledBackground: Qt gives a
+        # frame its style-sheet background itself, and the start path names no `Qt.` enum
+        # (ui.widgets.basics.set_enum).
         self.setObjectName("TopBar")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.lc: LanguageContent | None = None
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(32, 8, 32, 8)
@@ -68,6 +70,9 @@ class TopBar(QWidget):
             self.controls.addWidget(button)
         for button in self.language_buttons.values():
             self.controls.addWidget(button)
+        # Takes the room the buttons do not need: on a row of their own they stay at the left
+        # (as Qt.AlignLeft would keep them); beside the name their cell is as wide as they are.
+        self.controls.addStretch(1)
         self.two_rows: bool | None = None
         # The same "one row or stacked" rule as every screen's footer; here "stacked" puts the
         # controls on a second row under the name, which keeps the width it needs to wrap.
@@ -114,9 +119,9 @@ class TopBar(QWidget):
         self.grid.removeItem(self.controls)
         self.grid.addWidget(self.clinic, 0, 0)
         if two_rows:
-            self.grid.addLayout(self.controls, 1, 0, Qt.AlignmentFlag.AlignLeft)
+            self.grid.addLayout(self.controls, 1, 0)
         else:
-            self.grid.addLayout(self.controls, 0, 1, Qt.AlignmentFlag.AlignRight)
+            self.grid.addLayout(self.controls, 0, 1)
         self.grid.setColumnStretch(0, 1)
 
     def set_language(self, language: str, lc: LanguageContent) -> None:

@@ -21,6 +21,7 @@ class WarmUp(QObject):
     """Builds with `build` each screen `screens()` names, then calls each of `then` (what it
     makes, how); emits `finished` once all were tried, whatever failed."""
 
+    started = Signal()  # once, as it begins (the window's first frame is drawn by then)
     finished = Signal()
 
     def __init__(
@@ -36,6 +37,7 @@ class WarmUp(QObject):
         self.then = then
         self.scheduled = False  # by the first exposure of the window (window_exposed)
         self.tried: set[ScreenId] = set()  # built or not
+        self.begun = False
 
     def shown(self) -> None:
         """The window is shown. The main window calls window_exposed; should the window never
@@ -54,9 +56,15 @@ class WarmUp(QObject):
         self.scheduled = True
         QTimer.singleShot(WARM_UP_MS, self._step)
 
+    def _begin(self) -> None:
+        if not self.begun:
+            self.begun = True
+            self.started.emit()
+
     def _step(self) -> None:
         """A screen at a time, one per turn of the event loop: the window keeps answering its
         compositor and a visitor's taps in between (all at once is ~40 ms)."""
+        self._begin()
         if self._next():
             QTimer.singleShot(0, self._step)
         else:
@@ -65,6 +73,7 @@ class WarmUp(QObject):
     def run_now(self) -> None:
         """The whole warm-up now: every screen not built yet, then the rest."""
         self.scheduled = True  # done now: the timed one need not come
+        self._begin()
         while self._next():
             pass
         self._done()

@@ -7,8 +7,10 @@ is kept equal to its visible text (screen readers and tests find buttons by it).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QObject, QSize
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -23,6 +25,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+if TYPE_CHECKING:
+    from PySide6.QtGui import QEnterEvent
+
+
+def set_enum(widget: QObject, name: str, key: str) -> None:
+    """Set an enum-typed Qt property by the name of its value ("AlignCenter", "TabFocus").
+
+    What builds the first frame names no `Qt.` enum (docs/architecture.md, start-path rules):
+    the first Python use of PySide6's `Qt` namespace makes its ~100 enum classes, ~14 ms of a
+    cold start. Qt's meta-object system reads the name in C++ instead. A misspelt property or
+    value raises (setProperty says whether a declared property took the value)."""
+    if not widget.setProperty(name, key):
+        raise ValueError(f"{type(widget).__name__} has no property {name!r} with a value {key!r}")
+
 
 def set_prop(widget: QWidget, name: str, value: object) -> None:
     """Change a styling property and make Qt re-apply the stylesheet to this widget."""
@@ -34,8 +50,12 @@ def set_prop(widget: QWidget, name: str, value: object) -> None:
     style.polish(widget)
 
 
-def touch_scroll_area(content: QWidget | None = None) -> QScrollArea:
+def touch_scroll_area(content: QWidget | None = None, *, touch: bool = True) -> QScrollArea:
     """A scroll area that finger drags scroll (no scrollbar needs a mouse), frameless, vertical.
+
+    Without ``touch``, finger drags scroll it only once scroll_by_touch(area) is called: that
+    call makes PySide6's `Qt` namespace (it returns a `Qt.GestureType`), which a screen built
+    before the window's first frame leaves for after it (ui.shell.navigator).
 
     Its viewport is made here rather than by Qt: the first Python call that returns a widget
     Qt made itself (``viewport()``) has shiboken look for its class among every widget class
@@ -51,20 +71,28 @@ def touch_scroll_area(content: QWidget | None = None) -> QScrollArea:
     area.setViewport(viewport)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    QScroller.grabGesture(viewport, QScroller.ScrollerGestureType.TouchGesture)
+    set_enum(area, "horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
+    if touch:
+        scroll_by_touch(area)
     if content is not None:
         area.setWidget(content)
     return area
+
+
+def scroll_by_touch(area: QScrollArea) -> None:
+    """Finger drags scroll the area (a kinetic QScroller on its viewport)."""
+    viewport = area.viewport()
+    if not QScroller.hasScroller(viewport):
+        QScroller.grabGesture(viewport, QScroller.ScrollerGestureType.TouchGesture)
 
 
 def label(role: str = "body", text: str = "", *, wrap: bool = True) -> QLabel:
     widget = QLabel(text)
     widget.setProperty("role", role)
     widget.setWordWrap(wrap)
-    widget.setTextFormat(Qt.TextFormat.PlainText)
+    set_enum(widget, "textFormat", "PlainText")
     # Kiosk text is never selectable: a long press must not start a selection.
-    widget.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    set_enum(widget, "textInteractionFlags", "NoTextInteraction")
     widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     return widget
 
@@ -84,10 +112,18 @@ class TouchButton(QPushButton):
         if role:
             self.setProperty("role", role)
         self.setAccessibleName(text)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self._hand = False  # the pointing-hand cursor, set when a pointer first comes over it
         # Tab reaches every button (switch devices); a tap does not leave a focus ring behind.
-        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        set_enum(self, "focusPolicy", "TabFocus")
         self.setAutoDefault(False)
+
+    def enterEvent(self, event: QEnterEvent) -> None:  # noqa: N802 - Qt override
+        # Here, not when built: a QCursor is made from a `Qt.CursorShape` (see set_enum), and a
+        # cursor only shows once a pointer is over the button.
+        if not self._hand:
+            self._hand = True
+            self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
+        super().enterEvent(event)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt override
         super().setText(text)
@@ -95,7 +131,8 @@ class TouchButton(QPushButton):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         # Switch devices send Enter as well as Space: both press the focused button.
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.isAutoRepeat():
+        keys = (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter)
+        if event.key() in keys and not event.isAutoRepeat():
             self.animateClick()
             return
         super().keyPressEvent(event)
@@ -114,13 +151,13 @@ class WrapButton(TouchButton):
         super().__init__("", role, parent)
         self._label = QLabel(text)
         self._label.setWordWrap(True)
-        self._label.setTextFormat(Qt.TextFormat.PlainText)
-        self._label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self._label.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._label.setProperty("role", "buttontext")
         self._detail = QLabel("")
         self._detail.setWordWrap(True)
-        self._detail.setTextFormat(Qt.TextFormat.PlainText)
-        self._detail.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._detail.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self._detail.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._detail.setProperty("role", "buttondetail")
         self._detail.hide()
         layout = QVBoxLayout(self)
