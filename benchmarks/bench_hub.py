@@ -458,7 +458,7 @@ def bench_banner(quick: bool) -> dict[str, Any]:
         config = load_config(None, folder)
         window = create_desk_window(config.replace(hub=HubConfig(url=urls["front"])))
         watch = PaintWatch(window)
-        window.centralWidget().installEventFilter(watch)
+        window.banner_box.installEventFilter(watch)  # the banners' own widget, above the pages
         window.resize(1366, 768)
         window.show()
         kiosk = _child("_kiosk_urgent", str(folder / "kiosk"), urls["lobby"])
