@@ -7,13 +7,14 @@ those lines. Nothing here asserts a time: the figures are compared with their ta
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
 import statistics
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,30 @@ def child_env(pycache: Path | None = None) -> dict[str, str]:
 
 def emit(result: dict[str, Any]) -> None:
     print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+def bench_main(
+    doc: str | None,
+    benches: Mapping[str, Callable[[bool], dict[str, Any]]],
+    children: Mapping[str, Callable[..., None]] | None = None,
+    *,
+    leave_at_once: bool = True,
+) -> None:
+    """A benchmark script's command line: `SCRIPT BENCH [--quick]` runs one figure and emits its
+    result; `SCRIPT CHILD ARGS…` runs one of its helper processes. With ``leave_at_once`` the
+    process ends right after the result is out: PySide6 can crash while Python tears Qt down."""
+    if children and len(sys.argv) > 1 and sys.argv[1] in children:
+        children[sys.argv[1]](*sys.argv[2:])
+        return
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("bench", choices=sorted(benches))
+    parser.add_argument("--quick", action="store_true", help="fewer samples, smaller data")
+    args = parser.parse_args()
+    emit(benches[args.bench](args.quick))
+    if leave_at_once:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def parse_result(stdout: str) -> dict[str, Any]:

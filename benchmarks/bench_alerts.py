@@ -18,14 +18,13 @@ down (nothing listens on its port) and retrying as fast as it can (every 0.2 s i
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
 import time
 from typing import Any
 
-from _common import ROOT, disk_tmpdir, emit, summary_ms
+from _common import ROOT, bench_main, disk_tmpdir, summary_ms
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
@@ -210,14 +209,7 @@ BENCHES = {"delivery": bench_delivery, "taps_down": bench_taps_down}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("bench", choices=sorted(BENCHES))
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    emit(BENCHES[args.bench](args.quick))
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    bench_main(__doc__, BENCHES)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ Each prints one ``BENCH_RESULT {json}`` line. Databases live in a temp folder on
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -20,7 +19,7 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
-from _common import disk_tmpdir, emit, fs_type, summary_ms
+from _common import bench_main, disk_tmpdir, fs_type, summary_ms
 from datagen import Clock, bulk_year, flow_visit, unsynced
 
 from kiosk.config import DEFAULT_CONTENT_DIR, load_config
@@ -330,11 +329,7 @@ BENCHES = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("bench", choices=sorted(BENCHES))
-    parser.add_argument("--quick", action="store_true", help="fewer samples, smaller data")
-    args = parser.parse_args()
-    emit(BENCHES[args.bench](args.quick))
+    bench_main(__doc__, BENCHES, leave_at_once=False)
 
 
 if __name__ == "__main__":

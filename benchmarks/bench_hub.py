@@ -38,7 +38,6 @@ tap.
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import subprocess
@@ -51,7 +50,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import BENCH_DIR, ROOT, disk_tmpdir, emit, summary_ms
+from _common import BENCH_DIR, ROOT, bench_main, disk_tmpdir, summary_ms
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
@@ -710,17 +709,7 @@ CHILDREN = {"_kiosk_ship": kiosk_shipping, "_kiosk_urgent": kiosk_urgent}
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] in CHILDREN:
-        CHILDREN[sys.argv[1]](*sys.argv[2:])
-        return
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("bench", choices=sorted(BENCHES))
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    emit(BENCHES[args.bench](args.quick))
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    bench_main(__doc__, BENCHES, CHILDREN)
 
 
 if __name__ == "__main__":

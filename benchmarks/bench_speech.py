@@ -14,14 +14,13 @@ straight into the same sink (no speech-dispatcher, no Qt), from its start to its
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
 import time
 from typing import Any
 
-from _common import emit, summary_ms
+from _common import bench_main, summary_ms
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
@@ -134,14 +133,7 @@ BENCHES = {"speech": bench_speech}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("bench", choices=sorted(BENCHES))
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    emit(BENCHES[args.bench](args.quick))
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    bench_main(__doc__, BENCHES)
 
 
 if __name__ == "__main__":

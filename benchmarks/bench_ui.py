@@ -11,7 +11,6 @@ write, exactly as a finger would.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import random
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import disk_tmpdir, emit, fs_type, ram_tmpdir, rss_kb, summary_ms
+from _common import bench_main, disk_tmpdir, fs_type, ram_tmpdir, rss_kb, summary_ms
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
@@ -496,16 +495,7 @@ BENCHES = {"taps": bench_taps, "memory": bench_memory, "reception": bench_recept
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("bench", choices=sorted(BENCHES))
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    result = BENCHES[args.bench](args.quick)
-    emit(result)
-    # PySide6 can crash while the interpreter tears Qt down; the result is out, leave now.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    bench_main(__doc__, BENCHES)
 
 
 if __name__ == "__main__":
