@@ -11,15 +11,13 @@ unreachable; the hub then holds exactly that acknowledgement.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 from kiosk.content import Content
 from kiosk.hub.admin import set_hub_pin
 from kiosk.store import Store
-from tests.support.a11y_session import SYSTEM_PYTHON, a11y_session, require_a11y_tools
+from tests.support.a11y_session import require_a11y_tools, walk_app
 from tests.support.hub import hub_rows, hub_with, run_visit, shipper_for
 from tests.support.process import ROOT
 from ui.desk.window import CONNECTED_TEXT, OUTCOME_WORDS
@@ -73,32 +71,12 @@ def test_the_desk_through_the_accessibility_tree_only(
     )
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(json.dumps(plan(urgent, calm)), encoding="utf-8")
-    with a11y_session("1366x768x24") as session:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("KIOSK_", "QT_"))}
-        env.update(session.env)
-        env.update(QT_QPA_PLATFORM="xcb", QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1")
-        desk = subprocess.Popen(
-            [sys.executable, "-m", "ui.desk", "--config", str(config)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            walk = subprocess.run(
-                [SYSTEM_PYTHON, str(WALK), str(plan_file)],
-                env={**os.environ, **session.env},
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-        finally:
-            desk.terminate()
-            _, desk_log = desk.communicate(timeout=20)
-    assert walk.returncode == 0, f"{walk.stderr}\n--- the desk's log ---\n{desk_log}"
-    report = json.loads(walk.stdout.strip().splitlines()[-1])
+    report, _log = walk_app(
+        [sys.executable, "-m", "ui.desk", "--config", str(config)],
+        WALK,
+        plan_file,
+        size="1366x768x24",
+    )
     # Both visits readable row by row, urgent first; the urgent one's risk and "NO" read out.
     rows = report["rows"]
     assert [row[1] for row in rows] == [urgent, calm]

@@ -11,13 +11,11 @@ screen, results, print.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 from kiosk.content import Content
-from tests.support.a11y_session import SYSTEM_PYTHON, a11y_session
+from tests.support.a11y_session import walk_app
 from tests.support.process import ROOT
 
 WALK = ROOT / "tests" / "support" / "atspi_walk.py"
@@ -57,36 +55,14 @@ def test_a_visit_through_the_accessibility_tree_only(tmp_path: Path, content: Co
     config.write_text('[printing]\nprinter = "none"\n', encoding="utf-8")
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(json.dumps(plan(content)), encoding="utf-8")
-    with a11y_session() as session:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("KIOSK_", "QT_"))}
-        env.update(session.env)
-        env.update(
-            QT_QPA_PLATFORM="xcb",
-            QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1",  # as deploy/clinic-kiosk.service sets it
-            KIOSK_TTS_ENGINE="mock",  # read aloud's engine (real speech: test_real_speech.py)
-        )
-        kiosk = subprocess.Popen(
-            [sys.executable, "main.py", "--config", str(config), "--data-dir", str(tmp_path)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            walk = subprocess.run(
-                [SYSTEM_PYTHON, str(WALK), str(plan_file)],
-                env={**os.environ, **session.env},
-                capture_output=True,
-                text=True,
-                timeout=240,
-                check=False,
-            )
-        finally:
-            kiosk.terminate()
-            _, kiosk_log = kiosk.communicate(timeout=20)
-    assert walk.returncode == 0, f"{walk.stderr}\n--- kiosk's log ---\n{kiosk_log}"
-    report = json.loads(walk.stdout.strip().splitlines()[-1])
+    report, _log = walk_app(
+        [sys.executable, "main.py", "--config", str(config), "--data-dir", str(tmp_path)],
+        WALK,
+        plan_file,
+        # read aloud's engine (real speech: test_real_speech.py)
+        app_env={"KIOSK_TTS_ENGINE": "mock"},
+        timeout=240,
+    )
     # The default action of each: "Toggle" for the checkable ones, "Press" for the others.
     assert report["done"][0] == "Toggle Read aloud"
     seen = report["seen"]

@@ -10,6 +10,7 @@ there (.ci/run installs them).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,10 +20,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.support.process import stop
+from tests.support.process import ROOT, stop
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 BUS_LAUNCHERS = ("/usr/libexec/at-spi-bus-launcher", "/usr/lib/at-spi2-core/at-spi-bus-launcher")
@@ -102,6 +104,44 @@ def a11y_session(size: str = "1280x800x24") -> Iterator[A11ySession]:
             if process.stdout is not None:
                 process.stdout.close()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def walk_app(
+    app: list[str],
+    walk: Path,
+    plan: Path,
+    *,
+    app_env: dict[str, str] | None = None,
+    size: str = "1280x800x24",
+    timeout: float = 120,
+) -> tuple[dict[str, Any], str]:
+    """Start ``app`` (run from the repository, on X with Qt's accessibility always on, as the
+    deployed unit runs the kiosk) in a private session, run the ``walk`` script over the
+    accessibility tree with ``plan``, and stop the app. The walk's report (its last line, as
+    JSON) and the app's log; fails the test with both when the walk failed."""
+    with a11y_session(size) as session:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("KIOSK_", "QT_"))}
+        env.update(session.env)
+        env.update(QT_QPA_PLATFORM="xcb", QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1")
+        env.update(app_env or {})
+        process = subprocess.Popen(
+            app, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            walked = subprocess.run(
+                [SYSTEM_PYTHON, str(walk), str(plan)],
+                env={**os.environ, **session.env},
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        finally:
+            process.terminate()
+            _, log = process.communicate(timeout=20)
+    assert walked.returncode == 0, f"{walked.stderr}\n--- the application's log ---\n{log}"
+    report: dict[str, Any] = json.loads(walked.stdout.strip().splitlines()[-1])
+    return report, log
 
 
 def _wait_for_a11y_bus(env: dict[str, str], seconds: float = 10.0) -> None:
