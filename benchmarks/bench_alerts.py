@@ -127,70 +127,31 @@ def bench_delivery(quick: bool) -> dict[str, Any]:
 
 def bench_taps_down(quick: bool) -> dict[str, Any]:
     import random
+    import sqlite3
+    from contextlib import closing
 
-    from bench_ui import APP, _value_for, close_window, settle, tap
+    from bench_ui import close_window, open_window, tap_visits
 
     import kiosk.alerts.schedule as schedule
-    import main as kiosk_main
     from kiosk.config import load_config
     from tests.support.alert_servers import free_port
-    from ui.app import create_main_window
-    from ui.shell.navigator import ScreenId
 
     # Down and retrying all the time: the worst case for the GUI thread's share of the GIL.
     schedule.RETRY_DELAYS = (0.2,)
     taps_wanted = 60 if quick else 400
-    rng = random.Random(33)
-    samples: list[float] = []
-    floor: list[float] = []
-    attempts = 0
     with disk_tmpdir() as folder:
         config = load_config(None, folder)
         config = config.replace(
             printing=config.printing.replace(printer="none"),
             alerts=config.alerts.replace(notify=[f"json://127.0.0.1:{free_port()}/down"]),
         )
-        import gc
-
-        gc.disable()
-        window = create_main_window(config)
-        window.navigator.warm_up()
-        window.resize(1280, 800)
-        window.show()
-        settle()
-        kiosk_main.settle()
-        nav = window.navigator
-        visits = 0
+        window = open_window(folder, config)
         try:
-            while len(samples) < taps_wanted:
-                visits += 1
-                urgent = visits % 10 == 1
-                nav.welcome.checkin_button.click()
-                settle()
-                nav.privacy.agree_button.click()
-                settle()
-                nav.name.skip_button.click()
-                settle()
-                while nav.current is ScreenId.QUESTION:
-                    button = nav.question.option_buttons[_value_for(nav, rng, urgent=urgent)]
-                    start = time.perf_counter()
-                    tap(button)
-                    APP.processEvents()
-                    window.repaint()
-                    samples.append(time.perf_counter() - start)
-                    start = time.perf_counter()
-                    window.repaint()
-                    floor.append(time.perf_counter() - start)
-                    if nav.current is ScreenId.SAFETY:
-                        nav.safety.continue_button.click()
-                        settle()
-                nav.results.finish_button.click()
-                settle()
+            run = tap_visits(
+                window, random.Random(33), taps_wanted, urgent=lambda visit: visit % 10 == 1
+            )
             store = window.store
             assert store is not None
-            import sqlite3
-            from contextlib import closing
-
             with closing(sqlite3.connect(store.path)) as db:
                 attempts = db.execute(
                     "SELECT COUNT(*) FROM alert_attempts WHERE ok = 0"
@@ -198,9 +159,9 @@ def bench_taps_down(quick: bool) -> dict[str, Any]:
         finally:
             close_window(window)
     return {
-        "tap_to_paint": summary_ms(samples),
-        "floor": summary_ms(floor),
-        "visits": visits,
+        "tap_to_paint": summary_ms(run.samples),
+        "floor": summary_ms(run.floor),
+        "visits": run.visits,
         "failed_attempts_meanwhile": attempts,
     }
 

@@ -610,21 +610,14 @@ def bench_catchup(quick: bool) -> dict[str, Any]:
 
 
 def bench_taps(quick: bool) -> dict[str, Any]:
-    import gc
     import sqlite3
 
-    from bench_ui import APP, _value_for, close_window, settle, tap
+    from bench_ui import close_window, open_window, tap_visits
 
-    import main as kiosk_main
     from kiosk.config import HubConfig, load_config
-    from ui.app import create_main_window
-    from ui.shell.navigator import ScreenId
 
     taps_wanted = 60 if quick else 400
     backlog_visits = 1500 if quick else 6000  # enough to keep it shipping through the taps
-    rng = random.Random(33)
-    samples: list[float] = []
-    floor: list[float] = []
     busy_taps = 0
     with postgres() as server, disk_tmpdir() as folder:
         admin, urls = new_hub(server, ["lobby"])
@@ -635,14 +628,7 @@ def bench_taps(quick: bool) -> dict[str, Any]:
         config = config.replace(
             printing=config.printing.replace(printer="none"), hub=HubConfig(url=urls["lobby"])
         )
-        gc.disable()
-        window = create_main_window(config)
-        window.navigator.warm_up()
-        window.resize(1280, 800)
-        window.show()
-        settle()
-        kiosk_main.settle()
-        nav = window.navigator
+        window = open_window(data, config)
         store = window.store
         assert store is not None and window.hub_shipper is not None
         # Read on a connection of its own: the store's lock is the screen's and the shipper's.
@@ -652,46 +638,29 @@ def bench_taps(quick: bool) -> dict[str, Any]:
             sql = "SELECT COUNT(*) FROM hub_changes WHERE seq > shipped_seq"
             return int(watcher.execute(sql).fetchone()[0])
 
+        def count_busy() -> None:
+            nonlocal busy_taps
+            # More than the visitor's own visit: the bulk backlog is still going.
+            busy_taps += pending_now() > 2
+
         backlog_at_start = pending_now()
-        visits = 0
         try:
-            while len(samples) < taps_wanted:
-                visits += 1
-                nav.welcome.checkin_button.click()
-                settle()
-                nav.privacy.agree_button.click()
-                settle()
-                nav.name.skip_button.click()
-                settle()
-                while nav.current is ScreenId.QUESTION:
-                    button = nav.question.option_buttons[
-                        _value_for(nav, rng, urgent=visits % 10 == 1)
-                    ]
-                    # More than the visitor's own visit: the bulk backlog is still going.
-                    shipping = pending_now() > 2
-                    start = time.perf_counter()
-                    tap(button)
-                    APP.processEvents()
-                    window.repaint()
-                    samples.append(time.perf_counter() - start)
-                    busy_taps += shipping
-                    start = time.perf_counter()
-                    window.repaint()
-                    floor.append(time.perf_counter() - start)
-                    if nav.current is ScreenId.SAFETY:
-                        nav.safety.continue_button.click()
-                        settle()
-                nav.results.finish_button.click()
-                settle()
+            run = tap_visits(
+                window,
+                random.Random(33),
+                taps_wanted,
+                urgent=lambda visit: visit % 10 == 1,
+                before_tap=count_busy,
+            )
             backlog_at_end = pending_now()
             shipped = len(_admin_rows(admin, "SELECT 1 FROM hub.visits"))
         finally:
             watcher.close()
             close_window(window)
     return {
-        "tap_to_paint": summary_ms(samples),
-        "floor": summary_ms(floor),
-        "visits": visits,
+        "tap_to_paint": summary_ms(run.samples),
+        "floor": summary_ms(run.floor),
+        "visits": run.visits,
         "backlog_at_start": backlog_at_start,
         "backlog_at_end": backlog_at_end,
         "visits_at_hub_after": shipped,

@@ -16,6 +16,8 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +93,17 @@ def _top_up(baseline: dict[str, int]) -> dict[str, int]:
     return lost
 
 
-def open_window(data_dir: Path) -> Any:
+def open_window(data_dir: Path, config: Any = None) -> Any:
+    """The real window, real content and store (``config``, or the defaults with printer
+    "none"), warmed up, shown at 1280x800 and settled as main.py leaves it."""
     gc.disable()  # as main() does until start-up has settled
-    window = build(data_dir)  # the real window, real content and store; printer "none"
+    if config is None:
+        window = build(data_dir)
+    else:
+        from ui.app import create_main_window
+
+        window = create_main_window(config)
+        window.navigator.warm_up()
     window.resize(1280, 800)
     window.show()
     settle()
@@ -114,54 +124,87 @@ def _value_for(nav: Any, rng: random.Random, *, urgent: bool) -> int:
     return rng.randrange(len(nav.question.option_buttons))
 
 
-def bench_taps(quick: bool) -> dict[str, Any]:
-    """Each sample: click an answer, let the event loop run (layout + paint), then repaint the
+@dataclass
+class TapRun:
+    """Answer taps timed through whole visits: click -> painted, the handler alone, and the
+    floor (the same window repainted with nothing changed, after each tap)."""
+
+    samples: list[float] = field(default_factory=list)
+    handler: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)
+    visits: int = 0
+
+
+def tap_visits(
+    window: Any,
+    rng: random.Random,
+    taps_wanted: int,
+    *,
+    urgent: Callable[[int], bool],
+    before_tap: Callable[[], None] | None = None,
+    after_visit: Callable[[], None] | None = None,
+) -> TapRun:
+    """Whole visits (check in, agree, no name, every question, results, finish) until
+    ``taps_wanted`` answer taps were timed; visit n answers item 9 above 0 when ``urgent(n)``.
+    Each sample: click an answer, let the event loop run (layout + paint), then repaint the
     whole window synchronously, so the next question is certainly on the backing store."""
+    nav = window.navigator
+    run = TapRun()
+    while len(run.samples) < taps_wanted:
+        run.visits += 1
+        is_urgent = urgent(run.visits)
+        nav.welcome.checkin_button.click()
+        settle()
+        nav.privacy.agree_button.click()
+        settle()
+        nav.name.skip_button.click()
+        settle()
+        while nav.current is ScreenId.QUESTION:
+            button = nav.question.option_buttons[_value_for(nav, rng, urgent=is_urgent)]
+            if before_tap is not None:
+                before_tap()
+            start = time.perf_counter()
+            tap(button)  # signal -> navigator -> flow -> store commit -> new question
+            clicked = time.perf_counter()
+            APP.processEvents()
+            window.repaint()
+            done = time.perf_counter()
+            run.samples.append(done - start)
+            run.handler.append(clicked - start)
+            start = time.perf_counter()
+            window.repaint()
+            run.floor.append(time.perf_counter() - start)
+            if nav.current is ScreenId.SAFETY:
+                nav.safety.continue_button.click()
+                settle()
+        assert nav.current is ScreenId.RESULTS, nav.current
+        nav.results.finish_button.click()
+        settle()
+        if after_visit is not None:
+            after_visit()
+    return run
+
+
+def bench_taps(quick: bool) -> dict[str, Any]:
+    """Answer taps timed through whole visits (tap_visits), then Larger text's restyle."""
     taps_wanted = 60 if quick else 400
     rng = random.Random(33)
-    samples: list[float] = []
-    handler: list[float] = []
-    floor: list[float] = []
     theme_toggle: list[float] = []
     next_after_toggle: list[float] = []
-    visits = 0
     with disk_tmpdir() as folder:
         window = open_window(folder)
         nav = window.navigator
         compensate = refcount_loss_per_call() > 0.5
         baseline = _counts()
         try:
-            while len(samples) < taps_wanted:
-                visits += 1
-                urgent = visits % 10 == 0
-                nav.welcome.checkin_button.click()
-                settle()
-                nav.privacy.agree_button.click()
-                settle()
-                nav.name.skip_button.click()
-                settle()
-                while nav.current is ScreenId.QUESTION:
-                    button = nav.question.option_buttons[_value_for(nav, rng, urgent=urgent)]
-                    start = time.perf_counter()
-                    tap(button)  # signal -> navigator -> flow -> store commit -> new question
-                    clicked = time.perf_counter()
-                    APP.processEvents()
-                    window.repaint()
-                    done = time.perf_counter()
-                    samples.append(done - start)
-                    handler.append(clicked - start)
-                    # Floor: the same window painted again with nothing changed.
-                    start = time.perf_counter()
-                    window.repaint()
-                    floor.append(time.perf_counter() - start)
-                    if nav.current is ScreenId.SAFETY:
-                        nav.safety.continue_button.click()
-                        settle()
-                assert nav.current is ScreenId.RESULTS, nav.current
-                nav.results.finish_button.click()
-                settle()
-                if compensate:  # see refcount_loss_per_call: keeps 3.11 from aborting mid-run
-                    _top_up(baseline)
+            # See refcount_loss_per_call: the top-up keeps 3.11 from aborting mid-run.
+            run = tap_visits(
+                window,
+                rng,
+                taps_wanted,
+                urgent=lambda visit: visit % 10 == 0,
+                after_visit=(lambda: _top_up(baseline)) if compensate else None,
+            )
             # Not targets of their own, but taps too: Larger text restyles what is on screen,
             # and the next tap shows a screen that takes the new look on the way.
             for _ in range(3 if quick else 10):
@@ -181,12 +224,12 @@ def bench_taps(quick: bool) -> dict[str, Any]:
             close_window(window)
         filesystem = fs_type(folder)
     return {
-        "tap_to_paint": summary_ms(samples),
-        "handler_only": summary_ms(handler),
-        "floor": summary_ms(floor),
+        "tap_to_paint": summary_ms(run.samples),
+        "handler_only": summary_ms(run.handler),
+        "floor": summary_ms(run.floor),
         "large_text_toggle": summary_ms(theme_toggle),
         "next_screen_after_toggle": summary_ms(next_after_toggle),
-        "visits": visits,
+        "visits": run.visits,
         "filesystem": filesystem,
     }
 
