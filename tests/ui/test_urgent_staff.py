@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.config import AlertsConfig, Config
 from kiosk.content import Content
 from kiosk.flow import VisitFlow
+from kiosk.model import ChannelStatus
 from kiosk.staff_pins import set_pin
 from kiosk.store import Store
 from tests.support.layout import problems_in
@@ -29,7 +30,7 @@ from ui.app import MainWindow
 from ui.shell.navigator import ScreenId
 from ui.staff.panel import StaffPanel
 from ui.staff.sections.urgent_today import UrgentTodaySection
-from ui.staff.urgent import UrgentBanner
+from ui.staff.urgent import UrgentBanner, failing_lines
 
 pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
@@ -332,3 +333,16 @@ def test_a_database_that_cannot_be_read_is_said_not_hidden(
     qtbot.waitUntil(lambda: staff.banner.status.isVisible(), timeout=5000)
     assert staff.banner.status.text().startswith("Cannot check for urgent visits: ")
     assert "closed" in staff.banner.status.text()
+
+
+def test_a_failing_channel_is_named_as_the_channel_registry_names_it(config: Config) -> None:
+    since = datetime(2026, 12, 5, 19, 14, tzinfo=UTC)  # 2:14 PM in the clinic's zone
+    statuses = [
+        ChannelStatus(channel, None, "down", since, since, 1)
+        for channel in ("printer", "escalate", "hub")
+    ]
+    assert failing_lines(statuses, config, since) == [
+        "Alerts are not reaching the desk printer since 2:14 PM.",
+        "Alerts are not reaching the escalation contacts since 2:14 PM.",
+        "Alerts are not reaching the front desk (clinic hub) since 2:14 PM.",
+    ]

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.alerts import channel_label
 from kiosk.config import Config
 from kiosk.content import Content
 from kiosk.content.staff_words import StaffWords
@@ -40,11 +41,6 @@ ROLE_WORDS = {
     "admin-cli": "Administrator (CLI)",
 }
 # Alert channels (the outbox's `channel`) in words; `notify` is said by what its URLs reach.
-CHANNEL_WORDS = {
-    "printer": "the desk printer",
-    "escalate": "the escalation contacts",
-    "hub": "the clinic hub",
-}
 # Unacknowledged visits shown at once; the rest follow as these are done. Two rows, a failing
 # channel and the page under them still fit a 1280x800 screen.
 BANNER_ROWS = 2
@@ -88,7 +84,8 @@ def channel_words(channel: str, config: Config) -> str:
     if channel == "notify":
         kinds = sorted({_notify_words(url) for url in config.alerts.notify})
         return " and ".join(kinds) if kinds else "e-mail and messages"
-    return CHANNEL_WORDS.get(channel, channel)
+    # Staff mode speaks English (ui/staff/common.py): the channel registry's English label.
+    return channel_label(channel, "en")
 
 
 def moment_words(moment: datetime, zone: tzinfo, today: datetime | None = None) -> str:
